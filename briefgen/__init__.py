@@ -1,0 +1,1 @@
+"""briefgen: sourced dossiers into print-ready briefing documents for union representatives."""

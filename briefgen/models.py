@@ -1,0 +1,347 @@
+"""Pydantic models of a dossier: the single source of truth for its shape.
+
+A dossier is what a union knows about one subject before a meeting: the
+sources it read, the facts it drew from them (each tied to its sources), and
+what it makes of them (themes, questions, demands).  `check_references`
+verifies that every id a dossier uses points at something, and that nothing
+is left unused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+Id = Annotated[
+    str,
+    Field(
+        pattern=ID_PATTERN,
+        max_length=64,
+        description="Identifier: lower-case letters, digits and hyphens.",
+    ),
+]
+Text = Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+def _http_only(value: str) -> str:
+    if not re.match(r"^https?://[^\s<>\"]+$", value):
+        raise ValueError("must be an http:// or https:// address")
+    return value
+
+
+WebAddress = Annotated[str, Field(max_length=2000), AfterValidator(_http_only)]
+
+PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+class Model(BaseModel):
+    """Base of every dossier model: unknown fields are an error, text is trimmed."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+class SourceKind(StrEnum):
+    """What kind of document a source is; it tells how far it can be trusted."""
+
+    press = "press"
+    official = "official"
+    union = "union"
+    legal_text = "legal-text"
+    case_law = "case-law"
+    reader_comment = "reader-comment"
+    other = "other"
+
+
+UNVERIFIABLE_KINDS = frozenset({SourceKind.reader_comment})
+
+
+class Audience(StrEnum):
+    """Who may read an item: everyone, or the union's representatives only."""
+
+    public = "public"
+    reps = "reps"
+
+
+class Status(StrEnum):
+    """How solid a fact is."""
+
+    established = "established"
+    reported = "reported"
+    unverified = "unverified"
+
+
+class Source(Model):
+    """A document the dossier's facts come from."""
+
+    id: Id
+    title: Text = Field(description="Title of the document, as published.")
+    publisher: Text = Field(description="Who published it: newspaper, site, body.")
+    author: str | None = Field(None, description="Author, if the document names one.")
+    date: dt.date | None = Field(None, description="Publication date, if known.")
+    url: WebAddress | None = Field(
+        None, description="Address of the document (http or https), if known."
+    )
+    kind: SourceKind = Field(
+        description="press, official, union, legal-text, case-law, reader-comment or other."
+    )
+    note: str | None = Field(
+        None, description="What a reader should know about this source (reliability, access)."
+    )
+
+
+class Quote(Model):
+    """A short phrase quoted word for word, with who said it."""
+
+    text: str = Field(min_length=1, max_length=300, description="The quoted words.")
+    by: Text = Field(description="Who said or wrote them.")
+
+
+class Fact(Model):
+    """One statement of fact, in the dossier's own words, tied to its sources."""
+
+    id: Id
+    statement: Text = Field(description="The fact, restated in our own words.")
+    value: float | None = Field(None, description="A figure the fact gives, if any.")
+    unit: str | None = Field(None, description="Unit of the figure (conseillers, €, %).")
+    label: str | None = Field(
+        None, description="Short caption of the figure in the key figures table."
+    )
+    sources: list[Id] = Field(
+        default_factory=list, description="Ids of the sources that back the fact."
+    )
+    union_position: bool = Field(
+        False,
+        description="True when the statement is the union's own position or analysis: "
+        "it then cites no source.",
+    )
+    quote: Quote | None = Field(None, description="Optional short attributed quotation.")
+    said_by: str | None = Field(
+        None, description="Who asserts it, when the source attributes it (management, CGT…)."
+    )
+    as_of: dt.date | None = Field(None, description="Date at which the fact was true or reported.")
+    audience: Audience = Field(
+        Audience.public, description="public, or reps for the representatives only."
+    )
+    status: Status = Field(
+        Status.reported,
+        description="established, reported (by a source) or unverified (a claim nobody backs).",
+    )
+
+    @field_validator("sources")
+    @classmethod
+    def _no_repeats(cls, value: list[str]) -> list[str]:
+        repeated = sorted({v for v in value if value.count(v) > 1})
+        if repeated:
+            raise ValueError(f"source listed twice: {', '.join(repeated)}")
+        return value
+
+
+class Theme(Model):
+    """A concern of the union, grouping the facts that substantiate it."""
+
+    id: Id
+    title: Text = Field(description="Heading of the theme.")
+    summary: str | None = Field(
+        None, description="One or two sentences of the union's analysis (no new facts)."
+    )
+    facts: list[Id] = Field(min_length=1, description="Ids of the facts, in reading order.")
+
+
+class KeyPoint(Model):
+    """One point of "l'essentiel": a sentence that sums up some facts."""
+
+    text: Text = Field(description="The point, in one sentence.")
+    facts: list[Id] = Field(min_length=1, description="Ids of the facts it sums up.")
+
+
+class Divergence(Model):
+    """Sources that disagree on the same subject; shown, never silently resolved."""
+
+    id: Id
+    subject: Text = Field(description="What the sources disagree about.")
+    facts: list[Id] = Field(min_length=2, description="The facts that disagree (two or more).")
+    comment: str | None = Field(None, description="What the reader should make of it.")
+
+
+class TimelineEvent(Model):
+    """A dated event; the date may be a year, a month or a day."""
+
+    when: str = Field(description="YYYY, YYYY-MM or YYYY-MM-DD.")
+    what: Text = Field(description="What happened or is planned.")
+    facts: list[Id] = Field(min_length=1, description="Ids of the facts that back the event.")
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _partial_date(cls, value: object) -> str:
+        text = value.isoformat() if isinstance(value, dt.date) else str(value)
+        match = PARTIAL_DATE.match(text)
+        if not match:
+            raise ValueError(f"{text!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+        year, month, day = (int(g) if g else 1 for g in match.groups())
+        try:
+            dt.date(year, month, day)
+        except ValueError as exc:
+            raise ValueError(f"{text!r} is not a real date ({exc})") from None
+        return text
+
+
+class Stakeholder(Model):
+    """A party to the subject: employer, company, union, authority."""
+
+    id: Id
+    name: Text = Field(description="Name of the party.")
+    role: Text = Field(description="What it is and does in this matter.")
+    facts: list[Id] = Field(
+        default_factory=list, description="Ids of the facts that describe its part."
+    )
+
+
+class LegalRef(Model):
+    """An article of law the union relies on."""
+
+    id: Id
+    code: Text = Field(description="The text: Code du travail, RGPD, a court decision…")
+    article: Text = Field(description="The article or reference (L2312-8, art. 35…).")
+    paraphrase: Text = Field(description="What it says, in one line of our own words.")
+    url: WebAddress | None = Field(None, description="Address of the official text, if any.")
+
+
+class Question(Model):
+    """A question to put to management, with what motivates it and its legal basis."""
+
+    id: Id
+    text: Text = Field(description="The question, as it will be asked.")
+    facts: list[Id] = Field(default_factory=list, description="Facts that motivate it.")
+    legal: list[Id] = Field(default_factory=list, description="Legal references it rests on.")
+    audience: Audience = Field(
+        Audience.public, description="public, or reps if it is for internal preparation."
+    )
+
+
+class Demand(Model):
+    """What the union asks for."""
+
+    id: Id
+    text: Text = Field(description="The demand, in one sentence.")
+    facts: list[Id] = Field(default_factory=list, description="Facts that ground it.")
+    legal: list[Id] = Field(default_factory=list, description="Legal references it rests on.")
+
+
+class Meeting(Model):
+    """The meeting the documents prepare."""
+
+    instance: Text = Field(description="Body that meets: CSE central, CSE d'établissement…")
+    establishment: str | None = Field(None, description="Establishment, for a local CSE.")
+    date: dt.date = Field(description="Date of the meeting.")
+    agenda_item: Text = Field(description="The agenda item the documents address.")
+    unions: list[Text] = Field(min_length=1, description="Union(s) signing the documents.")
+
+
+class Dossier(Model):
+    """Everything the documents of one meeting are made from."""
+
+    id: Id = Field(description="Identifier; names the output folder.")
+    title: Text = Field(description="Title of the dossier, shown on every cover.")
+    subtitle: str | None = Field(None, description="Optional line under the title.")
+    organisation: Text = Field(description="The employer concerned.")
+    lang: Literal["fr", "en"] = Field("fr", description="Language of the documents.")
+    date: dt.date = Field(description="Date the dossier was last brought up to date.")
+    meeting: Meeting = Field(description="The meeting the documents prepare.")
+    key_points: list[KeyPoint] = Field(
+        min_length=1, description='"L\'essentiel": a few sentences, each tied to facts.'
+    )
+    sources: list[Source] = Field(min_length=1, description="The documents read.")
+    facts: list[Fact] = Field(min_length=1, description="The facts drawn from them.")
+    divergences: list[Divergence] = Field(
+        default_factory=list, description="Subjects on which sources disagree."
+    )
+    themes: list[Theme] = Field(default_factory=list, description="The concerns, by theme.")
+    timeline: list[TimelineEvent] = Field(default_factory=list, description="Dated events.")
+    stakeholders: list[Stakeholder] = Field(
+        default_factory=list, description="The parties involved."
+    )
+    legal: list[LegalRef] = Field(default_factory=list, description="Legal references.")
+    questions: list[Question] = Field(default_factory=list, description="Questions for management.")
+    demands: list[Demand] = Field(default_factory=list, description="The union's demands.")
+
+
+Path = tuple[str | int, ...]
+
+# A field named after one of these lists holds ids of its items
+# (Fact.sources, Theme.facts, Question.legal…).
+REFERENCED = {"sources": "source", "facts": "fact", "legal": "legal reference"}
+NEVER_USED = {
+    "sources": "no fact cites it",
+    "facts": "no key point, theme, timeline event, question or demand refers to it",
+    "legal": "no question or demand rests on it",
+}
+
+
+def check_references(dossier: Dossier) -> Iterator[tuple[Path, str]]:
+    """Yield (field path, message) for each broken cross-reference of a dossier.
+
+    Checked: duplicate ids, references to unknown ids, facts with no source
+    that are not the union's own position, and sources, facts or legal
+    references that nothing uses.
+    """
+    lists: dict[str, list[Model]] = {
+        name: value
+        for name in Dossier.model_fields
+        if isinstance(value := getattr(dossier, name), list)
+        and value
+        and isinstance(value[0], Model)
+    }
+    known = {
+        table: [item.id for item in lists.get(table, [])]  # type: ignore[attr-defined]
+        for table in REFERENCED
+    }
+    used: dict[str, set[str]] = {table: set() for table in REFERENCED}
+
+    for name, items in lists.items():
+        first: dict[str, int] = {}
+        for index, item in enumerate(items):
+            item_id = getattr(item, "id", None)
+            if item_id in first:
+                yield (
+                    (name, index, "id"),
+                    (f"duplicate id '{item_id}' (first used at {name}[{first[item_id]}])"),
+                )
+            elif item_id is not None:
+                first[item_id] = index
+            for table in REFERENCED.keys() & type(item).model_fields.keys():
+                for position, ref in enumerate(getattr(item, table)):
+                    used[table].add(ref)
+                    if ref not in known[table]:
+                        yield (
+                            (name, index, table, position),
+                            (
+                                f"unknown {REFERENCED[table]} '{ref}' "
+                                f"(known: {', '.join(known[table])})"
+                            ),
+                        )
+
+    for index, fact in enumerate(dossier.facts):
+        if fact.union_position and fact.sources:
+            yield (
+                ("facts", index, "union_position"),
+                ("a union position cites no source; remove the sources or union_position"),
+            )
+        elif not fact.union_position and not fact.sources:
+            yield (
+                ("facts", index, "sources"),
+                (
+                    "a fact needs at least one source (or union_position: true if it is "
+                    "the union's own position)"
+                ),
+            )
+
+    for table, ids in known.items():
+        for index, item_id in enumerate(ids):
+            if item_id not in used[table]:
+                yield (table, index, "id"), f"'{item_id}' is never used ({NEVER_USED[table]})"

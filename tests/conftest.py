@@ -1,0 +1,49 @@
+"""Shared fixtures: dossier folders in tmp_path, and readers for what a user checks."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+ROOT = Path(__file__).resolve().parent.parent
+MINIMAL = Path(__file__).resolve().parent / "dossiers" / "minimal"
+FIRST_DOSSIER = ROOT / "seeds" / "france-travail-linkedin"
+
+
+@pytest.fixture
+def minimal(tmp_path: Path) -> Path:
+    """A copy of the minimal valid dossier, free to be broken by the test."""
+    folder = tmp_path / "minimal"
+    shutil.copytree(MINIMAL, folder)
+    return folder
+
+
+@pytest.fixture
+def edit(minimal: Path) -> Callable[[str, str, str], Path]:
+    """Replace `old` with `new` in one file of the minimal dossier."""
+
+    def replace(filename: str, old: str, new: str) -> Path:
+        path = minimal / filename
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"{old!r} not in {filename}"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        return minimal
+
+    return replace
+
+
+def pdf_text(path: Path) -> str:
+    """The text of a PDF as a reader would copy it, whitespace normalised."""
+    reader = PdfReader(path)
+    text = " ".join(page.extract_text() or "" for page in reader.pages)
+    return " ".join(text.replace("\u202f", " ").replace("\u00a0", " ").split())
+
+
+def run(*command: str) -> subprocess.CompletedProcess[str]:
+    """Run a command-line tool and return its completed process (output captured)."""
+    return subprocess.run(command, capture_output=True, text=True, check=False)

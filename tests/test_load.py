@@ -1,0 +1,116 @@
+"""Loading a dossier folder: every problem names its file, line and field."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from briefgen.errors import InputError
+from briefgen.load import load_dossier
+
+Edit = Callable[[str, str, str], Path]
+
+
+def messages(folder: Path) -> list[str]:
+    with pytest.raises(InputError) as info:
+        load_dossier(folder)
+    assert info.value.exit_code == 2
+    prefix = f"{folder}/"
+    return [str(p).replace(prefix, "") for p in info.value.problems]
+
+
+def test_minimal_dossier_loads(minimal: Path) -> None:
+    dossier = load_dossier(minimal)
+    assert dossier.id == "minimal"
+    assert [f.id for f in dossier.facts] == ["outil-teste", "sites", "consultation"]
+
+
+def test_unknown_source_names_file_line_field_and_known_ids(edit: Edit) -> None:
+    folder = edit("facts.yaml", "sources: [journal]", "sources: [insee]")
+    assert messages(folder) == [
+        "facts.yaml:7: facts[0].sources[0]: unknown source 'insee' (known: journal, direction)",
+        "sources.yaml:2: sources[0].id: 'journal' is never used (no fact cites it)",
+    ]
+
+
+def test_misspelt_field_gets_a_suggestion(edit: Edit) -> None:
+    folder = edit("facts.yaml", "    statement: Le test", "    statment: Le test")
+    assert messages(folder) == [
+        "facts.yaml:8: facts[1].statement: required field is missing",
+        "facts.yaml:9: facts[1].statment: unknown field (did you mean 'statement'?)",
+    ]
+
+
+def test_wrong_type_names_the_line(edit: Edit) -> None:
+    folder = edit("facts.yaml", "value: 12", "value: douze")
+    assert messages(folder) == [
+        "facts.yaml:4: facts[0].value: Input should be a valid number, "
+        "unable to parse string as a number"
+    ]
+
+
+def test_impossible_date(edit: Edit) -> None:
+    folder = edit("dossier.yaml", "  date: 2026-12-01", "  date: 2026-02-30")
+    assert messages(folder) == [
+        "dossier.yaml:8: meeting.date: invalid value: day is out of range for month"
+    ]
+
+
+def test_missing_top_level_field(edit: Edit) -> None:
+    folder = edit("dossier.yaml", "title: Un dossier minimal\n", "")
+    assert messages(folder) == ["dossier.yaml: title: required field is missing"]
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (
+            b"facts:\n  - id: x\n\tstatement: y\n",
+            "extra.yaml:3: invalid YAML: a tab character; indent with spaces, not tabs",
+        ),
+        (
+            b"a: &a [1]\nb: *a\n",
+            "extra.yaml:1: invalid YAML: anchors and aliases (&, *) are not allowed in a dossier",
+        ),
+        (
+            b"subtitle: x\nsubtitle: y\n",
+            "extra.yaml:2: subtitle: duplicate key 'subtitle' (first set at line 1)",
+        ),
+        (
+            b"subtitle: caf\xe9\n",
+            "extra.yaml:1: not valid UTF-8 (byte 0xe9); save the file as UTF-8",
+        ),
+        (
+            b"- a\n- b\n",
+            "extra.yaml:1: expected a mapping of dossier fields (key: value) at the top level",
+        ),
+        (b"title: Autre\n", "extra.yaml:1: title: 'title' is already set in dossier.yaml"),
+        (
+            b"subtitle: [unclosed\n",
+            "extra.yaml:2: invalid YAML: while parsing a flow sequence expected ',' or ']', "
+            "but got '<stream end>'",
+        ),
+        (b"1: x\n", "extra.yaml:1: a key must be text, not 1"),
+    ],
+)
+def test_broken_yaml_file(minimal: Path, content: bytes, expected: str) -> None:
+    (minimal / "extra.yaml").write_bytes(content)
+    assert messages(minimal) == [expected]
+
+
+def test_empty_file_and_byte_order_mark_are_accepted(minimal: Path) -> None:
+    (minimal / "empty.yaml").write_bytes(b"")
+    (minimal / "bom.yaml").write_bytes(b"\xef\xbb\xbfsubtitle: Avec BOM\n")
+    assert load_dossier(minimal).subtitle == "Avec BOM"
+
+
+def test_folder_without_yaml(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"no \.yaml file in this dossier folder"):
+        load_dossier(tmp_path)
+
+
+def test_huge_file_is_refused_before_parsing(minimal: Path) -> None:
+    (minimal / "huge.yaml").write_bytes(b"# " + b"x" * (3 * 1024 * 1024))
+    assert messages(minimal)[0].startswith("huge.yaml: file too large")
