@@ -1,0 +1,100 @@
+"""The `briefgen` command: parse options, call build or check, print, exit.
+
+This is the only module that prints or exits.  Heavy imports (WeasyPrint)
+happen inside the build, so `--help` stays instant.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import BriefgenError
+
+
+def _fail(error: BriefgenError) -> None:
+    for problem in error.problems:
+        click.echo(f"error: {problem}", err=True)
+    sys.exit(error.exit_code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="briefgen")
+def main() -> None:
+    """Turn a sourced dossier into print-ready briefing documents for union reps.
+
+    \b
+    Example:
+      briefgen build                      # the default dossier, into output/
+      briefgen check seeds/france-travail-linkedin
+    """
+
+
+@main.command()
+@click.argument("dossier", required=False)
+@click.option(
+    "--format",
+    "-f",
+    "formats",
+    multiple=True,
+    default=("pdf",),
+    type=click.Choice(["pdf", "html", "md"]),
+    show_default=True,
+    help="Format to write; repeat for several (pdf, html, md).",
+)
+@click.option(
+    "--out",
+    "-o",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="Folder the documents go into (in a sub-folder named after the dossier).",
+)
+def build(dossier: str | None, formats: tuple[str, ...], out_dir: Path) -> None:
+    """Build the briefing note of DOSSIER (a folder, or a name under seeds/).
+
+    Without DOSSIER, builds the default dossier, france-travail-linkedin.
+
+    \b
+    Example:
+      briefgen build seeds/france-travail-linkedin -f pdf -f html -f md --out output
+    """
+    from .build import FORMATS, find_dossier
+    from .build import build as run_build
+    from .load import display_path
+
+    ordered = tuple(f for f in FORMATS if f in formats)
+    try:
+        written, warnings = run_build(find_dossier(dossier), out_dir, ["note"], ordered)
+    except BriefgenError as error:
+        _fail(error)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for path in written:
+        click.echo(f"wrote {display_path(path)}")
+
+
+@main.command()
+@click.argument("dossier", required=False)
+def check(dossier: str | None) -> None:
+    """Validate DOSSIER without building it: exit 0 if valid, 2 with one line per problem.
+
+    \b
+    Example:
+      briefgen check seeds/france-travail-linkedin
+    """
+    from .build import find_dossier
+    from .load import display_path, load_dossier
+
+    try:
+        folder = find_dossier(dossier)
+        loaded = load_dossier(folder)
+    except BriefgenError as error:
+        _fail(error)
+    click.echo(
+        f"{display_path(folder)}: ok ({len(loaded.sources)} sources, "
+        f"{len(loaded.facts)} facts, {len(loaded.questions)} questions)"
+    )

@@ -1,0 +1,156 @@
+"""Dossier (+ audience) → the plain mapping a template sees.
+
+Templates never compute: every number, reference and filter is prepared
+here.  Sources are numbered in dossier order, among those the document
+cites, so that ``[2]`` means the same source in every section.  Items meant
+for the representatives only are left out of documents for a wider audience.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from markupsafe import Markup
+
+from .models import UNVERIFIABLE_KINDS, Audience, Dossier, Fact, Source, Status
+
+
+def _visible(audience: Audience, item_audience: Audience) -> bool:
+    return audience is Audience.reps or item_audience is Audience.public
+
+
+class _References:
+    """Numbers the sources a document cites and renders reference marks."""
+
+    def __init__(self, sources: Iterable[Source], cited: set[str]) -> None:
+        self.sources = [s for s in sources if s.id in cited]
+        self.number = {s.id: n for n, s in enumerate(self.sources, start=1)}
+
+    def mark(self, source_ids: Iterable[str]) -> Markup:
+        """`<sup>` with a link to each source, e.g. [1, 3]; empty if nothing is cited."""
+        numbers = sorted({self.number[i] for i in source_ids if i in self.number})
+        if not numbers:
+            return Markup("")
+        links = Markup(", ").join(
+            Markup('<a href="#source-{0}">{0}</a>').format(n) for n in numbers
+        )
+        return Markup('<sup class="ref">[{}]</sup>').format(links)
+
+
+def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> dict[str, Any]:
+    """Everything a document template shows, for readers of the given audience."""
+    facts = {f.id: f for f in dossier.facts if _visible(audience, f.audience)}
+    source_index = {s.id: s for s in dossier.sources}
+    cited = {source_id for fact in facts.values() for source_id in fact.sources}
+    refs = _References(dossier.sources, cited)
+
+    def _only_unverifiable(fact: Fact) -> bool:
+        kinds = {source_index[s].kind for s in fact.sources}
+        return bool(kinds) and kinds <= UNVERIFIABLE_KINDS
+
+    def kept(ids: Iterable[str]) -> list[Fact]:
+        return [facts[i] for i in ids if i in facts]
+
+    def sources_of(ids: Iterable[str]) -> list[str]:
+        return [s for fact in kept(ids) for s in fact.sources]
+
+    def fact_view(fact: Fact) -> dict[str, Any]:
+        return {
+            "id": fact.id,
+            "statement": fact.statement,
+            "refs": refs.mark(fact.sources),
+            "union_position": fact.union_position,
+            "unverified": fact.status is Status.unverified or _only_unverifiable(fact),
+            "said_by": fact.said_by,
+            "quote": fact.quote.model_dump() if fact.quote else None,
+            "value": fact.value,
+            "unit": fact.unit,
+            "label": fact.label,
+            "as_of": fact.as_of,
+        }
+
+    def cites(ids: list[str]) -> dict[str, Any]:
+        shown = kept(ids)
+        return {
+            "refs": refs.mark(sources_of(ids)),
+            "union_position": bool(shown) and all(f.union_position for f in shown),
+        }
+
+    key_points = [{"text": p.text, **cites(p.facts)} for p in dossier.key_points if kept(p.facts)]
+    key_figures = [fact_view(f) for f in facts.values() if f.value is not None]
+    themes = [
+        {
+            "id": t.id,
+            "title": t.title,
+            "summary": t.summary,
+            "facts": [fact_view(f) for f in kept(t.facts)],
+        }
+        for t in dossier.themes
+        if kept(t.facts)
+    ]
+    divergences = [
+        {
+            "subject": d.subject,
+            "comment": d.comment,
+            "positions": [
+                {**fact_view(f), "sources": [source_index[s] for s in f.sources]}
+                for f in kept(d.facts)
+            ],
+        }
+        for d in dossier.divergences
+        if len(kept(d.facts)) >= 2
+    ]
+    timeline = [
+        {"when": e.when, "what": e.what, **cites(e.facts)}
+        for e in sorted(dossier.timeline, key=lambda e: e.when)
+        if kept(e.facts)
+    ]
+    stakeholders = [
+        {"name": s.name, "role": s.role, **cites(s.facts)}
+        for s in dossier.stakeholders
+        if not s.facts or kept(s.facts)
+    ]
+    legal = {ref.id: ref for ref in dossier.legal}
+
+    def motivated(entry: Any, number: int) -> dict[str, Any]:
+        return {
+            "number": number,
+            "text": entry.text,
+            "facts": [fact_view(f) for f in kept(entry.facts)],
+            "legal": [legal[i] for i in entry.legal],
+            **cites(entry.facts),
+        }
+
+    questions = [
+        motivated(q, n)
+        for n, q in enumerate(
+            (q for q in dossier.questions if _visible(audience, q.audience)), start=1
+        )
+    ]
+    demands = [motivated(d, n) for n, d in enumerate(dossier.demands, start=1)]
+    used_legal = {ref.id for entry in [*questions, *demands] for ref in entry["legal"]}
+    return {
+        "dossier": dossier.model_dump(
+            include={"id", "title", "subtitle", "organisation", "lang", "date"}
+        ),
+        "meeting": dossier.meeting.model_dump(),
+        "audience": audience.value,
+        "key_points": key_points,
+        "key_figures": key_figures,
+        "themes": themes,
+        "divergences": divergences,
+        "timeline": timeline,
+        "stakeholders": stakeholders,
+        "legal": [ref for ref in dossier.legal if ref.id in used_legal],
+        "questions": questions,
+        "demands": demands,
+        "sources": [
+            {
+                "number": refs.number[s.id],
+                **s.model_dump(),
+                "unverifiable": s.kind in UNVERIFIABLE_KINDS,
+            }
+            for s in refs.sources
+        ],
+    }

@@ -1,0 +1,112 @@
+"""HTML page → PDF bytes.  The only module that imports WeasyPrint.
+
+The renderer fetches nothing but `data:` URLs and regular files inside the
+allowed folders (the templates and their assets): no network, no other file,
+no device.  A refused or failed fetch stops the build with a message naming
+the resource, rather than printing a document with a hole in it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from .errors import Problem, RenderError
+
+MAX_ASSET_BYTES = 20 * 1024 * 1024
+"""Largest file the renderer will read (a font, an image, a stylesheet)."""
+
+
+def make_fetcher(allowed: Sequence[Path], refusals: list[str]) -> Any:
+    """A WeasyPrint URL fetcher that serves only files under `allowed` and data: URLs.
+
+    Each refusal is appended to `refusals` as well as raised, since WeasyPrint
+    turns fetch errors into log warnings and goes on.
+    """
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    roots = [root.resolve() for root in allowed]
+
+    class AllowListFetcher(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            parts = urlsplit(url)
+            reason = None
+            if parts.scheme != "file":
+                reason = "only the template folder's own files can be used"
+            else:
+                path = Path(unquote(parts.path)).resolve()
+                if not any(path == root or root in path.parents for root in roots):
+                    reason = "outside the template folder"
+                elif not path.is_file():
+                    reason = "no such file"
+                elif path.stat().st_size > MAX_ASSET_BYTES:
+                    reason = f"larger than {MAX_ASSET_BYTES // (1024 * 1024)} MB"
+                else:
+                    return URLFetcherResponse(path.as_uri(), path.read_bytes())
+            refusals.append(f"{url} ({reason})")
+            raise ValueError(f"refused: {url} ({reason})")
+
+    return AllowListFetcher()
+
+
+@lru_cache(maxsize=1)
+def _font_config() -> Any:
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _weasyprint_warnings() -> Iterator[list[str]]:
+    from weasyprint import LOGGER
+
+    handler = _Collect()
+    LOGGER.addHandler(handler)
+    try:
+        yield handler.messages
+    finally:
+        LOGGER.removeHandler(handler)
+
+
+def render_pdf(
+    html: str,
+    base_dir: Path,
+    allowed: Sequence[Path],
+    source_name: str,
+) -> tuple[bytes, list[str]]:
+    """Render `html` to PDF bytes; return them with the renderer's warnings.
+
+    `source_name` names the template in error messages.  Raises RenderError
+    if a resource was refused or could not be read.
+    """
+    from weasyprint import HTML
+
+    refusals: list[str] = []
+    with _weasyprint_warnings() as warnings:
+        document = HTML(
+            string=html,
+            base_url=base_dir.resolve().as_uri() + "/",
+            url_fetcher=make_fetcher(allowed, refusals),
+        )
+        pdf = document.write_pdf(font_config=_font_config())
+    if refusals:
+        raise RenderError(
+            *(Problem(f"resource refused: {refusal}", source_name) for refusal in refusals)
+        )
+    return pdf, warnings

@@ -1,0 +1,160 @@
+"""Jinja environments: sandboxed, strict, and escaping every value they print.
+
+Two environments share one search path (the built-in templates):
+- the Markdown one, for documents: every ``{{ value }}`` is escaped for both
+  Markdown and HTML by `finalize`, so dossier text prints literally; only
+  `Markup` fragments made by the context (reference marks) pass as they are;
+- the HTML one, for the page layout, with Jinja's HTML autoescaping.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
+
+from .errors import InputError, Problem
+
+
+def shipped_dir(name: str) -> Path:
+    """A data folder shipped with briefgen (inside the installed package, or the repo root)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / name, here.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"briefgen is installed without its '{name}' folder")
+
+
+TEMPLATE_DIR = shipped_dir("templates")
+
+# Characters that mean something to Markdown or HTML wherever they stand, and
+# those that do only at the start of a line.  Each becomes a numeric entity,
+# which Markdown and raw HTML blocks both pass through and the reader sees as
+# the character; ordinary prose punctuation stays as it is, so the Markdown
+# output remains readable.
+_ANYWHERE = re.compile(r"[\\`*_{}\[\]|#<>&\"]")
+_LINE_START = re.compile(r"^(?:[-+=>]|\d+(?=\.))")
+
+
+def _entity(match: re.Match[str]) -> str:
+    return "".join(f"&#{ord(char)};" for char in match.group())
+
+
+def escape_text(value: object) -> Markup:
+    """Dossier text → Markup that Markdown and HTML both print literally, on one line."""
+    if isinstance(value, Markup):
+        return value
+    text = " ".join(str(value).split())
+    text = _ANYWHERE.sub(_entity, text)
+    return Markup(_LINE_START.sub(_entity, text))
+
+
+def _finalize(value: object) -> object:
+    return escape_text(value)
+
+
+def format_date(value: date | str, lang: str = "fr", precision: str | None = None) -> str:
+    """A date, or a partial date '2026' / '2025-09', written out in the document's language."""
+    from babel.dates import format_date as babel_format
+
+    if isinstance(value, str):
+        parts = [int(p) for p in value.split("-")]
+        precision = precision or ("year", "month", "day")[len(parts) - 1]
+        value = date(*parts, *[1] * (3 - len(parts)))
+    precision = precision or "day"
+    if precision == "year":
+        return str(value.year)
+    if precision == "month":
+        return babel_format(value, "LLLL y", locale=lang)
+    text = babel_format(value, "long", locale=lang)
+    if lang == "fr" and value.day == 1:
+        text = "1er" + text[1:]
+    return text
+
+
+def format_number(value: float, lang: str = "fr") -> str:
+    """A figure with the language's digit grouping and decimal sign (310 000 000; 36,8)."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, locale=lang)
+
+
+def _sandbox(autoescape: bool, lang: str) -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(
+        loader=FileSystemLoader([str(TEMPLATE_DIR)]),
+        undefined=StrictUndefined,
+        autoescape=autoescape,
+        finalize=None if autoescape else _finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    # Filters that would turn dossier text into live markup are replaced or removed.
+    for name in ("safe", "tojson", "forceescape"):
+        env.filters.pop(name, None)
+    if not autoescape:
+        env.filters["e"] = env.filters["escape"] = escape_text
+    env.globals.pop("lipsum", None)
+    env.filters["date"] = lambda value, precision=None: format_date(value, lang, precision)
+    env.filters["number"] = lambda value: format_number(value, lang)
+    return env
+
+
+@lru_cache(maxsize=8)
+def markdown_environment(lang: str = "fr") -> ImmutableSandboxedEnvironment:
+    """Environment for document templates (`*.md.j2`), which produce Markdown."""
+    return _sandbox(autoescape=False, lang=lang)
+
+
+@lru_cache(maxsize=8)
+def html_environment(lang: str = "fr") -> ImmutableSandboxedEnvironment:
+    """Environment for the page layout (`*.html.j2`), which produces HTML."""
+    return _sandbox(autoescape=True, lang=lang)
+
+
+def _template_line(tb: TracebackType | None) -> tuple[str | None, int | None]:
+    """The innermost template and its line in a traceback Jinja rewrote."""
+    where: tuple[str | None, int | None] = (None, None)
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2") or filename == "<template>":
+            where = (None if filename == "<template>" else filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return where
+
+
+def _template_name(filename: str | None) -> str | None:
+    if filename is None:
+        return None
+    path = Path(filename)
+    if not path.is_absolute():
+        return filename
+    try:
+        return str(Path("templates") / path.relative_to(TEMPLATE_DIR))
+    except ValueError:
+        return filename
+
+
+def render(env: ImmutableSandboxedEnvironment, name: str, context: Mapping[str, Any]) -> str:
+    """Render template `name`; a template error becomes an InputError with file and line."""
+    try:
+        return env.get_template(name).render(context)
+    except TemplateSyntaxError as exc:
+        raise InputError(
+            Problem(
+                f"template syntax error: {exc.message}", _template_name(exc.filename), exc.lineno
+            )
+        ) from None
+    except TemplateError as exc:
+        filename, line = _template_line(exc.__traceback__)
+        raise InputError(
+            Problem(str(exc.message), _template_name(filename or name), line)
+        ) from None

@@ -1,0 +1,191 @@
+"""Each render stage alone: context, templating, Markdown, typography, layout, PDF fetcher."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from briefgen import markdown, typography
+from briefgen.build import DOCUMENTS, render_document
+from briefgen.context import build_context
+from briefgen.errors import InputError, RenderError
+from briefgen.layout import PageMeta, page
+from briefgen.load import load_dossier
+from briefgen.models import Audience
+from briefgen.templating import escape_text, format_date, markdown_environment, render
+
+Edit = Callable[[str, str, str], Path]
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "<img src=file:///etc/passwd>",
+    "![x](file:///etc/passwd)",
+    "[clic](javascript:alert(1))",
+    '[pj](note.txt){: rel="attachment"}',
+    "{{ 7*7 }} {% if true %}oui{% endif %}",
+    "**gras** _souligné_ `code` # titre | a | b |",
+    "&amp; &#60;b&#62;",
+    "1. pas une liste",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_escaped_text_prints_literally_through_markdown(text: str) -> None:
+    html = markdown.to_html(f"- {escape_text(text)}\n")
+    assert html.count("<") == 4  # only <ul><li></li></ul>: no tag, link or image from the text
+    visible = typography.apply(html, "en").replace("<ul>\n<li>", "").replace("</li>\n</ul>", "")
+    import html as html_module
+
+    assert html_module.unescape(visible) == text
+
+
+def test_escaped_text_is_one_line() -> None:
+    assert escape_text("a\n\n# b\n    c") == "a &#35; b c"
+
+
+def test_hostile_dossier_text_reaches_the_page_as_text(edit: Edit) -> None:
+    hostile = " ".join(HOSTILE).replace('"', "'")
+    folder = edit("facts.yaml", "Le test a lieu sur trois sites.", f'"{hostile}"')
+    built = render_document(load_dossier(folder), DOCUMENTS["note"], ("html",))
+    html = built.files["html"].decode()
+    assert "<script" not in html and "<img" not in html
+    assert "javascript:" not in html.split("<body")[1].replace("javascript:alert", "")
+    assert 'rel="attachment"' not in html
+    assert "{{ 7*7 }}" in html and "49" not in html
+
+
+def test_context_numbers_sources_in_dossier_order(minimal: Path) -> None:
+    context = build_context(load_dossier(minimal))
+    assert [(s["number"], s["id"]) for s in context["sources"]] == [
+        (1, "journal"),
+        (2, "direction"),
+    ]
+    facts = context["themes"][0]["facts"]
+    assert [f["refs"] for f in facts] == [
+        '<sup class="ref">[<a href="#source-1">1</a>]</sup>',
+        '<sup class="ref">[<a href="#source-2">2</a>]</sup>',
+        "",
+    ]
+    assert facts[2]["union_position"] is True
+
+
+def test_context_leaves_reps_only_items_out_of_public_documents(edit: Edit) -> None:
+    folder = edit(
+        "facts.yaml", "    sources: [direction]", "    sources: [direction]\n    audience: reps"
+    )
+    dossier = load_dossier(folder)
+    public = build_context(dossier, Audience.public)
+    assert [f["id"] for f in public["themes"][0]["facts"]] == ["outil-teste", "consultation"]
+    assert [s["id"] for s in public["sources"]] == ["journal"]
+    reps = build_context(dossier, Audience.reps)
+    assert len(reps["themes"][0]["facts"]) == 3
+
+
+def test_template_renders_markdown_with_french_dates(minimal: Path) -> None:
+    context = build_context(load_dossier(minimal))
+    text = render(markdown_environment("fr"), "note-de-briefing.md.j2", context)
+    assert "<dt>Séance du</dt><dd>1er décembre 2026</dd>" in text
+    assert "## L'essentiel" in text
+    assert "| 12 agents | agents équipés de l&#39;outil |" not in text  # apostrophes stay plain
+    assert "| 12 agents | agents équipés de l'outil |" in text
+
+
+@pytest.mark.parametrize(
+    ("value", "lang", "expected"),
+    [
+        ("2026", "fr", "2026"),
+        ("2025-09", "fr", "septembre 2025"),
+        ("2025-12-20", "fr", "20 décembre 2025"),
+        ("2026-12-01", "fr", "1er décembre 2026"),
+        ("2025-12-20", "en", "December 20, 2025"),
+    ],
+)
+def test_dates_are_written_out(value: str, lang: str, expected: str) -> None:
+    assert format_date(value, lang) == expected
+
+
+def test_undefined_name_in_template_is_an_error_with_its_line(tmp_path: Path) -> None:
+    env = markdown_environment("fr").overlay(loader=None)
+    from jinja2 import DictLoader
+
+    env.loader = DictLoader({"t.md.j2": "ligne 1\n{{ dossier.titel }}\n"})
+    with pytest.raises(InputError) as info:
+        render(env, "t.md.j2", {"dossier": {"title": "x"}})
+    assert str(info.value) == "t.md.j2:2: 'dict object' has no attribute 'titel'"
+
+
+def test_sandbox_blocks_python_internals() -> None:
+    env = markdown_environment("fr").overlay()
+    template = env.from_string("{{ ''.__class__.__mro__ }}")
+    from jinja2.exceptions import SecurityError
+
+    with pytest.raises(SecurityError):
+        template.render()
+
+
+def test_markdown_stage_builds_tables_and_heading_ids() -> None:
+    html = markdown.to_html("## Chiffres clés\n\n| a | b |\n|---|---|\n| 1 | 2 |\n")
+    assert '<h2 id="chiffres-cles">Chiffres clés</h2>' in html
+    assert "<table>" in html and "<td>1</td>" in html
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Pourquoi ? Oui ; non !", "Pourquoi\u202f? Oui\u202f; non\u202f!"),
+        ("Fondement : L2312-8", "Fondement\u00a0: L2312-8"),
+        ("« contre nature »", "«\u202fcontre nature\u202f»"),
+        ("l'essentiel", "l’essentiel"),
+        ("https://example.org/?p=1 à 15:18", "https://example.org/?p=1 à 15:18"),
+    ],
+)
+def test_french_typography(text: str, expected: str) -> None:
+    assert typography.apply(f"<p>{text}</p>", "fr") == f"<p>{expected}</p>"
+
+
+def test_typography_leaves_tags_and_code_alone() -> None:
+    html = '<a href="https://x.org/?a=1;b=2">voir</a><code>a ; b</code>'
+    assert typography.apply(html, "fr") == html
+
+
+def test_layout_sets_language_title_and_metadata() -> None:
+    html = page(
+        "<p>Corps</p>",
+        PageMeta(
+            title="Note <x>",
+            lang="fr",
+            author="CGT · FSU",
+            keywords=["a", "b"],
+            created="2026-11-20",
+        ),
+    )
+    assert html.startswith('<!DOCTYPE html>\n<html lang="fr">')
+    assert "<title>Note &lt;x&gt;</title>" in html
+    assert '<meta name="author" content="CGT · FSU">' in html
+    assert '<meta name="dcterms.created" content="2026-11-20">' in html
+    assert "@page" in html
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["file:///etc/passwd", "../../../../etc/passwd", "http://127.0.0.1:9/x.css", "/dev/zero"],
+)
+def test_renderer_fetches_only_template_files(url: str) -> None:
+    from briefgen.pdf import render_pdf
+    from briefgen.templating import TEMPLATE_DIR
+
+    html = f'<html><body><img src="{url}"></body></html>'
+    with pytest.raises(RenderError) as info:
+        render_pdf(html, TEMPLATE_DIR, [TEMPLATE_DIR], "templates/t.md.j2")
+    assert str(info.value).startswith("templates/t.md.j2: resource refused: ")
+
+
+def test_renderer_refuses_attachments() -> None:
+    from briefgen.pdf import render_pdf
+    from briefgen.templating import TEMPLATE_DIR
+
+    html = '<html><head><link rel="attachment" href="file:///etc/hostname"></head></html>'
+    with pytest.raises(RenderError, match="outside the template folder"):
+        render_pdf(html, TEMPLATE_DIR, [TEMPLATE_DIR], "templates/t.md.j2")
