@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .context import build_context
-from .errors import InputError
+from .errors import InputError, OutputError
 from .layout import PageMeta, page
 from .load import display_path, load_dossier
 from .markdown import to_html
@@ -131,6 +131,11 @@ def build(
     for document in built:
         for fmt, content in document.files.items():
             target = target_dir / f"{document.kind.filename}.{fmt}"
-            write_atomically(target, content)
+            try:
+                write_atomically(target, content)
+            except OSError as exc:
+                raise OutputError.at(
+                    f"cannot write: {exc.strerror or exc}", display_path(target)
+                ) from None
             written.append(target)
     return written, [w for document in built for w in document.warnings]

@@ -6,6 +6,7 @@ happen inside the build, so `--help` stays instant.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -14,13 +15,33 @@ import click
 from .errors import BriefgenError
 
 
-def _fail(error: BriefgenError) -> None:
-    for problem in error.problems:
-        click.echo(f"error: {problem}", err=True)
-    sys.exit(error.exit_code)
+class _Group(click.Group):
+    """Turns any failure into a one-line message and an exit status, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except BriefgenError as error:
+            for problem in error.problems:
+                click.echo(f"error: {problem}", err=True)
+            sys.exit(error.exit_code)
+        except KeyboardInterrupt:
+            click.echo("error: interrupted; earlier output is unchanged", err=True)
+            sys.exit(130)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:
+            if os.environ.get("BRIEFGEN_DEBUG"):
+                raise
+            click.echo(
+                f"error: internal error: {type(exc).__name__}: {exc} "
+                "(set BRIEFGEN_DEBUG=1 to see where)",
+                err=True,
+            )
+            sys.exit(1)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="briefgen")
 def main() -> None:
     """Turn a sourced dossier into print-ready briefing documents for union reps.
@@ -67,10 +88,7 @@ def build(dossier: str | None, formats: tuple[str, ...], out_dir: Path) -> None:
     from .load import display_path
 
     ordered = tuple(f for f in FORMATS if f in formats)
-    try:
-        written, warnings = run_build(find_dossier(dossier), out_dir, ["note"], ordered)
-    except BriefgenError as error:
-        _fail(error)
+    written, warnings = run_build(find_dossier(dossier), out_dir, ["note"], ordered)
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
     for path in written:
@@ -89,11 +107,8 @@ def check(dossier: str | None) -> None:
     from .build import find_dossier
     from .load import display_path, load_dossier
 
-    try:
-        folder = find_dossier(dossier)
-        loaded = load_dossier(folder)
-    except BriefgenError as error:
-        _fail(error)
+    folder = find_dossier(dossier)
+    loaded = load_dossier(folder)
     click.echo(
         f"{display_path(folder)}: ok ({len(loaded.sources)} sources, "
         f"{len(loaded.facts)} facts, {len(loaded.questions)} questions)"

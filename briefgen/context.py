@@ -13,7 +13,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from .models import UNVERIFIABLE_KINDS, Audience, Dossier, Fact, Source, Status
+from .models import UNVERIFIABLE_KINDS, Audience, Dossier, Fact, LegalRef, Source, Status
 
 
 def _visible(audience: Audience, item_audience: Audience) -> bool:
@@ -36,6 +36,14 @@ class _References:
             Markup('<a href="#source-{0}">{0}</a>').format(n) for n in numbers
         )
         return Markup('<sup class="ref">[{}]</sup>').format(links)
+
+
+def _group_by_code(refs: list[LegalRef]) -> list[dict[str, Any]]:
+    """Legal references grouped by text, in order of appearance: [{code, refs}, …]."""
+    groups: dict[str, list[LegalRef]] = {}
+    for ref in refs:
+        groups.setdefault(ref.code, []).append(ref)
+    return [{"code": code, "refs": items} for code, items in groups.items()]
 
 
 def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> dict[str, Any]:
@@ -119,6 +127,7 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> dict[
             "text": entry.text,
             "facts": [fact_view(f) for f in kept(entry.facts)],
             "legal": [legal[i] for i in entry.legal],
+            "legal_by_code": _group_by_code([legal[i] for i in entry.legal]),
             **cites(entry.facts),
         }
 
@@ -142,7 +151,7 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> dict[
         "divergences": divergences,
         "timeline": timeline,
         "stakeholders": stakeholders,
-        "legal": [ref for ref in dossier.legal if ref.id in used_legal],
+        "legal": _group_by_code([ref for ref in dossier.legal if ref.id in used_legal]),
         "questions": questions,
         "demands": demands,
         "sources": [

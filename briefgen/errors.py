@@ -49,3 +49,7 @@ class InputError(BriefgenError):
 
 class RenderError(BriefgenError):
     """A document could not be produced from valid input (exit status 1)."""
+
+
+class OutputError(BriefgenError):
+    """A document could not be written where it was asked for (exit status 1)."""

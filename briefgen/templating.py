@@ -19,8 +19,9 @@ from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
+from . import typography
 from .errors import InputError, Problem
 
 
@@ -105,6 +106,8 @@ def _sandbox(autoescape: bool, lang: str) -> ImmutableSandboxedEnvironment:
     env.globals.pop("lipsum", None)
     env.filters["date"] = lambda value, precision=None: format_date(value, lang, precision)
     env.filters["number"] = lambda value: format_number(value, lang)
+    if autoescape:
+        env.filters["typography"] = lambda value: Markup(typography.apply(str(escape(value)), lang))
     return env
 
 

@@ -1,0 +1,92 @@
+"""The command line as a user meets it: help, exit codes, messages, files written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from briefgen.cli import main
+
+Edit = Callable[[str, str, str], Path]
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("command", [[], ["build"], ["check"]])
+def test_every_command_has_help_with_an_example(command: list[str]) -> None:
+    code, out, _ = invoke(*command, "--help")
+    assert code == 0
+    assert "Example:" in out and "briefgen " in out.split("Example:")[1]
+
+
+def test_check_valid_dossier(minimal: Path) -> None:
+    code, out, err = invoke("check", str(minimal))
+    assert (code, err) == (0, "")
+    assert out.endswith(": ok (2 sources, 3 facts, 1 questions)\n")
+
+
+def test_check_broken_dossier_prints_one_line_per_problem(edit: Edit) -> None:
+    folder = edit("facts.yaml", "sources: [journal]", "sources: [insee]")
+    code, out, err = invoke("check", str(folder))
+    assert code == 2 and out == ""
+    lines = err.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("error: ") and lines[0].endswith(
+        "facts.yaml:7: facts[0].sources[0]: unknown source 'insee' (known: journal, direction)"
+    )
+    assert "Traceback" not in err
+
+
+def test_check_unknown_dossier_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, _, err = invoke("check", "inconnu")
+    assert code == 2
+    assert err.startswith("error: no dossier named 'inconnu' in seeds/ (known: ")
+
+
+def test_build_writes_the_requested_formats(minimal: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code, stdout, err = invoke("build", str(minimal), "-f", "md", "-f", "html", "--out", str(out))
+    assert (code, err) == (0, "")
+    folder = out / "minimal"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "note-de-briefing.html",
+        "note-de-briefing.md",
+    ]
+    assert f"wrote {folder / 'note-de-briefing.html'}" in stdout
+    html = (folder / "note-de-briefing.html").read_text(encoding="utf-8")
+    assert '<html lang="fr">' in html and "<style>" in html
+    assert "## L'essentiel" in (folder / "note-de-briefing.md").read_text(encoding="utf-8")
+
+
+def test_failed_build_keeps_earlier_output(edit: Edit, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    folder = edit("facts.yaml", "Douze agents", "Douze agents")
+    assert invoke("build", str(folder), "-f", "md", "--out", str(out))[0] == 0
+    earlier = (out / "minimal" / "note-de-briefing.md").read_bytes()
+    edit("facts.yaml", "sources: [journal]", "sources: [insee]")
+    code, _, err = invoke("build", str(folder), "-f", "md", "--out", str(out))
+    assert code == 2 and "unknown source 'insee'" in err
+    assert (out / "minimal" / "note-de-briefing.md").read_bytes() == earlier
+    assert sorted(p.name for p in (out / "minimal").iterdir()) == ["note-de-briefing.md"]
+
+
+def test_unwritable_output_is_a_clear_error(minimal: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    code, _, err = invoke("build", str(minimal), "-f", "md", "--out", str(blocker / "sub"))
+    assert code == 1
+    assert (
+        err == f"error: {blocker}/sub/minimal/note-de-briefing.md: cannot write: Not a directory\n"
+    )
+
+
+def test_unknown_format_is_a_usage_error(minimal: Path) -> None:
+    code, _, err = invoke("build", str(minimal), "-f", "docx")
+    assert code == 2 and "'docx' is not one of 'pdf', 'html', 'md'" in err
