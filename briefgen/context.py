@@ -60,6 +60,10 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> dict[
     def kept(ids: Iterable[str]) -> list[Fact]:
         return [facts[i] for i in ids if i in facts]
 
+    def shown(ids: list[str]) -> bool:
+        """Whether a sentence summing up these facts may be shown: all of them are visible."""
+        return all(i in facts for i in ids)
+
     def sources_of(ids: Iterable[str]) -> list[str]:
         return [s for fact in kept(ids) for s in fact.sources]
 
@@ -79,13 +83,13 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> dict[
         }
 
     def cites(ids: list[str]) -> dict[str, Any]:
-        shown = kept(ids)
+        visible = kept(ids)
         return {
             "refs": refs.mark(sources_of(ids)),
-            "union_position": bool(shown) and all(f.union_position for f in shown),
+            "union_position": bool(visible) and all(f.union_position for f in visible),
         }
 
-    key_points = [{"text": p.text, **cites(p.facts)} for p in dossier.key_points if kept(p.facts)]
+    key_points = [{"text": p.text, **cites(p.facts)} for p in dossier.key_points if shown(p.facts)]
     key_figures = [fact_view(f) for f in facts.values() if f.value is not None]
     themes = [
         {
@@ -112,12 +116,12 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> dict[
     timeline = [
         {"when": e.when, "what": e.what, **cites(e.facts)}
         for e in sorted(dossier.timeline, key=lambda e: e.when)
-        if kept(e.facts)
+        if shown(e.facts)
     ]
     stakeholders = [
         {"name": s.name, "role": s.role, **cites(s.facts)}
         for s in dossier.stakeholders
-        if not s.facts or kept(s.facts)
+        if shown(s.facts)
     ]
     legal = {ref.id: ref for ref in dossier.legal}
 
@@ -134,10 +138,14 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> dict[
     questions = [
         motivated(q, n)
         for n, q in enumerate(
-            (q for q in dossier.questions if _visible(audience, q.audience)), start=1
+            (q for q in dossier.questions if _visible(audience, q.audience) and shown(q.facts)),
+            start=1,
         )
     ]
-    demands = [motivated(d, n) for n, d in enumerate(dossier.demands, start=1)]
+    demands = [
+        motivated(d, n)
+        for n, d in enumerate((d for d in dossier.demands if shown(d.facts)), start=1)
+    ]
     used_legal = {ref.id for entry in [*questions, *demands] for ref in entry["legal"]}
     return {
         "dossier": dossier.model_dump(

@@ -58,10 +58,6 @@ def escape_text(value: object) -> Markup:
     return Markup(_LINE_START.sub(_entity, text))
 
 
-def _finalize(value: object) -> object:
-    return escape_text(value)
-
-
 def format_date(value: date | str, lang: str = "fr", precision: str | None = None) -> str:
     """A date, or a partial date '2026' / '2025-09', written out in the document's language."""
     from babel.dates import format_date as babel_format
@@ -93,7 +89,7 @@ def _sandbox(autoescape: bool, lang: str) -> ImmutableSandboxedEnvironment:
         loader=FileSystemLoader([str(TEMPLATE_DIR)]),
         undefined=StrictUndefined,
         autoescape=autoescape,
-        finalize=None if autoescape else _finalize,
+        finalize=None if autoescape else escape_text,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,

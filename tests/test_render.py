@@ -189,3 +189,13 @@ def test_renderer_refuses_attachments() -> None:
     html = '<html><head><link rel="attachment" href="file:///etc/hostname"></head></html>'
     with pytest.raises(RenderError, match="outside the template folder"):
         render_pdf(html, TEMPLATE_DIR, [TEMPLATE_DIR], "templates/t.md.j2")
+
+
+def test_summaries_of_reps_only_facts_stay_out_of_public_documents(edit: Edit) -> None:
+    folder = edit(
+        "facts.yaml", "    sources: [journal]", "    sources: [journal]\n    audience: reps"
+    )
+    public = build_context(load_dossier(folder), Audience.public)
+    assert public["key_points"] == []  # its only fact is for reps
+    assert public["key_figures"] == []
+    assert [q["text"] for q in public["questions"]] == ["Quand le CSE sera-t-il consulté ?"]
