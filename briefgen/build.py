@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from .context import build_context
-from .errors import InputError, OutputError
+from .errors import InputError, OutputError, RenderError
 from .layout import PageMeta, page
-from .load import display_path, load_dossier
+from .load import display_path
 from .markdown import to_html
 from .models import Audience, Dossier
-from .templating import TEMPLATE_DIR, markdown_environment, render, shipped_dir
+from .templating import TEMPLATE_DIR, load_labels, markdown_environment, render, shipped_dir
 
 DEFAULT_DOSSIER = "france-travail-linkedin"
 FORMATS = ("pdf", "html", "md")
@@ -30,15 +33,58 @@ class DocumentKind:
     name: str
     template: str
     filename: str
-    title: str
     audience: Audience
+    max_pages: int | None = None
+    requires: str | None = None
+    """Dossier section the document cannot be made without (tract, declaration…)."""
 
 
 DOCUMENTS = {
-    "note": DocumentKind(
-        "note", "note-de-briefing.md.j2", "note-de-briefing", "Note de briefing", Audience.reps
-    ),
+    kind.name: kind
+    for kind in (
+        DocumentKind("note", "note-de-briefing.md.j2", "note-de-briefing", Audience.reps),
+        DocumentKind("tract", "tract.md.j2", "tract", Audience.public, 1, "tract"),
+        DocumentKind(
+            "declaration",
+            "declaration-liminaire.md.j2",
+            "declaration-liminaire",
+            Audience.public,
+            2,
+            "declaration",
+        ),
+        DocumentKind("questions", "questions-ecrites.md.j2", "questions-ecrites", Audience.public),
+        DocumentKind("avis", "projet-avis.md.j2", "projet-avis", Audience.public, None, "opinion"),
+    )
 }
+
+FIT_SCALES = (1.0, 0.95, 0.9, 0.85, 0.8)
+"""Type scales tried, largest first, to fit a document into its page budget."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to build: formats, language of the labels, PDF variant, creation date."""
+
+    formats: tuple[str, ...] = ("pdf",)
+    lang: str | None = None
+    pdf_variant: str = "pdf/ua-1"
+    created: date | None = None
+
+
+def creation_date(dossier: Dossier, environ: Mapping[str, str] = os.environ) -> date:
+    """The date stamped in the documents: SOURCE_DATE_EPOCH if set, else the dossier's date.
+
+    Fixing it (rather than using the clock) makes two builds byte-identical.
+    """
+    epoch = environ.get("SOURCE_DATE_EPOCH")
+    if epoch is None:
+        return dossier.date
+    try:
+        return datetime.fromtimestamp(int(epoch), tz=UTC).date()
+    except (ValueError, OverflowError, OSError):
+        raise InputError.at(
+            f"SOURCE_DATE_EPOCH must be a number of seconds, not {epoch!r}"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -75,30 +121,68 @@ def find_dossier(name: str | None, seeds: Path = Path("seeds")) -> Path:
     )
 
 
-def render_document(dossier: Dossier, kind: DocumentKind, formats: tuple[str, ...]) -> Built:
+def document_context(dossier: Dossier, kind: DocumentKind, lang: str) -> dict[str, Any]:
+    """What the template of `kind` sees: the dossier's context, the labels, the document."""
+    labels = load_labels(lang)
+    return {
+        **build_context(dossier, kind.audience),
+        "labels": labels,
+        "doc": {
+            "name": kind.name,
+            "title": labels[f"{kind.name}_title"],
+            "audience": kind.audience.value,
+        },
+    }
+
+
+def render_document(
+    dossier: Dossier, kind: DocumentKind, options: Options, source: str = "dossier"
+) -> Built:
     """Run one document through the pipeline: context → Markdown → HTML → PDF."""
-    context = build_context(dossier, kind.audience)
-    markdown_text = render(markdown_environment(dossier.lang), kind.template, context)
+    if kind.requires and getattr(dossier, kind.requires) is None:
+        raise InputError.at(
+            f"the {kind.name} needs a '{kind.requires}' section in the dossier",
+            source,
+            None,
+            kind.requires,
+        )
+    lang = options.lang or dossier.lang
+    context = document_context(dossier, kind, lang)
+    labels = context["labels"]
+    markdown_text = render(markdown_environment(lang), kind.template, context)
+    body = to_html(markdown_text)
+    title = labels[f"{kind.name}_title"]
+    created = options.created or creation_date(dossier)
     meta = PageMeta(
-        title=f"{kind.title} · {dossier.title}",
-        lang=dossier.lang,
+        title=f"{title} · {dossier.title}",
+        lang=lang,
         author=" · ".join(dossier.meeting.unions),
         subject=dossier.meeting.agenda_item,
-        keywords=[dossier.organisation, dossier.meeting.instance, *dossier.meeting.unions],
+        keywords=[dossier.organisation, dossier.meeting.instance, *dossier.meeting.unions, title],
         kind=kind.name,
         running_title=dossier.title,
-        created=dossier.date.isoformat(),
+        created=created.isoformat(),
     )
-    html = page(to_html(markdown_text), meta)
+    html = page(body, meta, labels)
     files = {"md": markdown_text.encode(), "html": html.encode()}
     warnings: list[str] = []
-    if "pdf" in formats:
+    if "pdf" in options.formats:
         from .pdf import render_pdf
 
-        files["pdf"], warnings = render_pdf(
-            html, TEMPLATE_DIR, [TEMPLATE_DIR], f"templates/{kind.template}"
-        )
-    return Built(kind, {f: files[f] for f in formats}, warnings)
+        template = f"templates/{kind.template}"
+        for scale in FIT_SCALES if kind.max_pages else (1.0,):
+            html = page(body, replace(meta, scale=scale), labels)
+            pdf = render_pdf(html, TEMPLATE_DIR, [TEMPLATE_DIR], template, options.pdf_variant)
+            if kind.max_pages is None or pdf.pages <= kind.max_pages:
+                break
+        else:
+            raise RenderError.at(
+                f"the {kind.name} runs to {pdf.pages} pages even in smaller type "
+                f"(at most {kind.max_pages}); shorten its text in the dossier",
+                template,
+            )
+        files["pdf"], files["html"], warnings = pdf.data, html.encode(), pdf.warnings
+    return Built(kind, {f: files[f] for f in options.formats}, warnings)
 
 
 def write_atomically(target: Path, content: bytes) -> None:
@@ -117,15 +201,33 @@ def write_atomically(target: Path, content: bytes) -> None:
         raise
 
 
+def runnable_kinds(dossier: Dossier, asked: list[str]) -> tuple[list[str], list[str]]:
+    """The document kinds to build and, when none were asked for, a note on each one skipped.
+
+    Asked-for kinds are all built (a missing section is then an error); by
+    default every kind is, except those whose section the dossier lacks.
+    """
+    if asked:
+        return list(dict.fromkeys(asked)), []
+    kinds, skipped = [], []
+    for kind in DOCUMENTS.values():
+        if kind.requires and getattr(dossier, kind.requires) is None:
+            skipped.append(f"no {kind.name}: the dossier has no '{kind.requires}' section")
+        else:
+            kinds.append(kind.name)
+    return kinds, skipped
+
+
 def build(
-    dossier_dir: Path,
-    out_dir: Path,
-    kinds: list[str],
-    formats: tuple[str, ...],
+    dossier: Dossier, dossier_dir: Path, out_dir: Path, kinds: list[str], options: Options
 ) -> tuple[list[Path], list[str]]:
-    """Build the documents of a dossier; return the files written and the warnings."""
-    dossier = load_dossier(dossier_dir)
-    built = [render_document(dossier, DOCUMENTS[kind], formats) for kind in kinds]
+    """Build the documents of a loaded dossier; return the files written and the warnings.
+
+    Everything is rendered before anything is written, so a failure leaves
+    the earlier output as it was.
+    """
+    source = display_path(dossier_dir / "dossier.yaml")
+    built = [render_document(dossier, DOCUMENTS[kind], options, source) for kind in kinds]
     target_dir = out_dir / dossier.id
     written: list[Path] = []
     for document in built:

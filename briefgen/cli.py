@@ -53,8 +53,19 @@ def main() -> None:
     """
 
 
+DOC_KINDS = ("note", "tract", "declaration", "questions", "avis")
+
+
 @main.command()
 @click.argument("dossier", required=False)
+@click.option(
+    "--doc",
+    "-d",
+    "docs",
+    multiple=True,
+    type=click.Choice(DOC_KINDS),
+    help="Document to make; repeat for several. Default: every document the dossier allows.",
+)
 @click.option(
     "--format",
     "-f",
@@ -74,21 +85,50 @@ def main() -> None:
     show_default=True,
     help="Folder the documents go into (in a sub-folder named after the dossier).",
 )
-def build(dossier: str | None, formats: tuple[str, ...], out_dir: Path) -> None:
-    """Build the briefing note of DOSSIER (a folder, or a name under seeds/).
+@click.option(
+    "--lang",
+    type=click.Choice(["fr", "en"]),
+    help="Language of the labels and dates (default: the dossier's).",
+)
+@click.option(
+    "--pdf-variant",
+    type=click.Choice(["pdf/ua-1", "pdf/a-3b"]),
+    default="pdf/ua-1",
+    show_default=True,
+    help="Tagged, accessible PDF (pdf/ua-1) or archival PDF (pdf/a-3b).",
+)
+def build(
+    dossier: str | None,
+    docs: tuple[str, ...],
+    formats: tuple[str, ...],
+    out_dir: Path,
+    lang: str | None,
+    pdf_variant: str,
+) -> None:
+    """Build the documents of DOSSIER (a folder, or a name under seeds/).
 
     Without DOSSIER, builds the default dossier, france-travail-linkedin.
+    Without --doc, makes the briefing note, the tract, the opening statement,
+    the written questions and the draft opinion, skipping (with a warning) a
+    document whose section the dossier lacks.
 
     \b
     Example:
-      briefgen build seeds/france-travail-linkedin -f pdf -f html -f md --out output
+      briefgen build seeds/france-travail-linkedin --doc tract --doc note -f pdf -f html
     """
-    from .build import FORMATS, find_dossier
+    from .build import FORMATS, Options, find_dossier, runnable_kinds
     from .build import build as run_build
-    from .load import display_path
+    from .load import display_path, load_dossier
 
-    ordered = tuple(f for f in FORMATS if f in formats)
-    written, warnings = run_build(find_dossier(dossier), out_dir, ["note"], ordered)
+    folder = find_dossier(dossier)
+    loaded = load_dossier(folder)
+    kinds, skipped = runnable_kinds(loaded, list(docs))
+    for message in skipped:
+        click.echo(f"warning: {message}", err=True)
+    options = Options(
+        formats=tuple(f for f in FORMATS if f in formats), lang=lang, pdf_variant=pdf_variant
+    )
+    written, warnings = run_build(loaded, folder, out_dir, kinds, options)
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
     for path in written:

@@ -1,14 +1,16 @@
 """Dossier (+ audience) → the plain mapping a template sees.
 
-Templates never compute: every number, reference and filter is prepared
-here.  Sources are numbered in dossier order, among those the document
-cites, so that ``[2]`` means the same source in every section.  Items meant
-for the representatives only are left out of documents for a wider audience.
+Templates never compute: every reference and filter is prepared here.
+Sources are numbered in the order the document first cites them, and the
+list of sources holds only those it cites; a template prints that list after
+the text that cites them.  Items meant for the representatives only are left
+out of documents for a wider audience.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from datetime import timedelta
 from typing import Any
 
 from markupsafe import Markup
@@ -21,14 +23,22 @@ def _visible(audience: Audience, item_audience: Audience) -> bool:
 
 
 class _References:
-    """Numbers the sources a document cites and renders reference marks."""
+    """Numbers sources in the order a document first cites them.
 
-    def __init__(self, sources: Iterable[Source], cited: set[str]) -> None:
-        self.sources = [s for s in sources if s.id in cited]
-        self.number = {s.id: n for n, s in enumerate(self.sources, start=1)}
+    Reference marks are rendered lazily, when the template prints them, so a
+    source gets its number where the reader first meets it, and the list of
+    sources at the end holds exactly the sources the document cites.
+    """
+
+    def __init__(self, sources: Iterable[Source], citable: set[str]) -> None:
+        self.sources = {s.id: s for s in sources if s.id in citable}
+        self.number: dict[str, int] = {}
 
     def mark(self, source_ids: Iterable[str]) -> Markup:
         """`<sup>` with a link to each source, e.g. [1, 3]; empty if nothing is cited."""
+        for source_id in source_ids:
+            if source_id in self.sources and source_id not in self.number:
+                self.number[source_id] = len(self.number) + 1
         numbers = sorted({self.number[i] for i in source_ids if i in self.number})
         if not numbers:
             return Markup("")
@@ -36,6 +46,46 @@ class _References:
             Markup('<a href="#source-{0}">{0}</a>').format(n) for n in numbers
         )
         return Markup('<sup class="ref">[{}]</sup>').format(links)
+
+    def cited(self) -> list[dict[str, Any]]:
+        """The sources cited so far, in number order, as the template shows them."""
+        return [
+            {
+                "number": number,
+                **self.sources[source_id].model_dump(),
+                "unverifiable": self.sources[source_id].kind in UNVERIFIABLE_KINDS,
+            }
+            for source_id, number in self.number.items()
+        ]
+
+
+class _Mark:
+    """A reference mark, numbered when it is printed (see `_References`)."""
+
+    def __init__(self, references: _References, source_ids: list[str]) -> None:
+        self._references = references
+        self._source_ids = source_ids
+
+    def __html__(self) -> str:
+        return str(self._references.mark(self._source_ids))
+
+    __str__ = __html__
+
+    def __bool__(self) -> bool:
+        return any(i in self._references.sources for i in self._source_ids)
+
+
+class _CitedSources:
+    """The list of sources, as cited by the time the template reaches it."""
+
+    def __init__(self, references: _References) -> None:
+        self._references = references
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self._references.cited())
+
+    def __len__(self) -> int:
+        return len(self._references.number)
 
 
 def _group_by_code(refs: list[LegalRef]) -> list[dict[str, Any]]:
@@ -46,12 +96,24 @@ def _group_by_code(refs: list[LegalRef]) -> list[dict[str, Any]]:
     return [{"code": code, "refs": items} for code, items in groups.items()]
 
 
+QUESTIONS_LEAD_DAYS = 8
+"""Default time between sending the written questions and the meeting.
+
+Eight days is the notice the agenda of a CSE central needs (Code du travail,
+L2316-17); questions sent by then can be put on it.  A dossier can set its own
+date (`meeting.questions_by`).
+"""
+
+
 def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> dict[str, Any]:
     """Everything a document template shows, for readers of the given audience."""
     facts = {f.id: f for f in dossier.facts if _visible(audience, f.audience)}
     source_index = {s.id: s for s in dossier.sources}
     cited = {source_id for fact in facts.values() for source_id in fact.sources}
-    refs = _References(dossier.sources, cited)
+    references = _References(dossier.sources, cited)
+
+    def mark(source_ids: list[str]) -> _Mark:
+        return _Mark(references, source_ids)
 
     def _only_unverifiable(fact: Fact) -> bool:
         kinds = {source_index[s].kind for s in fact.sources}
@@ -71,7 +133,7 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> dict[
         return {
             "id": fact.id,
             "statement": fact.statement,
-            "refs": refs.mark(fact.sources),
+            "refs": mark(fact.sources),
             "union_position": fact.union_position,
             "unverified": fact.status is Status.unverified or _only_unverifiable(fact),
             "said_by": fact.said_by,
@@ -85,7 +147,7 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> dict[
     def cites(ids: list[str]) -> dict[str, Any]:
         visible = kept(ids)
         return {
-            "refs": refs.mark(sources_of(ids)),
+            "refs": mark(sources_of(ids)),
             "union_position": bool(visible) and all(f.union_position for f in visible),
         }
 
@@ -147,11 +209,18 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> dict[
         for n, d in enumerate((d for d in dossier.demands if shown(d.facts)), start=1)
     ]
     used_legal = {ref.id for entry in [*questions, *demands] for ref in entry["legal"]}
+    tract = dossier.tract
+    declaration = dossier.declaration
+    opinion = dossier.opinion
     return {
         "dossier": dossier.model_dump(
             include={"id", "title", "subtitle", "organisation", "lang", "date"}
         ),
-        "meeting": dossier.meeting.model_dump(),
+        "meeting": {
+            **dossier.meeting.model_dump(),
+            "questions_by": dossier.meeting.questions_by
+            or dossier.meeting.date - timedelta(days=QUESTIONS_LEAD_DAYS),
+        },
         "audience": audience.value,
         "key_points": key_points,
         "key_figures": key_figures,
@@ -162,12 +231,23 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> dict[
         "legal": _group_by_code([ref for ref in dossier.legal if ref.id in used_legal]),
         "questions": questions,
         "demands": demands,
-        "sources": [
-            {
-                "number": refs.number[s.id],
-                **s.model_dump(),
-                "unverifiable": s.kind in UNVERIFIABLE_KINDS,
-            }
-            for s in refs.sources
-        ],
+        "tract": tract
+        and {
+            **tract.model_dump(),
+            "key_points": key_points[: tract.points],
+            "figures": [
+                view
+                for view in map(fact_view, kept(tract.facts))
+                if view["value"] is not None and not view["unverified"]
+            ],
+        },
+        "declaration": declaration and declaration.model_dump(),
+        "opinion": opinion
+        and {
+            "conclusion": opinion.conclusion,
+            "considerations": [
+                {"text": c.text, **cites(c.facts)} for c in opinion.considerations if shown(c.facts)
+            ],
+        },
+        "sources": _CitedSources(references),
     }

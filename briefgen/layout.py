@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
@@ -25,6 +26,7 @@ class PageMeta:
     kind: str = "document"
     running_title: str = ""
     created: str = ""
+    scale: float = 1.0
 
 
 def stylesheet() -> Markup:
@@ -32,13 +34,14 @@ def stylesheet() -> Markup:
     return Markup((TEMPLATE_DIR / STYLESHEET).read_text(encoding="utf-8"))
 
 
-def page(body: str, meta: PageMeta) -> str:
+def page(body: str, meta: PageMeta, labels: Mapping[str, str]) -> str:
     """Wrap an HTML body in the layout, with the language's typography applied."""
     return render(
         html_environment(meta.lang),
         LAYOUT_TEMPLATE,
         {
             "meta": meta,
+            "labels": labels,
             "body": Markup(typography.apply(body, meta.lang)),
             "stylesheet": stylesheet(),
         },

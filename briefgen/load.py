@@ -131,6 +131,11 @@ class _Document:
             self._fail(f"invalid value: {exc}", node.start_mark.line + 1, format_field(path))
 
 
+def read_mapping(path: Path) -> dict[str, Any]:
+    """A YAML file that must hold a mapping, read with the same safety and messages."""
+    return _Document(path).data
+
+
 def _fields_at(path: FieldPath) -> list[str]:
     """Field names of the model that holds the last key of `path` (for suggestions)."""
     model: Any = Dossier

@@ -241,6 +241,43 @@ class Meeting(Model):
     date: dt.date = Field(description="Date of the meeting.")
     agenda_item: Text = Field(description="The agenda item the documents address.")
     unions: list[Text] = Field(min_length=1, description="Union(s) signing the documents.")
+    questions_by: dt.date | None = Field(
+        None,
+        description="Date by which the written questions must reach management "
+        "(default: eight days before the meeting).",
+    )
+
+
+class Tract(Model):
+    """What the one-page tract for all staff says beyond the facts."""
+
+    headline: Text = Field(description="The tract's headline, a few words.")
+    call_to_action: Text = Field(description="What staff are asked to do.")
+    contact: Text = Field(description="How to reach the union: names, e-mail, phone, room.")
+    points: int = Field(
+        4, ge=1, le=8, description="How many key points the tract shows (the first ones)."
+    )
+    facts: list[Id] = Field(
+        default_factory=list,
+        max_length=3,
+        description="Up to three facts with a figure, shown large at the top of the tract.",
+    )
+
+
+class Declaration(Model):
+    """The union's own words for the opening statement read at the meeting."""
+
+    opening: list[Text] = Field(min_length=1, description="Opening paragraphs.")
+    closing: list[Text] = Field(min_length=1, description="Closing paragraphs.")
+
+
+class Opinion(Model):
+    """The draft reasoned opinion the CSE may adopt."""
+
+    considerations: list[KeyPoint] = Field(
+        min_length=1, description="The grounds (« considérant que… »), each tied to facts."
+    )
+    conclusion: Text = Field(description="What the CSE concludes: its opinion, in one sentence.")
 
 
 class Dossier(Model):
@@ -269,6 +306,11 @@ class Dossier(Model):
     legal: list[LegalRef] = Field(default_factory=list, description="Legal references.")
     questions: list[Question] = Field(default_factory=list, description="Questions for management.")
     demands: list[Demand] = Field(default_factory=list, description="The union's demands.")
+    tract: Tract | None = Field(None, description="Headline, call to action and contact.")
+    declaration: Declaration | None = Field(
+        None, description="The union's own words for the opening statement."
+    )
+    opinion: Opinion | None = Field(None, description="The draft reasoned opinion.")
 
 
 Path = tuple[str | int, ...]
@@ -278,9 +320,23 @@ Path = tuple[str | int, ...]
 REFERENCED = {"sources": "source", "facts": "fact", "legal": "legal reference"}
 NEVER_USED = {
     "sources": "no fact cites it",
-    "facts": "no key point, theme, timeline event, question or demand refers to it",
+    "facts": "no key point, theme, divergence, timeline event, question, demand or "
+    "consideration refers to it",
     "legal": "no question or demand rests on it",
 }
+
+
+def _walk(model: Model, path: Path) -> Iterator[tuple[Path, Model]]:
+    """Every model nested in `model` (itself included), with its field path."""
+    yield path, model
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, Model):
+            yield from _walk(value, (*path, name))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, Model):
+                    yield from _walk(item, (*path, name, index))
 
 
 def check_references(dossier: Dossier) -> Iterator[tuple[Path, str]]:
@@ -290,20 +346,13 @@ def check_references(dossier: Dossier) -> Iterator[tuple[Path, str]]:
     that are not the union's own position, and sources, facts or legal
     references that nothing uses.
     """
-    lists: dict[str, list[Model]] = {
-        name: value
-        for name in Dossier.model_fields
-        if isinstance(value := getattr(dossier, name), list)
-        and value
-        and isinstance(value[0], Model)
-    }
-    known = {
-        table: [item.id for item in lists.get(table, [])]  # type: ignore[attr-defined]
-        for table in REFERENCED
-    }
+    known = {table: [item.id for item in getattr(dossier, table)] for table in REFERENCED}
     used: dict[str, set[str]] = {table: set() for table in REFERENCED}
 
-    for name, items in lists.items():
+    for name in Dossier.model_fields:
+        items = getattr(dossier, name)
+        if not isinstance(items, list):
+            continue
         first: dict[str, int] = {}
         for index, item in enumerate(items):
             item_id = getattr(item, "id", None)
@@ -314,17 +363,18 @@ def check_references(dossier: Dossier) -> Iterator[tuple[Path, str]]:
                 )
             elif item_id is not None:
                 first[item_id] = index
-            for table in REFERENCED.keys() & type(item).model_fields.keys():
-                for position, ref in enumerate(getattr(item, table)):
-                    used[table].add(ref)
-                    if ref not in known[table]:
-                        yield (
-                            (name, index, table, position),
-                            (
-                                f"unknown {REFERENCED[table]} '{ref}' "
-                                f"(known: {', '.join(known[table])})"
-                            ),
-                        )
+
+    for path, model in _walk(dossier, ()):
+        if model is dossier:  # its own sources, facts and legal are the tables themselves
+            continue
+        for table in REFERENCED.keys() & type(model).model_fields.keys():
+            for position, ref in enumerate(getattr(model, table)):
+                used[table].add(ref)
+                if ref not in known[table]:
+                    yield (
+                        (*path, table, position),
+                        (f"unknown {REFERENCED[table]} '{ref}' (known: {', '.join(known[table])})"),
+                    )
 
     for index, fact in enumerate(dossier.facts):
         if fact.union_position and fact.sources:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -84,13 +85,27 @@ def _weasyprint_warnings() -> Iterator[list[str]]:
         LOGGER.removeHandler(handler)
 
 
+PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3b")
+"""Accessible (tagged, PDF/UA-1) by default; PDF/A-3b for archiving."""
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    """A PDF and what the renderer said while making it."""
+
+    data: bytes
+    pages: int
+    warnings: list[str]
+
+
 def render_pdf(
     html: str,
     base_dir: Path,
     allowed: Sequence[Path],
     source_name: str,
-) -> tuple[bytes, list[str]]:
-    """Render `html` to PDF bytes; return them with the renderer's warnings.
+    variant: str = PDF_VARIANTS[0],
+) -> RenderedPdf:
+    """Render `html` to a PDF of the given variant.
 
     `source_name` names the template in error messages.  Raises RenderError
     if a resource was refused or could not be read.
@@ -103,10 +118,10 @@ def render_pdf(
             string=html,
             base_url=base_dir.resolve().as_uri() + "/",
             url_fetcher=make_fetcher(allowed, refusals),
-        )
-        pdf = document.write_pdf(font_config=_font_config())
+        ).render(font_config=_font_config(), pdf_variant=variant)
+        data = document.write_pdf(pdf_variant=variant)
     if refusals:
         raise RenderError(
             *(Problem(f"resource refused: {refusal}", source_name) for refusal in refusals)
         )
-    return pdf, warnings
+    return RenderedPdf(data, len(document.pages), warnings)

@@ -19,7 +19,7 @@ from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from . import typography
 from .errors import InputError, Problem
@@ -53,9 +53,34 @@ def escape_text(value: object) -> Markup:
     """Dossier text → Markup that Markdown and HTML both print literally, on one line."""
     if isinstance(value, Markup):
         return value
+    if hasattr(value, "__html__"):  # a fragment the context made (a reference mark)
+        return Markup(value.__html__())
     text = " ".join(str(value).split())
     text = _ANYWHERE.sub(_entity, text)
     return Markup(_LINE_START.sub(_entity, text))
+
+
+def css_string(value: object) -> Markup:
+    """Text → a CSS string literal, safe inside a <style> element."""
+    escaped = "".join(
+        f"\\{ord(char):x} " if char in '"\\<>&' or ord(char) < 32 else char for char in str(value)
+    )
+    return Markup(f'"{escaped}"')
+
+
+def load_labels(lang: str) -> dict[str, str]:
+    """The label catalogue of a language, from the template folder's `labels/LANG.yaml`."""
+    from .load import read_mapping
+
+    path = TEMPLATE_DIR / "labels" / f"{lang}.yaml"
+    if not path.is_file():
+        known = sorted(p.stem for p in (TEMPLATE_DIR / "labels").glob("*.yaml"))
+        raise InputError.at(f"no label catalogue for language '{lang}' (known: {', '.join(known)})")
+    labels = read_mapping(path)
+    wrong = [key for key, value in labels.items() if not isinstance(value, str)]
+    if wrong:
+        raise InputError.at("a label must be text", str(path), None, wrong[0])
+    return labels
 
 
 def format_date(value: date | str, lang: str = "fr", precision: str | None = None) -> str:
@@ -102,8 +127,9 @@ def _sandbox(autoescape: bool, lang: str) -> ImmutableSandboxedEnvironment:
     env.globals.pop("lipsum", None)
     env.filters["date"] = lambda value, precision=None: format_date(value, lang, precision)
     env.filters["number"] = lambda value: format_number(value, lang)
+    env.filters["typography"] = lambda value: typography.text(str(value), lang)
     if autoescape:
-        env.filters["typography"] = lambda value: Markup(typography.apply(str(escape(value)), lang))
+        env.filters["css_string"] = css_string
     return env
 
 

@@ -31,6 +31,11 @@ def _french(text: str) -> str:
     return text
 
 
+def text(value: str, lang: str) -> str:
+    """Plain text with the typography of `lang` (for titles, metadata, page furniture)."""
+    return _french(value) if lang == "fr" else value
+
+
 def apply(body: str, lang: str) -> str:
     """Return `body` with the typography of `lang` applied to its text nodes."""
     if lang != "fr":

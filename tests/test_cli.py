@@ -52,7 +52,9 @@ def test_check_unknown_dossier_name(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 def test_build_writes_the_requested_formats(minimal: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    code, stdout, err = invoke("build", str(minimal), "-f", "md", "-f", "html", "--out", str(out))
+    code, stdout, err = invoke(
+        "build", str(minimal), "--doc", "note", "-f", "md", "-f", "html", "--out", str(out)
+    )
     assert (code, err) == (0, "")
     folder = out / "minimal"
     assert sorted(p.name for p in folder.iterdir()) == [
@@ -65,13 +67,43 @@ def test_build_writes_the_requested_formats(minimal: Path, tmp_path: Path) -> No
     assert "## L'essentiel" in (folder / "note-de-briefing.md").read_text(encoding="utf-8")
 
 
+def test_build_makes_every_document_by_default(minimal: Path, tmp_path: Path) -> None:
+    code, _, err = invoke("build", str(minimal), "-f", "md", "--out", str(tmp_path / "out"))
+    assert (code, err) == (0, "")
+    assert sorted(p.name for p in (tmp_path / "out" / "minimal").iterdir()) == [
+        "declaration-liminaire.md",
+        "note-de-briefing.md",
+        "projet-avis.md",
+        "questions-ecrites.md",
+        "tract.md",
+    ]
+
+
+def test_documents_the_dossier_cannot_make_are_skipped_with_a_warning(
+    minimal: Path, tmp_path: Path
+) -> None:
+    main_file = minimal / "dossier.yaml"
+    main_file.write_text(main_file.read_text(encoding="utf-8").split("tract:")[0])
+    out = str(tmp_path / "out")
+    code, _, err = invoke("build", str(minimal), "-f", "md", "--out", out)
+    assert code == 0
+    assert err.splitlines() == [
+        "warning: no tract: the dossier has no 'tract' section",
+        "warning: no declaration: the dossier has no 'declaration' section",
+        "warning: no avis: the dossier has no 'opinion' section",
+    ]
+    code, _, err = invoke("build", str(minimal), "--doc", "tract", "-f", "md", "--out", out)
+    assert code == 2
+    assert err.endswith("dossier.yaml: tract: the tract needs a 'tract' section in the dossier\n")
+
+
 def test_failed_build_keeps_earlier_output(edit: Edit, tmp_path: Path) -> None:
     out = tmp_path / "out"
     folder = edit("facts.yaml", "Douze agents", "Douze agents")
-    assert invoke("build", str(folder), "-f", "md", "--out", str(out))[0] == 0
+    assert invoke("build", str(folder), "-d", "note", "-f", "md", "--out", str(out))[0] == 0
     earlier = (out / "minimal" / "note-de-briefing.md").read_bytes()
     edit("facts.yaml", "sources: [journal]", "sources: [insee]")
-    code, _, err = invoke("build", str(folder), "-f", "md", "--out", str(out))
+    code, _, err = invoke("build", str(folder), "-d", "note", "-f", "md", "--out", str(out))
     assert code == 2 and "unknown source 'insee'" in err
     assert (out / "minimal" / "note-de-briefing.md").read_bytes() == earlier
     assert sorted(p.name for p in (out / "minimal").iterdir()) == ["note-de-briefing.md"]
@@ -80,7 +112,9 @@ def test_failed_build_keeps_earlier_output(edit: Edit, tmp_path: Path) -> None:
 def test_unwritable_output_is_a_clear_error(minimal: Path, tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    code, _, err = invoke("build", str(minimal), "-f", "md", "--out", str(blocker / "sub"))
+    code, _, err = invoke(
+        "build", str(minimal), "-d", "note", "-f", "md", "--out", str(blocker / "sub")
+    )
     assert code == 1
     assert (
         err == f"error: {blocker}/sub/minimal/note-de-briefing.md: cannot write: Not a directory\n"

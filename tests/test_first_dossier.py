@@ -79,7 +79,7 @@ def test_note_holds_what_a_rep_needs(text: str, expected: str) -> None:
 
 
 def test_divergence_names_both_sources(text: str) -> None:
-    box = text.split("Là où les sources divergent", 1)[1][:1500]
+    box = text.rsplit("Là où les sources divergent", 1)[1][:1500]
     assert "politique-france.info" in box and "infos-it.fr" in box
     assert "régions" in box and "départements" in box
 

@@ -102,8 +102,8 @@ def test_unused_items_are_reported() -> None:
         legal=[{"id": "l1", "code": "C", "article": "A", "paraphrase": "P"}],
     )
     assert found == [
-        "facts.1.id: 'f2' is never used (no key point, theme, timeline event, question or "
-        "demand refers to it)",
+        "facts.1.id: 'f2' is never used (no key point, theme, divergence, timeline event, "
+        "question, demand or consideration refers to it)",
         "legal.0.id: 'l1' is never used (no question or demand rests on it)",
     ]
 

@@ -8,13 +8,19 @@ from pathlib import Path
 import pytest
 
 from briefgen import markdown, typography
-from briefgen.build import DOCUMENTS, render_document
+from briefgen.build import DOCUMENTS, Options, document_context, render_document
 from briefgen.context import build_context
 from briefgen.errors import InputError, RenderError
 from briefgen.layout import PageMeta, page
 from briefgen.load import load_dossier
 from briefgen.models import Audience
-from briefgen.templating import escape_text, format_date, markdown_environment, render
+from briefgen.templating import (
+    escape_text,
+    format_date,
+    load_labels,
+    markdown_environment,
+    render,
+)
 
 Edit = Callable[[str, str, str], Path]
 
@@ -48,7 +54,7 @@ def test_escaped_text_is_one_line() -> None:
 def test_hostile_dossier_text_reaches_the_page_as_text(edit: Edit) -> None:
     hostile = " ".join(HOSTILE).replace('"', "'")
     folder = edit("facts.yaml", "Le test a lieu sur trois sites.", f'"{hostile}"')
-    built = render_document(load_dossier(folder), DOCUMENTS["note"], ("html",))
+    built = render_document(load_dossier(folder), DOCUMENTS["note"], Options(formats=("html",)))
     html = built.files["html"].decode()
     assert "<script" not in html and "<img" not in html
     assert "javascript:" not in html.split("<body")[1].replace("javascript:alert", "")
@@ -56,19 +62,28 @@ def test_hostile_dossier_text_reaches_the_page_as_text(edit: Edit) -> None:
     assert "{{ 7*7 }}" in html and "49" not in html
 
 
-def test_context_numbers_sources_in_dossier_order(minimal: Path) -> None:
+def test_sources_are_numbered_in_the_order_they_are_first_printed(minimal: Path) -> None:
     context = build_context(load_dossier(minimal))
-    assert [(s["number"], s["id"]) for s in context["sources"]] == [
-        (1, "journal"),
-        (2, "direction"),
-    ]
     facts = context["themes"][0]["facts"]
-    assert [f["refs"] for f in facts] == [
-        '<sup class="ref">[<a href="#source-1">1</a>]</sup>',
-        '<sup class="ref">[<a href="#source-2">2</a>]</sup>',
-        "",
+    assert list(context["sources"]) == []  # nothing printed yet
+    assert str(facts[1]["refs"]) == '<sup class="ref">[<a href="#source-1">1</a>]</sup>'
+    assert str(facts[0]["refs"]) == '<sup class="ref">[<a href="#source-2">2</a>]</sup>'
+    assert str(facts[1]["refs"]) == '<sup class="ref">[<a href="#source-1">1</a>]</sup>'
+    assert str(facts[2]["refs"]) == "" and facts[2]["union_position"] is True
+    assert [(s["number"], s["id"]) for s in context["sources"]] == [
+        (1, "direction"),
+        (2, "journal"),
     ]
-    assert facts[2]["union_position"] is True
+
+
+def test_source_list_holds_only_the_sources_a_document_cites(minimal: Path) -> None:
+    env = markdown_environment("fr").overlay()
+    context = build_context(load_dossier(minimal))
+    template = env.from_string(
+        "{{ themes[0].facts[1].statement }}{{ themes[0].facts[1].refs }}\n"
+        "{% for s in sources %}[{{ s.number }}] {{ s.publisher }}{% endfor %}"
+    )
+    assert template.render(context).endswith("[1] Employeur Exemple")
 
 
 def test_context_leaves_reps_only_items_out_of_public_documents(edit: Edit) -> None:
@@ -78,13 +93,14 @@ def test_context_leaves_reps_only_items_out_of_public_documents(edit: Edit) -> N
     dossier = load_dossier(folder)
     public = build_context(dossier, Audience.public)
     assert [f["id"] for f in public["themes"][0]["facts"]] == ["outil-teste", "consultation"]
+    assert [str(f["refs"]) for f in public["themes"][0]["facts"]][0].count("source-") == 1
     assert [s["id"] for s in public["sources"]] == ["journal"]
     reps = build_context(dossier, Audience.reps)
     assert len(reps["themes"][0]["facts"]) == 3
 
 
 def test_template_renders_markdown_with_french_dates(minimal: Path) -> None:
-    context = build_context(load_dossier(minimal))
+    context = document_context(load_dossier(minimal), DOCUMENTS["note"], "fr")
     text = render(markdown_environment("fr"), "note-de-briefing.md.j2", context)
     assert "<dt>Séance du</dt><dd>1er décembre 2026</dd>" in text
     assert "## L'essentiel" in text
@@ -159,8 +175,11 @@ def test_layout_sets_language_title_and_metadata() -> None:
             author="CGT · FSU",
             keywords=["a", "b"],
             created="2026-11-20",
+            running_title='Titre "courant" </style>',
         ),
+        load_labels("fr"),
     )
+    assert '@top-left { content: "Titre \\22 courant\\22  \\3c /style\\3e "; }' in html
     assert html.startswith('<!DOCTYPE html>\n<html lang="fr">')
     assert "<title>Note &lt;x&gt;</title>" in html
     assert '<meta name="author" content="CGT · FSU">' in html
