@@ -10,7 +10,7 @@ import os
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -68,23 +68,25 @@ class Options:
     formats: tuple[str, ...] = ("pdf",)
     lang: str | None = None
     pdf_variant: str = "pdf/ua-1"
-    created: date | None = None
+    created: str | None = None
+    """Creation date stamped in the documents (ISO 8601); default: see `creation_date`."""
 
 
-def creation_date(dossier: Dossier, environ: Mapping[str, str] = os.environ) -> date:
+def creation_date(dossier: Dossier, environ: Mapping[str, str] = os.environ) -> str:
     """The date stamped in the documents: SOURCE_DATE_EPOCH if set, else the dossier's date.
 
-    Fixing it (rather than using the clock) makes two builds byte-identical.
+    Fixing it (rather than reading the clock) makes two builds byte-identical.
     """
     epoch = environ.get("SOURCE_DATE_EPOCH")
     if epoch is None:
-        return dossier.date
+        return dossier.date.isoformat()
     try:
-        return datetime.fromtimestamp(int(epoch), tz=UTC).date()
+        moment = datetime.fromtimestamp(int(epoch), tz=UTC)
     except (ValueError, OverflowError, OSError):
         raise InputError.at(
             f"SOURCE_DATE_EPOCH must be a number of seconds, not {epoch!r}"
         ) from None
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,7 @@ def render_document(
         keywords=[dossier.organisation, dossier.meeting.instance, *dossier.meeting.unions, title],
         kind=kind.name,
         running_title=dossier.title,
-        created=created.isoformat(),
+        created=created,
     )
     html = page(body, meta, labels)
     files = {"md": markdown_text.encode(), "html": html.encode()}

@@ -192,6 +192,7 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> dict[
             "number": number,
             "text": entry.text,
             "facts": [fact_view(f) for f in kept(entry.facts)],
+            "motive": next(map(fact_view, kept(entry.facts)), None),
             "legal": [legal[i] for i in entry.legal],
             "legal_by_code": _group_by_code([legal[i] for i in entry.legal]),
             **cites(entry.facts),

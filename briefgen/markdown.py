@@ -5,7 +5,7 @@ from __future__ import annotations
 import markdown as md
 
 EXTENSIONS = ["tables", "footnotes", "attr_list", "toc", "md_in_html", "sane_lists"]
-EXTENSION_CONFIGS = {"toc": {"toc_depth": "2-3"}}
+EXTENSION_CONFIGS = {"toc": {"toc_depth": "2"}}
 
 
 def to_html(text: str) -> str:

@@ -41,7 +41,9 @@ def pdf_text(path: Path) -> str:
     """The text of a PDF as a reader would copy it, whitespace normalised."""
     reader = PdfReader(path)
     text = " ".join(page.extract_text() or "" for page in reader.pages)
-    return " ".join(text.replace("\u202f", " ").replace("\u00a0", " ").split())
+    for special, plain in {"\u202f": " ", "\u00a0": " ", "\u2010": "-"}.items():
+        text = text.replace(special, plain)
+    return " ".join(text.split())
 
 
 def run(*command: str) -> subprocess.CompletedProcess[str]:

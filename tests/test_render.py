@@ -93,7 +93,7 @@ def test_context_leaves_reps_only_items_out_of_public_documents(edit: Edit) -> N
     dossier = load_dossier(folder)
     public = build_context(dossier, Audience.public)
     assert [f["id"] for f in public["themes"][0]["facts"]] == ["outil-teste", "consultation"]
-    assert [str(f["refs"]) for f in public["themes"][0]["facts"]][0].count("source-") == 1
+    assert str(public["themes"][0]["facts"][0]["refs"]).count("source-") == 1
     assert [s["id"] for s in public["sources"]] == ["journal"]
     reps = build_context(dossier, Audience.reps)
     assert len(reps["themes"][0]["facts"]) == 3
