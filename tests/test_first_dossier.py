@@ -109,7 +109,8 @@ def test_factual_lines_carry_a_source_reference(note: Path) -> None:
     ).read_text(encoding="utf-8")
     themes = page.split('id="nos-preoccupations-theme-par-theme"')[1].split("<h2")[0]
     items = re.findall(r"<li>(.*?)</li>", themes, flags=re.S)
-    assert items
+    dossier = load_dossier(FIRST_DOSSIER)
+    assert len(items) == sum(len(theme.facts) for theme in dossier.themes)  # one item per fact
     for item in items:
         assert 'class="ref"' in item or "analyse syndicale" in item, item
 
