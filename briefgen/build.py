@@ -14,13 +14,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .config import Workspace
 from .context import build_context
 from .errors import InputError, OutputError, RenderError
 from .layout import PageMeta, page
 from .load import display_path
 from .markdown import to_html
 from .models import Audience, Dossier
-from .templating import TEMPLATE_DIR, load_labels, markdown_environment, render, shipped_dir
+from .templating import find_template_file, load_labels, markdown_environment, render, shipped_dir
 
 DEFAULT_DOSSIER = "france-travail-linkedin"
 FORMATS = ("pdf", "html", "md")
@@ -123,12 +124,20 @@ def find_dossier(name: str | None, seeds: Path = Path("seeds")) -> Path:
     )
 
 
-def document_context(dossier: Dossier, kind: DocumentKind, lang: str) -> dict[str, Any]:
-    """What the template of `kind` sees: the dossier's context, the labels, the document."""
-    labels = load_labels(lang)
+def document_context(
+    dossier: Dossier, kind: DocumentKind, lang: str, workspace: Workspace
+) -> dict[str, Any]:
+    """What the template of `kind` sees: the dossier's context, the labels, the document
+    and the workspace's branding."""
+    labels = load_labels(lang, workspace.template_dirs)
+    context = build_context(dossier, kind.audience)
+    branding = workspace.branding()
+    if context["tract"] and branding["contact"]:
+        context["tract"] = {**context["tract"], "contact": branding["contact"]}
     return {
-        **build_context(dossier, kind.audience),
+        **context,
         "labels": labels,
+        "branding": branding,
         "doc": {
             "name": kind.name,
             "title": labels[f"{kind.name}_title"],
@@ -138,7 +147,11 @@ def document_context(dossier: Dossier, kind: DocumentKind, lang: str) -> dict[st
 
 
 def render_document(
-    dossier: Dossier, kind: DocumentKind, options: Options, source: str = "dossier"
+    dossier: Dossier,
+    kind: DocumentKind,
+    options: Options,
+    workspace: Workspace,
+    source: str = "dossier",
 ) -> Built:
     """Run one document through the pipeline: context → Markdown → HTML → PDF."""
     if kind.requires and getattr(dossier, kind.requires) is None:
@@ -149,32 +162,33 @@ def render_document(
             kind.requires,
         )
     lang = options.lang or dossier.lang
-    context = document_context(dossier, kind, lang)
-    labels = context["labels"]
-    markdown_text = render(markdown_environment(lang), kind.template, context)
+    dirs = workspace.template_dirs
+    context = document_context(dossier, kind, lang, workspace)
+    labels, branding = context["labels"], context["branding"]
+    markdown_text = render(markdown_environment(lang, dirs), kind.template, context)
     body = to_html(markdown_text)
     title = labels[f"{kind.name}_title"]
-    created = options.created or creation_date(dossier)
+    author = branding["name"] or " · ".join(dossier.meeting.unions)
     meta = PageMeta(
         title=f"{title} · {dossier.title}",
         lang=lang,
-        author=" · ".join(dossier.meeting.unions),
+        author=author,
         subject=dossier.meeting.agenda_item,
         keywords=[dossier.organisation, dossier.meeting.instance, *dossier.meeting.unions, title],
         kind=kind.name,
         running_title=dossier.title,
-        created=created,
+        created=options.created or creation_date(dossier),
     )
-    html = page(body, meta, labels)
+    html = page(body, meta, labels, dirs, branding)
     files = {"md": markdown_text.encode(), "html": html.encode()}
     warnings: list[str] = []
     if "pdf" in options.formats:
         from .pdf import render_pdf
 
-        template = f"templates/{kind.template}"
+        template = display_path(find_template_file(kind.template, dirs) or Path(kind.template))
         for scale in FIT_SCALES if kind.max_pages else (1.0,):
-            html = page(body, replace(meta, scale=scale), labels)
-            pdf = render_pdf(html, TEMPLATE_DIR, [TEMPLATE_DIR], template, options.pdf_variant)
+            html = page(body, replace(meta, scale=scale), labels, dirs, branding)
+            pdf = render_pdf(html, workspace.root, workspace.resolve, template, options.pdf_variant)
             if kind.max_pages is None or pdf.pages <= kind.max_pages:
                 break
         else:
@@ -221,7 +235,12 @@ def runnable_kinds(dossier: Dossier, asked: list[str]) -> tuple[list[str], list[
 
 
 def build(
-    dossier: Dossier, dossier_dir: Path, out_dir: Path, kinds: list[str], options: Options
+    dossier: Dossier,
+    dossier_dir: Path,
+    out_dir: Path,
+    kinds: list[str],
+    options: Options,
+    workspace: Workspace,
 ) -> tuple[list[Path], list[str]]:
     """Build the documents of a loaded dossier; return the files written and the warnings.
 
@@ -229,7 +248,9 @@ def build(
     the earlier output as it was.
     """
     source = display_path(dossier_dir / "dossier.yaml")
-    built = [render_document(dossier, DOCUMENTS[kind], options, source) for kind in kinds]
+    built = [
+        render_document(dossier, DOCUMENTS[kind], options, workspace, source) for kind in kinds
+    ]
     target_dir = out_dir / dossier.id
     written: list[Path] = []
     for document in built:

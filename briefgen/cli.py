@@ -9,10 +9,14 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .errors import BriefgenError
+
+if TYPE_CHECKING:
+    from .config import Workspace
 
 
 class _Group(click.Group):
@@ -43,14 +47,36 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="briefgen")
-def main() -> None:
+@click.option(
+    "--workspace",
+    "-w",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Workspace folder (default: the nearest folder up with a briefgen.toml, "
+    "else the current one).",
+)
+@click.pass_context
+def main(ctx: click.Context, workspace: Path | None) -> None:
     """Turn a sourced dossier into print-ready briefing documents for union reps.
 
     \b
     Example:
       briefgen build                      # the default dossier, into output/
       briefgen check seeds/france-travail-linkedin
+      briefgen init ~/tracts && cd ~/tracts && briefgen build
     """
+    ctx.obj = workspace
+
+
+def _workspace() -> Workspace:
+    """The workspace of this invocation, found (and its config validated) on first use."""
+    from .config import find_workspace
+
+    ctx = click.get_current_context()
+    root = ctx.find_root()
+    if "briefgen.workspace" not in root.meta:
+        root.meta["briefgen.workspace"] = find_workspace(root.obj)
+    workspace: Workspace = root.meta["briefgen.workspace"]
+    return workspace
 
 
 DOC_KINDS = ("note", "tract", "declaration", "questions", "avis")
@@ -81,9 +107,8 @@ DOC_KINDS = ("note", "tract", "declaration", "questions", "avis")
     "-o",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("output"),
-    show_default=True,
-    help="Folder the documents go into (in a sub-folder named after the dossier).",
+    help="Folder the documents go into, in a sub-folder named after the dossier "
+    "(default: the workspace's output/).",
 )
 @click.option(
     "--lang",
@@ -101,7 +126,7 @@ def build(
     dossier: str | None,
     docs: tuple[str, ...],
     formats: tuple[str, ...],
-    out_dir: Path,
+    out_dir: Path | None,
     lang: str | None,
     pdf_variant: str,
 ) -> None:
@@ -120,7 +145,8 @@ def build(
     from .build import build as run_build
     from .load import display_path, load_dossier
 
-    folder = find_dossier(dossier)
+    workspace = _workspace()
+    folder = find_dossier(dossier, workspace.seeds)
     loaded = load_dossier(folder)
     kinds, skipped = runnable_kinds(loaded, list(docs))
     for message in skipped:
@@ -128,7 +154,9 @@ def build(
     options = Options(
         formats=tuple(f for f in FORMATS if f in formats), lang=lang, pdf_variant=pdf_variant
     )
-    written, warnings = run_build(loaded, folder, out_dir, kinds, options)
+    written, warnings = run_build(
+        loaded, folder, out_dir or workspace.output, kinds, options, workspace
+    )
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
     for path in written:
@@ -147,7 +175,7 @@ def check(dossier: str | None) -> None:
     from .build import find_dossier
     from .load import display_path, load_dossier
 
-    folder = find_dossier(dossier)
+    folder = find_dossier(dossier, _workspace().seeds)
     loaded = load_dossier(folder)
     click.echo(
         f"{display_path(folder)}: ok ({len(loaded.sources)} sources, "

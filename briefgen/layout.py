@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from markupsafe import Markup
 
 from . import typography
-from .templating import TEMPLATE_DIR, html_environment, render
+from .config import Config
+from .config import branding as default_branding
+from .templating import TEMPLATE_DIR, find_template_file, html_environment, render
 
 LAYOUT_TEMPLATE = "layout.html.j2"
 STYLESHEET = "print.css"
@@ -29,20 +33,29 @@ class PageMeta:
     scale: float = 1.0
 
 
-def stylesheet() -> Markup:
-    """The print stylesheet, from the template folder (editors' CSS, not dossier text)."""
-    return Markup((TEMPLATE_DIR / STYLESHEET).read_text(encoding="utf-8"))
+def stylesheet(dirs: tuple[Path, ...] = (TEMPLATE_DIR,)) -> Markup:
+    """The print stylesheet: the first `print.css` in the template folders (editors' CSS,
+    never dossier text)."""
+    path = find_template_file(STYLESHEET, dirs) or TEMPLATE_DIR / STYLESHEET
+    return Markup(path.read_text(encoding="utf-8"))
 
 
-def page(body: str, meta: PageMeta, labels: Mapping[str, str]) -> str:
+def page(
+    body: str,
+    meta: PageMeta,
+    labels: Mapping[str, str],
+    dirs: tuple[Path, ...] = (TEMPLATE_DIR,),
+    branding: Mapping[str, Any] | None = None,
+) -> str:
     """Wrap an HTML body in the layout, with the language's typography applied."""
     return render(
-        html_environment(meta.lang),
+        html_environment(meta.lang, dirs),
         LAYOUT_TEMPLATE,
         {
             "meta": meta,
             "labels": labels,
+            "branding": branding or default_branding(Config()),
             "body": Markup(typography.apply(body, meta.lang)),
-            "stylesheet": stylesheet(),
+            "stylesheet": stylesheet(dirs),
         },
     )

@@ -1,15 +1,15 @@
 """HTML page → PDF bytes.  The only module that imports WeasyPrint.
 
-The renderer fetches nothing but `data:` URLs and regular files inside the
-allowed folders (the templates and their assets): no network, no other file,
-no device.  A refused or failed fetch stops the build with a message naming
+The renderer fetches nothing but `data:` URLs and regular files of the
+workspace's templates (or the built-in ones) and assets: no network, no other
+file, no device.  A refused or failed fetch stops the build with a message naming
 the resource, rather than printing a document with a hole in it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,15 +23,17 @@ MAX_ASSET_BYTES = 20 * 1024 * 1024
 """Largest file the renderer will read (a font, an image, a stylesheet)."""
 
 
-def make_fetcher(allowed: Sequence[Path], refusals: list[str]) -> Any:
-    """A WeasyPrint URL fetcher that serves only files under `allowed` and data: URLs.
+def make_fetcher(base: Path, resolve: Callable[[str], Path | None], refusals: list[str]) -> Any:
+    """A WeasyPrint URL fetcher that serves data: URLs and the files `resolve` allows.
 
-    Each refusal is appended to `refusals` as well as raised, since WeasyPrint
-    turns fetch errors into log warnings and goes on.
+    A file URL is taken relative to `base` and handed to `resolve`, which
+    says which file (if any) it stands for.  Each refusal is appended to
+    `refusals` as well as raised, since WeasyPrint turns fetch errors into log
+    warnings and goes on.
     """
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    roots = [root.resolve() for root in allowed]
+    root = base.resolve()
 
     class AllowListFetcher(URLFetcher):  # type: ignore[misc]
         def fetch(self, url: str, headers: Any = None) -> Any:
@@ -40,17 +42,17 @@ def make_fetcher(allowed: Sequence[Path], refusals: list[str]) -> Any:
             parts = urlsplit(url)
             reason = None
             if parts.scheme != "file":
-                reason = "only the template folder's own files can be used"
+                reason = "only the workspace's templates and assets can be used"
             else:
-                path = Path(unquote(parts.path)).resolve()
-                if not any(path == root or root in path.parents for root in roots):
-                    reason = "outside the template folder"
-                elif not path.is_file():
-                    reason = "no such file"
-                elif path.stat().st_size > MAX_ASSET_BYTES:
+                path = Path(unquote(parts.path))
+                relative = path.relative_to(root) if path.is_relative_to(root) else None
+                target = resolve(relative.as_posix()) if relative else None
+                if target is None:
+                    reason = "not a file of the workspace's templates or assets"
+                elif target.stat().st_size > MAX_ASSET_BYTES:
                     reason = f"larger than {MAX_ASSET_BYTES // (1024 * 1024)} MB"
                 else:
-                    return URLFetcherResponse(path.as_uri(), path.read_bytes())
+                    return URLFetcherResponse(target.as_uri(), target.read_bytes())
             refusals.append(f"{url} ({reason})")
             raise ValueError(f"refused: {url} ({reason})")
 
@@ -101,7 +103,7 @@ class RenderedPdf:
 def render_pdf(
     html: str,
     base_dir: Path,
-    allowed: Sequence[Path],
+    resolve: Callable[[str], Path | None],
     source_name: str,
     variant: str = PDF_VARIANTS[0],
 ) -> RenderedPdf:
@@ -117,7 +119,7 @@ def render_pdf(
         document = HTML(
             string=html,
             base_url=base_dir.resolve().as_uri() + "/",
-            url_fetcher=make_fetcher(allowed, refusals),
+            url_fetcher=make_fetcher(base_dir, resolve, refusals),
         ).render(font_config=_font_config(), pdf_variant=variant)
         data = document.write_pdf(pdf_variant=variant)
     if refusals:

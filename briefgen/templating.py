@@ -9,17 +9,27 @@ Two environments share one search path (the built-in templates):
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, NoReturn
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2 import (
+    ChoiceLoader,
+    FileSystemLoader,
+    PrefixLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateSyntaxError,
+    UndefinedError,
+)
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
+from pydantic import BaseModel
 
 from . import typography
 from .errors import InputError, Problem
@@ -35,6 +45,27 @@ def shipped_dir(name: str) -> Path:
 
 
 TEMPLATE_DIR = shipped_dir("templates")
+"""The built-in templates; a workspace's `templates/` comes before them."""
+
+BUILTIN_PREFIX = "default"
+"""`{% extends "default:tract.md.j2" %}` names the built-in a workspace template replaces."""
+
+
+def search_path(workspace_templates: Path | None = None) -> tuple[Path, ...]:
+    """Template folders, first match wins: the workspace's, then the built-in ones."""
+    if (
+        workspace_templates is not None
+        and workspace_templates.is_dir()
+        and workspace_templates.resolve() != TEMPLATE_DIR
+    ):
+        return (workspace_templates.resolve(), TEMPLATE_DIR)
+    return (TEMPLATE_DIR,)
+
+
+def find_template_file(name: str, dirs: tuple[Path, ...]) -> Path | None:
+    """The first file called `name` (a relative path) in the template folders."""
+    return next((d / name for d in dirs if (d / name).is_file()), None)
+
 
 # Characters that mean something to Markdown or HTML wherever they stand, and
 # those that do only at the start of a line.  Each becomes a numeric entity,
@@ -68,15 +99,28 @@ def css_string(value: object) -> Markup:
     return Markup(f'"{escaped}"')
 
 
-def load_labels(lang: str) -> dict[str, str]:
-    """The label catalogue of a language, from the template folder's `labels/LANG.yaml`."""
-    from .load import read_mapping
+def load_labels(lang: str, dirs: tuple[Path, ...] = (TEMPLATE_DIR,)) -> dict[str, str]:
+    """The label catalogue of a language: `labels/LANG.yaml` in the template folders.
 
-    path = TEMPLATE_DIR / "labels" / f"{lang}.yaml"
-    if not path.is_file():
+    A workspace catalogue may hold only the labels it changes; the others come
+    from the built-in catalogue.
+    """
+    from .load import display_path, read_mapping
+
+    builtin = TEMPLATE_DIR / "labels" / f"{lang}.yaml"
+    if not builtin.is_file():
         known = sorted(p.stem for p in (TEMPLATE_DIR / "labels").glob("*.yaml"))
         raise InputError.at(f"no label catalogue for language '{lang}' (known: {', '.join(known)})")
-    labels = read_mapping(path)
+    labels = read_mapping(builtin)
+    path = find_template_file(f"labels/{lang}.yaml", dirs)
+    if path is not None and path != builtin:
+        own = read_mapping(path)
+        unknown = sorted(set(own) - set(labels))
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], list(labels), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise InputError.at(f"unknown label{hint}", display_path(path), None, unknown[0])
+        labels = {**labels, **own}
     wrong = [key for key, value in labels.items() if not isinstance(value, str)]
     if wrong:
         raise InputError.at("a label must be text", str(path), None, wrong[0])
@@ -109,10 +153,37 @@ def format_number(value: float, lang: str = "fr") -> str:
     return format_decimal(value, locale=lang)
 
 
-def _sandbox(autoescape: bool, lang: str) -> ImmutableSandboxedEnvironment:
+class _Undefined(StrictUndefined):
+    """An undefined name is an error that says which name, and suggests a close one."""
+
+    __slots__ = ()
+
+    def _fail_with_undefined_error(self, *args: Any, **kwargs: Any) -> NoReturn:
+        if self._undefined_exception is not UndefinedError or self._undefined_hint:
+            super()._fail_with_undefined_error(*args, **kwargs)  # e.g. the sandbox's refusals
+        name = self._undefined_name
+        owner = self._undefined_obj
+        known: list[str] = []
+        if isinstance(owner, Mapping):
+            known = [str(key) for key in owner]
+        elif isinstance(owner, BaseModel):
+            known = list(type(owner).model_fields)
+        close = difflib.get_close_matches(str(name), known, n=1) if name is not None else []
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise UndefinedError(f"{name!r} is undefined{hint}")
+
+    __getattr__ = __str__ = __iter__ = __len__ = __bool__ = _fail_with_undefined_error
+
+
+def _sandbox(autoescape: bool, lang: str, dirs: tuple[Path, ...]) -> ImmutableSandboxedEnvironment:
     env = ImmutableSandboxedEnvironment(
-        loader=FileSystemLoader([str(TEMPLATE_DIR)]),
-        undefined=StrictUndefined,
+        loader=ChoiceLoader(
+            [
+                FileSystemLoader([str(d) for d in dirs]),
+                PrefixLoader({BUILTIN_PREFIX: FileSystemLoader(str(TEMPLATE_DIR))}, delimiter=":"),
+            ]
+        ),
+        undefined=_Undefined,
         autoescape=autoescape,
         finalize=None if autoescape else escape_text,
         trim_blocks=True,
@@ -134,15 +205,19 @@ def _sandbox(autoescape: bool, lang: str) -> ImmutableSandboxedEnvironment:
 
 
 @lru_cache(maxsize=8)
-def markdown_environment(lang: str = "fr") -> ImmutableSandboxedEnvironment:
+def markdown_environment(
+    lang: str = "fr", dirs: tuple[Path, ...] = (TEMPLATE_DIR,)
+) -> ImmutableSandboxedEnvironment:
     """Environment for document templates (`*.md.j2`), which produce Markdown."""
-    return _sandbox(autoescape=False, lang=lang)
+    return _sandbox(autoescape=False, lang=lang, dirs=dirs)
 
 
 @lru_cache(maxsize=8)
-def html_environment(lang: str = "fr") -> ImmutableSandboxedEnvironment:
+def html_environment(
+    lang: str = "fr", dirs: tuple[Path, ...] = (TEMPLATE_DIR,)
+) -> ImmutableSandboxedEnvironment:
     """Environment for the page layout (`*.html.j2`), which produces HTML."""
-    return _sandbox(autoescape=True, lang=lang)
+    return _sandbox(autoescape=True, lang=lang, dirs=dirs)
 
 
 def _template_line(tb: TracebackType | None) -> tuple[str | None, int | None]:
@@ -157,15 +232,19 @@ def _template_line(tb: TracebackType | None) -> tuple[str | None, int | None]:
 
 
 def _template_name(filename: str | None) -> str | None:
-    if filename is None:
-        return None
-    path = Path(filename)
-    if not path.is_absolute():
-        return filename
-    try:
-        return str(Path("templates") / path.relative_to(TEMPLATE_DIR))
-    except ValueError:
-        return filename
+    from .load import display_path
+
+    return None if filename is None else display_path(Path(filename))
+
+
+def _dotted(message: str, source_line: str) -> str:
+    """'titel' is undefined → 'dossier.titel' is undefined, from the template's own line."""
+    match = re.match(r"'(\w+)' is undefined", message)
+    if not match:
+        return message
+    name = match.group(1)
+    dotted = re.search(rf"([A-Za-z_][\w.]*\.{re.escape(name)})\b", source_line)
+    return message.replace(f"'{name}'", f"'{dotted.group(1)}'", 1) if dotted else message
 
 
 def render(env: ImmutableSandboxedEnvironment, name: str, context: Mapping[str, Any]) -> str:
@@ -180,6 +259,17 @@ def render(env: ImmutableSandboxedEnvironment, name: str, context: Mapping[str, 
         ) from None
     except TemplateError as exc:
         filename, line = _template_line(exc.__traceback__)
-        raise InputError(
-            Problem(str(exc.message), _template_name(filename or name), line)
-        ) from None
+        message = str(exc.message)
+        if isinstance(exc, UndefinedError) and line is not None:
+            source = ""
+            try:
+                if filename is not None:
+                    source = Path(filename).read_text(encoding="utf-8")
+                elif env.loader is not None:
+                    source = env.loader.get_source(env, name)[0]
+            except (OSError, TemplateError):
+                source = ""
+            lines = source.splitlines()
+            if line <= len(lines):
+                message = _dotted(message, lines[line - 1])
+        raise InputError(Problem(message, _template_name(filename or name), line)) from None

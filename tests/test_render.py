@@ -9,6 +9,7 @@ import pytest
 
 from briefgen import markdown, typography
 from briefgen.build import DOCUMENTS, Options, document_context, render_document
+from briefgen.config import Config, Workspace
 from briefgen.context import build_context
 from briefgen.errors import InputError, RenderError
 from briefgen.layout import PageMeta, page
@@ -23,6 +24,12 @@ from briefgen.templating import (
 )
 
 Edit = Callable[[str, str, str], Path]
+
+
+def bare_workspace(root: Path) -> Workspace:
+    """A workspace with no templates, assets or configuration of its own."""
+    return Workspace(root, Config())
+
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -54,7 +61,9 @@ def test_escaped_text_is_one_line() -> None:
 def test_hostile_dossier_text_reaches_the_page_as_text(edit: Edit) -> None:
     hostile = " ".join(HOSTILE).replace('"', "'")
     folder = edit("facts.yaml", "Le test a lieu sur trois sites.", f'"{hostile}"')
-    built = render_document(load_dossier(folder), DOCUMENTS["note"], Options(formats=("html",)))
+    built = render_document(
+        load_dossier(folder), DOCUMENTS["note"], Options(formats=("html",)), bare_workspace(folder)
+    )
     html = built.files["html"].decode()
     assert "<script" not in html and "<img" not in html
     assert "javascript:" not in html.split("<body")[1].replace("javascript:alert", "")
@@ -100,7 +109,9 @@ def test_context_leaves_reps_only_items_out_of_public_documents(edit: Edit) -> N
 
 
 def test_template_renders_markdown_with_french_dates(minimal: Path) -> None:
-    context = document_context(load_dossier(minimal), DOCUMENTS["note"], "fr")
+    context = document_context(
+        load_dossier(minimal), DOCUMENTS["note"], "fr", bare_workspace(minimal)
+    )
     text = render(markdown_environment("fr"), "note-de-briefing.md.j2", context)
     assert "<dt>Séance du</dt><dd>1er décembre 2026</dd>" in text
     assert "## L'essentiel" in text
@@ -129,7 +140,7 @@ def test_undefined_name_in_template_is_an_error_with_its_line(tmp_path: Path) ->
     env.loader = DictLoader({"t.md.j2": "ligne 1\n{{ dossier.titel }}\n"})
     with pytest.raises(InputError) as info:
         render(env, "t.md.j2", {"dossier": {"title": "x"}})
-    assert str(info.value) == "t.md.j2:2: 'dict object' has no attribute 'titel'"
+    assert str(info.value) == "t.md.j2:2: 'dossier.titel' is undefined (did you mean 'title'?)"
 
 
 def test_sandbox_blocks_python_internals() -> None:
@@ -191,23 +202,23 @@ def test_layout_sets_language_title_and_metadata() -> None:
     "url",
     ["file:///etc/passwd", "../../../../etc/passwd", "http://127.0.0.1:9/x.css", "/dev/zero"],
 )
-def test_renderer_fetches_only_template_files(url: str) -> None:
+def test_renderer_fetches_only_template_files(url: str, tmp_path: Path) -> None:
     from briefgen.pdf import render_pdf
-    from briefgen.templating import TEMPLATE_DIR
 
+    workspace = bare_workspace(tmp_path)
     html = f'<html><body><img src="{url}"></body></html>'
     with pytest.raises(RenderError) as info:
-        render_pdf(html, TEMPLATE_DIR, [TEMPLATE_DIR], "templates/t.md.j2")
+        render_pdf(html, workspace.root, workspace.resolve, "templates/t.md.j2")
     assert str(info.value).startswith("templates/t.md.j2: resource refused: ")
 
 
-def test_renderer_refuses_attachments() -> None:
+def test_renderer_refuses_attachments(tmp_path: Path) -> None:
     from briefgen.pdf import render_pdf
-    from briefgen.templating import TEMPLATE_DIR
 
+    workspace = bare_workspace(tmp_path)
     html = '<html><head><link rel="attachment" href="file:///etc/hostname"></head></html>'
-    with pytest.raises(RenderError, match="outside the template folder"):
-        render_pdf(html, TEMPLATE_DIR, [TEMPLATE_DIR], "templates/t.md.j2")
+    with pytest.raises(RenderError, match="not a file of the workspace's templates or assets"):
+        render_pdf(html, workspace.root, workspace.resolve, "templates/t.md.j2")
 
 
 def test_summaries_of_reps_only_facts_stay_out_of_public_documents(edit: Edit) -> None:

@@ -1,0 +1,260 @@
+"""The workspace: its folders and its `briefgen.toml` (branding), validated like a dossier.
+
+A workspace is the folder holding `briefgen.toml`, found from the current
+directory upwards; without one, the current directory serves (a checkout of
+briefgen is a workspace).  It holds `seeds/`, `templates/` (overrides of the
+built-in templates), `assets/` (logo, fonts) and `output/`.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import InputError, Problem
+from .load import display_path, format_field
+from .templating import search_path
+
+CONFIG_FILE = "briefgen.toml"
+MAX_ASSET_BYTES = 5 * 1024 * 1024
+"""Largest logo or font file a workspace may use."""
+
+
+def _colour(value: str) -> str:
+    if not re.fullmatch(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})", value):
+        raise ValueError(f"{value!r} is not a colour; write it as #rrggbb, e.g. #9b1c1c")
+    return value
+
+
+def _asset(value: str) -> str:
+    parts = Path(value).parts
+    if Path(value).is_absolute() or ".." in parts or not parts or parts[0] != "assets":
+        raise ValueError(f"{value!r} must be a file inside the workspace's assets/ folder")
+    return value
+
+
+Colour = Annotated[str, AfterValidator(_colour)]
+Asset = Annotated[str, AfterValidator(_asset)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Signatory(_Section):
+    """Who signs the documents, and how staff reach them."""
+
+    name: str | None = Field(
+        None, description="Name shown in the running header and as the PDFs' author."
+    )
+    logo: Asset | None = Field(
+        None, description="Logo (SVG or PNG) in assets/, shown on every cover."
+    )
+    contact: str | None = Field(
+        None, description="Contact line of the tract; replaces the dossier's tract.contact."
+    )
+
+
+class Fonts(_Section):
+    """Font files of a family the workspace ships (TrueType or OpenType, in assets/)."""
+
+    regular: Asset = Field(description="Upright, normal weight.")
+    bold: Asset | None = Field(None, description="Upright, bold.")
+    italic: Asset | None = Field(None, description="Italic, normal weight.")
+    bold_italic: Asset | None = Field(None, description="Italic, bold.")
+
+
+class Style(_Section):
+    """Paper, colours and type of every document."""
+
+    paper: Literal["A4", "Letter"] = Field("A4", description="Paper size: A4 or Letter.")
+    accent: Colour | None = Field(None, description="Colour of headings and rules (#rrggbb).")
+    ink: Colour | None = Field(None, description="Colour of the text (#rrggbb).")
+    font: str | None = Field(
+        None, description="Font family; with [style.fonts], the files that provide it."
+    )
+    fonts: Fonts | None = Field(None, description="Font files for `font`, in assets/.")
+
+
+class Config(_Section):
+    """The whole of briefgen.toml."""
+
+    union: Signatory = Field(Signatory(), description="[union] section.")
+    style: Style = Field(Style(), description="[style] section.")
+
+
+def branding(config: Config) -> dict[str, Any]:
+    """What the layout needs of a configuration: name, logo, contact, paper, colours, fonts."""
+    union, style = config.union, config.style
+    faces = []
+    if style.fonts is not None:
+        for key, weight, slant in [
+            ("regular", 400, "normal"),
+            ("bold", 700, "normal"),
+            ("italic", 400, "italic"),
+            ("bold_italic", 700, "italic"),
+        ]:
+            url = getattr(style.fonts, key)
+            if url:
+                faces.append({"url": url, "weight": weight, "style": slant})
+    return {
+        "name": union.name,
+        "logo": union.logo,
+        "contact": union.contact,
+        "paper": style.paper,
+        "accent": style.accent,
+        "ink": style.ink,
+        "font": style.font,
+        "font_faces": faces,
+    }
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Where dossiers, templates, assets and output live, and the branding to apply."""
+
+    root: Path
+    config: Config
+
+    @property
+    def seeds(self) -> Path:
+        return self.root / "seeds"
+
+    @property
+    def templates(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def assets(self) -> Path:
+        return self.root / "assets"
+
+    @property
+    def output(self) -> Path:
+        return self.root / "output"
+
+    @property
+    def config_file(self) -> Path:
+        return self.root / CONFIG_FILE
+
+    @property
+    def template_dirs(self) -> tuple[Path, ...]:
+        """Template folders, first match wins: the workspace's, then the built-in ones."""
+        return search_path(self.templates)
+
+    def resolve(self, relative: str) -> Path | None:
+        """The file a document may use at `relative` (templates/… or assets/…), if any.
+
+        `templates/X` is looked up in the workspace's templates, then the
+        built-in ones; `assets/X` in the workspace's assets.  Nothing else,
+        and nothing that climbs out of those folders, is served.
+        """
+        parts = Path(relative).parts
+        if len(parts) < 2 or ".." in parts or Path(relative).is_absolute():
+            return None
+        folders = {"templates": self.template_dirs, "assets": (self.assets,)}.get(parts[0], ())
+        for folder in folders:
+            candidate = (folder / Path(*parts[1:])).resolve()
+            if folder.resolve() in candidate.parents and candidate.is_file():
+                return candidate
+        return None
+
+    def branding(self) -> dict[str, Any]:
+        """What the layout needs of the configuration, ready to print."""
+        return branding(self.config)
+
+
+def _key_lines(text: str) -> dict[tuple[str, ...], int]:
+    """Line of each `key = value` and `[table]` of a TOML file, by dotted path."""
+    lines: dict[tuple[str, ...], int] = {}
+    table: tuple[str, ...] = ()
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = re.match(r"\s*\[\s*([\w.\- ]+?)\s*\]\s*(?:#.*)?$", line)
+        if header:
+            table = tuple(part.strip() for part in header.group(1).split("."))
+            lines.setdefault(table, number)
+            continue
+        key = re.match(r"\s*([\w\-]+)\s*=", line)
+        if key:
+            lines.setdefault((*table, key.group(1)), number)
+    return lines
+
+
+def load_config(root: Path) -> Config:
+    """Read and validate `root/briefgen.toml`; no file means the defaults."""
+    path = root / CONFIG_FILE
+    if not path.is_file():
+        return Config()
+    name = display_path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+        data: dict[str, Any] = tomllib.loads(text)
+    except UnicodeDecodeError:
+        raise InputError.at("not valid UTF-8; save the file as UTF-8", name) from None
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        message = re.sub(r" \(at line \d+, column \d+\)", "", str(exc))
+        raise InputError.at(
+            f"invalid TOML: {message}", name, int(line.group(1)) if line else None
+        ) from None
+    lines = _key_lines(text)
+
+    def locate(loc: tuple[Any, ...], message: str) -> Problem:
+        path_ = tuple(str(part) for part in loc)
+        line = next(
+            (lines[path_[:end]] for end in range(len(path_), 0, -1) if path_[:end] in lines), None
+        )
+        return Problem(message, name, line, format_field(loc))
+
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(
+            *(
+                locate(
+                    tuple(e["loc"]),
+                    "unknown setting"
+                    if e["type"] == "extra_forbidden"
+                    else str(e["msg"]).removeprefix("Value error, "),
+                )
+                for e in exc.errors()
+            )
+        ) from None
+    problems = []
+    files = [("union", "logo"), *(("style", "fonts", key) for key in Fonts.model_fields)]
+    for loc in files:
+        value: Any = config
+        for part in loc:
+            value = getattr(value, part, None)
+        if value is None:
+            continue
+        file = root / value
+        suffixes = {".svg", ".png"} if loc[-1] == "logo" else {".ttf", ".otf", ".woff", ".woff2"}
+        if not file.is_file():
+            problems.append(locate(loc, f"no such file: {value}"))
+        elif file.suffix.lower() not in suffixes:
+            problems.append(locate(loc, f"must be one of {', '.join(sorted(suffixes))}"))
+        elif file.stat().st_size > MAX_ASSET_BYTES:
+            problems.append(locate(loc, f"larger than {MAX_ASSET_BYTES // 1024 // 1024} MB"))
+    if config.style.fonts and not config.style.font:
+        problems.append(locate(("style", "fonts"), 'name the family too: font = "…"'))
+    if problems:
+        raise InputError(*problems)
+    return config
+
+
+def find_workspace(explicit: Path | None = None, start: Path | None = None) -> Workspace:
+    """The workspace named with --workspace, else the nearest folder up with a briefgen.toml,
+    else the current directory."""
+    if explicit is not None:
+        if not explicit.is_dir():
+            raise InputError.at("no such workspace folder", str(explicit))
+        root = explicit
+    else:
+        here = (start or Path.cwd()).resolve()
+        root = next((d for d in (here, *here.parents) if (d / CONFIG_FILE).is_file()), here)
+    return Workspace(root, load_config(root))
