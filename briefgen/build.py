@@ -14,14 +14,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .config import Workspace
-from .context import build_context
+from .context import DocView, build_context
 from .errors import InputError, OutputError, RenderError
 from .layout import PageMeta, page
 from .load import display_path
 from .markdown import to_html
 from .models import Audience, Dossier
 from .templating import find_template_file, load_labels, markdown_environment, render, shipped_dir
+from .workspace import Workspace
 
 DEFAULT_DOSSIER = "france-travail-linkedin"
 FORMATS = ("pdf", "html", "md")
@@ -99,26 +99,32 @@ class Built:
     warnings: list[str]
 
 
+def _dossiers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+
+
 def find_dossier(name: str | None, seeds: Path = Path("seeds")) -> Path:
-    """A dossier folder from a path, a name under ./seeds, or a built-in dossier name."""
-    name = name or DEFAULT_DOSSIER
+    """A dossier folder from a path, a name under the workspace's seeds/, or a built-in name.
+
+    Without a name: the workspace's only dossier, or the first dossier if the
+    workspace holds it, or the built-in first dossier when the workspace has none.
+    """
+    builtin = shipped_dir("seeds")
+    if name is None:
+        own = _dossiers(seeds)
+        if len(own) > 1 and DEFAULT_DOSSIER not in own:
+            raise InputError.at(
+                f"this workspace has several dossiers; name one (known: {', '.join(own)})"
+            )
+        name = own[0] if len(own) == 1 else DEFAULT_DOSSIER
     if Path(name).is_dir():
         return Path(name)
     if "/" in name or "\\" in name or name in (".", ".."):
         raise InputError.at("no such dossier folder", name)
-    builtin = shipped_dir("seeds")
     for folder in (seeds, builtin):
         if (folder / name).is_dir():
             return folder / name
-    known = sorted(
-        {
-            p.name
-            for folder in (seeds, builtin)
-            if folder.is_dir()
-            for p in folder.iterdir()
-            if p.is_dir()
-        }
-    )
+    known = sorted({*_dossiers(seeds), *_dossiers(builtin)})
     raise InputError.at(
         f"no dossier named '{name}' in {display_path(seeds)}/ (known: {', '.join(known)})"
     )
@@ -132,17 +138,17 @@ def document_context(
     labels = load_labels(lang, workspace.template_dirs)
     context = build_context(dossier, kind.audience)
     branding = workspace.branding()
-    if context["tract"] and branding["contact"]:
-        context["tract"] = {**context["tract"], "contact": branding["contact"]}
+    if context.tract and branding.contact:
+        context = context.model_copy(
+            update={"tract": context.tract.model_copy(update={"contact": branding.contact})}
+        )
     return {
-        **context,
+        **dict(context),
         "labels": labels,
         "branding": branding,
-        "doc": {
-            "name": kind.name,
-            "title": labels[f"{kind.name}_title"],
-            "audience": kind.audience.value,
-        },
+        "doc": DocView(
+            name=kind.name, title=labels[f"{kind.name}_title"], audience=kind.audience.value
+        ),
     }
 
 
@@ -168,7 +174,7 @@ def render_document(
     markdown_text = render(markdown_environment(lang, dirs), kind.template, context)
     body = to_html(markdown_text)
     title = labels[f"{kind.name}_title"]
-    author = branding["name"] or " · ".join(dossier.meeting.unions)
+    author = branding.name or " · ".join(dossier.meeting.unions)
     meta = PageMeta(
         title=f"{title} · {dossier.title}",
         lang=lang,

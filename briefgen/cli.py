@@ -16,7 +16,7 @@ import click
 from .errors import BriefgenError
 
 if TYPE_CHECKING:
-    from .config import Workspace
+    from .workspace import Workspace
 
 
 class _Group(click.Group):
@@ -69,7 +69,7 @@ def main(ctx: click.Context, workspace: Path | None) -> None:
 
 def _workspace() -> Workspace:
     """The workspace of this invocation, found (and its config validated) on first use."""
-    from .config import find_workspace
+    from .workspace import find_workspace
 
     ctx = click.get_current_context()
     root = ctx.find_root()
@@ -181,3 +181,82 @@ def check(dossier: str | None) -> None:
         f"{display_path(folder)}: ok ({len(loaded.sources)} sources, "
         f"{len(loaded.facts)} facts, {len(loaded.questions)} questions)"
     )
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def init(folder: Path) -> None:
+    """Make a new workspace in FOLDER: briefgen.toml, an example dossier, templates/,
+    assets/ (an example logo) and output/.
+
+    \b
+    Example:
+      briefgen init ~/tracts && cd ~/tracts && briefgen build
+    """
+    from .load import display_path
+    from .scaffold import init_workspace
+
+    for path in init_workspace(folder):
+        click.echo(f"created {display_path(path)}")
+    click.echo(f"next: cd {display_path(folder)} && briefgen check exemple && briefgen build")
+
+
+@main.group()
+def templates() -> None:
+    """List, copy and document the templates a workspace can override.
+
+    \b
+    Example:
+      briefgen templates list
+      briefgen templates copy tract.md.j2
+      briefgen templates context
+    """
+
+
+@templates.command("list")
+def templates_list() -> None:
+    """Show every template file, what it is for and where it comes from.
+
+    \b
+    Example:
+      briefgen templates list
+    """
+    from .scaffold import list_templates
+
+    entries = list_templates(_workspace())
+    width = max(len(entry.name) for entry in entries)
+    kind_width = max(len(entry.kind) for entry in entries)
+    for entry in entries:
+        click.echo(f"{entry.name:<{width}}  {entry.kind:<{kind_width}}  {entry.origin}")
+
+
+@templates.command("copy")
+@click.argument("name")
+@click.option("--force", is_flag=True, help="Replace a copy already edited in the workspace.")
+def templates_copy(name: str, force: bool) -> None:
+    """Copy built-in template NAME into the workspace's templates/ to edit it.
+
+    A copy already edited is never replaced unless --force is given.
+
+    \b
+    Example:
+      briefgen templates copy tract.md.j2
+      briefgen templates copy labels/fr.yaml
+    """
+    from .load import display_path
+    from .scaffold import copy_template
+
+    click.echo(f"copied to {display_path(copy_template(_workspace(), name, force))}")
+
+
+@templates.command("context")
+def templates_context() -> None:
+    """Print every variable and filter a template can use, with its type and description.
+
+    \b
+    Example:
+      briefgen templates context > template-reference.md
+    """
+    from .reference import context_reference
+
+    click.echo(context_reference(), nl=False)

@@ -9,13 +9,27 @@ out of documents for a wider audience.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from markupsafe import Markup
+from pydantic import BaseModel, ConfigDict, Field
 
-from .models import UNVERIFIABLE_KINDS, Audience, Dossier, Fact, LegalRef, Source, Status
+from .models import (
+    UNVERIFIABLE_KINDS,
+    Audience,
+    Declaration,
+    Demand,
+    Dossier,
+    Fact,
+    LegalRef,
+    Question,
+    Quote,
+    Source,
+    Status,
+)
 
 
 def _visible(audience: Audience, item_audience: Audience) -> bool:
@@ -47,14 +61,14 @@ class _References:
         )
         return Markup('<sup class="ref">[{}]</sup>').format(links)
 
-    def cited(self) -> list[dict[str, Any]]:
+    def cited(self) -> list[SourceView]:
         """The sources cited so far, in number order, as the template shows them."""
         return [
-            {
-                "number": number,
+            SourceView(
+                number=number,
                 **self.sources[source_id].model_dump(),
-                "unverifiable": self.sources[source_id].kind in UNVERIFIABLE_KINDS,
-            }
+                unverifiable=self.sources[source_id].kind in UNVERIFIABLE_KINDS,
+            )
             for source_id, number in self.number.items()
         ]
 
@@ -81,19 +95,19 @@ class _CitedSources:
     def __init__(self, references: _References) -> None:
         self._references = references
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
+    def __iter__(self) -> Iterator[SourceView]:
         return iter(self._references.cited())
 
     def __len__(self) -> int:
         return len(self._references.number)
 
 
-def _group_by_code(refs: list[LegalRef]) -> list[dict[str, Any]]:
-    """Legal references grouped by text, in order of appearance: [{code, refs}, …]."""
+def _group_by_code(refs: list[LegalRef]) -> list[LegalGroup]:
+    """Legal references grouped by text, in order of appearance."""
     groups: dict[str, list[LegalRef]] = {}
     for ref in refs:
         groups.setdefault(ref.code, []).append(ref)
-    return [{"code": code, "refs": items} for code, items in groups.items()]
+    return [LegalGroup(code=code, refs=items) for code, items in groups.items()]
 
 
 QUESTIONS_LEAD_DAYS = 8
@@ -105,7 +119,196 @@ date (`meeting.questions_by`).
 """
 
 
-def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> dict[str, Any]:
+class View(BaseModel):
+    """Base of what templates see: read-only, documented field by field."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+
+Refs = Annotated[
+    Any,
+    Field(
+        description="Reference mark to the sources, e.g. [1, 3] (empty if none); "
+        "numbered when printed."
+    ),
+]
+
+
+class FactView(View):
+    """A fact as a document shows it."""
+
+    id: str = Field(description="The fact's id.")
+    statement: str = Field(description="The fact, in the dossier's words.")
+    refs: Refs
+    union_position: bool = Field(description="True for the union's own analysis (no source).")
+    unverified: bool = Field(
+        description="True when marked unverified or backed only by reader comments."
+    )
+    said_by: str | None = Field(description="Who asserts it.")
+    quote: Quote | None = Field(description="Short quotation: .text and .by.")
+    value: float | None = Field(description="The figure it gives (use the number filter).")
+    unit: str | None = Field(description="Unit of the figure.")
+    label: str | None = Field(description="Caption of the figure.")
+    as_of: dt.date | None = Field(description="Date the fact was true or reported.")
+
+
+class PositionView(FactView):
+    """One side of a divergence."""
+
+    sources: list[Source] = Field(description="The sources that say it (.publisher, .title…).")
+
+
+class CitedView(View):
+    """A sentence that sums up facts, with their reference marks."""
+
+    text: str = Field(description="The sentence.")
+    refs: Refs
+    union_position: bool = Field(description="True when all its facts are union positions.")
+
+
+class ThemeView(View):
+    """A concern of the union and its facts."""
+
+    id: str = Field(description="The theme's id.")
+    title: str = Field(description="Heading.")
+    summary: str | None = Field(description="The union's analysis in a sentence or two.")
+    facts: list[FactView] = Field(description="Its facts, in reading order.")
+
+
+class DivergenceView(View):
+    """Sources that disagree."""
+
+    subject: str = Field(description="What they disagree about.")
+    comment: str | None = Field(description="What the reader should do about it.")
+    positions: list[PositionView] = Field(description="Each side, with its sources.")
+
+
+class EventView(View):
+    """A dated event."""
+
+    when: str = Field(description="YYYY, YYYY-MM or YYYY-MM-DD (use the date filter).")
+    what: str = Field(description="What happened or is planned.")
+    refs: Refs
+    union_position: bool = Field(description="True when all its facts are union positions.")
+
+
+class StakeholderView(View):
+    """A party to the subject."""
+
+    name: str = Field(description="Name.")
+    role: str = Field(description="Its part in the matter.")
+    refs: Refs
+
+
+class LegalGroup(View):
+    """Legal references from one text."""
+
+    code: str = Field(description="The text: Code du travail, RGPD…")
+    refs: list[LegalRef] = Field(description="Its articles (.article, .paraphrase, .url).")
+
+
+class MotivatedView(View):
+    """A question for management or a demand, with what grounds it."""
+
+    number: int = Field(description="Its number, from 1.")
+    text: str = Field(description="The question or demand.")
+    facts: list[FactView] = Field(description="The facts that motivate it.")
+    motive: FactView | None = Field(description="The first of them: the main motive.")
+    legal: list[LegalRef] = Field(description="Its legal references.")
+    legal_by_code: list[LegalGroup] = Field(description="The same, grouped by text.")
+    refs: Refs
+    union_position: bool = Field(description="True when all its facts are union positions.")
+
+
+class TractView(View):
+    """What the tract shows beyond the facts."""
+
+    headline: str = Field(description="Headline.")
+    call_to_action: str = Field(description="What staff are asked to do.")
+    contact: str = Field(description="How to reach the union (briefgen.toml may set it).")
+    key_points: list[CitedView] = Field(description="The first key points, as many as asked.")
+    figures: list[FactView] = Field(description="Up to three verified figures.")
+
+
+class OpinionView(View):
+    """The draft reasoned opinion."""
+
+    considerations: list[CitedView] = Field(description="The grounds (« considérant que… »).")
+    conclusion: str = Field(description="The CSE's opinion.")
+
+
+class DossierView(View):
+    """What a document says of the dossier itself."""
+
+    id: str = Field(description="Identifier.")
+    title: str = Field(description="Title.")
+    subtitle: str | None = Field(description="Line under the title.")
+    organisation: str = Field(description="The employer.")
+    lang: str = Field(description="Language of the dossier.")
+    date: dt.date = Field(description="Date it was last brought up to date.")
+
+
+class MeetingView(View):
+    """The meeting the documents prepare."""
+
+    instance: str = Field(description="CSE central, CSE d'établissement…")
+    establishment: str | None = Field(description="Establishment, for a local CSE.")
+    date: dt.date = Field(description="Date of the meeting (use the date filter).")
+    agenda_item: str = Field(description="The agenda item.")
+    unions: list[str] = Field(description="Union(s) signing the documents.")
+    questions_by: dt.date = Field(description="Date by which written questions must be sent.")
+
+
+class SourceView(View):
+    """A source in a document's list of sources."""
+
+    number: int = Field(description="Its number in this document.")
+    id: str = Field(description="Its id.")
+    title: str = Field(description="Title.")
+    publisher: str = Field(description="Publisher.")
+    author: str | None = Field(description="Author.")
+    date: dt.date | None = Field(description="Publication date.")
+    url: str | None = Field(description="Address (http or https only).")
+    kind: str = Field(description="press, official, union, legal-text, case-law, reader-comment…")
+    note: str | None = Field(description="What a reader should know about it.")
+    unverifiable: bool = Field(description="True for reader comments.")
+
+
+class DocView(View):
+    """The document being made (`doc`)."""
+
+    name: str = Field(description="Its kind: note, tract, declaration, questions or avis.")
+    title: str = Field(description="Its title, from the labels.")
+    audience: str = Field(description="public or reps.")
+
+
+class DocumentContext(View):
+    """Everything a document template sees (besides labels, branding and doc)."""
+
+    dossier: DossierView = Field(description="The dossier's title, organisation and date.")
+    meeting: MeetingView = Field(description="The meeting.")
+    audience: str = Field(description="public or reps: who the document is for.")
+    key_points: list[CitedView] = Field(description="« L'essentiel ».")
+    key_figures: list[FactView] = Field(description="Facts that give a figure.")
+    themes: list[ThemeView] = Field(description="The concerns, by theme.")
+    divergences: list[DivergenceView] = Field(description="Where sources disagree.")
+    timeline: list[EventView] = Field(description="Dated events, in order.")
+    stakeholders: list[StakeholderView] = Field(description="The parties involved.")
+    legal: list[LegalGroup] = Field(description="Legal references used, grouped by text.")
+    questions: list[MotivatedView] = Field(description="Questions for management.")
+    demands: list[MotivatedView] = Field(description="The union's demands.")
+    tract: TractView | None = Field(description="The tract's own text, if the dossier has it.")
+    declaration: Declaration | None = Field(
+        description="Opening and closing paragraphs of the declaration (.opening, .closing)."
+    )
+    opinion: OpinionView | None = Field(description="The draft opinion, if the dossier has it.")
+    sources: Any = Field(
+        description="The sources the document has cited so far, numbered in the order of "
+        "first citation; print it after the text that cites them."
+    )
+
+
+def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> DocumentContext:
     """Everything a document template shows, for readers of the given audience."""
     facts = {f.id: f for f in dossier.facts if _visible(audience, f.audience)}
     source_index = {s.id: s for s in dossier.sources}
@@ -129,20 +332,16 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> dict[
     def sources_of(ids: Iterable[str]) -> list[str]:
         return [s for fact in kept(ids) for s in fact.sources]
 
-    def fact_view(fact: Fact) -> dict[str, Any]:
+    def fact_fields(fact: Fact) -> dict[str, Any]:
         return {
-            "id": fact.id,
-            "statement": fact.statement,
+            **fact.model_dump(include=set(FactView.model_fields)),
+            "quote": fact.quote,
             "refs": mark(fact.sources),
-            "union_position": fact.union_position,
             "unverified": fact.status is Status.unverified or _only_unverifiable(fact),
-            "said_by": fact.said_by,
-            "quote": fact.quote.model_dump() if fact.quote else None,
-            "value": fact.value,
-            "unit": fact.unit,
-            "label": fact.label,
-            "as_of": fact.as_of,
         }
+
+    def fact_view(fact: Fact) -> FactView:
+        return FactView(**fact_fields(fact))
 
     def cites(ids: list[str]) -> dict[str, Any]:
         visible = kept(ids)
@@ -151,52 +350,52 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> dict[
             "union_position": bool(visible) and all(f.union_position for f in visible),
         }
 
-    key_points = [{"text": p.text, **cites(p.facts)} for p in dossier.key_points if shown(p.facts)]
+    key_points = [
+        CitedView(text=p.text, **cites(p.facts)) for p in dossier.key_points if shown(p.facts)
+    ]
     key_figures = [fact_view(f) for f in facts.values() if f.value is not None]
     themes = [
-        {
-            "id": t.id,
-            "title": t.title,
-            "summary": t.summary,
-            "facts": [fact_view(f) for f in kept(t.facts)],
-        }
+        ThemeView(
+            id=t.id, title=t.title, summary=t.summary, facts=[fact_view(f) for f in kept(t.facts)]
+        )
         for t in dossier.themes
         if kept(t.facts)
     ]
     divergences = [
-        {
-            "subject": d.subject,
-            "comment": d.comment,
-            "positions": [
-                {**fact_view(f), "sources": [source_index[s] for s in f.sources]}
+        DivergenceView(
+            subject=d.subject,
+            comment=d.comment,
+            positions=[
+                PositionView(**fact_fields(f), sources=[source_index[s] for s in f.sources])
                 for f in kept(d.facts)
             ],
-        }
+        )
         for d in dossier.divergences
         if len(kept(d.facts)) >= 2
     ]
     timeline = [
-        {"when": e.when, "what": e.what, **cites(e.facts)}
+        EventView(when=e.when, what=e.what, **cites(e.facts))
         for e in sorted(dossier.timeline, key=lambda e: e.when)
         if shown(e.facts)
     ]
     stakeholders = [
-        {"name": s.name, "role": s.role, **cites(s.facts)}
+        StakeholderView(name=s.name, role=s.role, refs=cites(s.facts)["refs"])
         for s in dossier.stakeholders
         if shown(s.facts)
     ]
     legal = {ref.id: ref for ref in dossier.legal}
 
-    def motivated(entry: Any, number: int) -> dict[str, Any]:
-        return {
-            "number": number,
-            "text": entry.text,
-            "facts": [fact_view(f) for f in kept(entry.facts)],
-            "motive": next(map(fact_view, kept(entry.facts)), None),
-            "legal": [legal[i] for i in entry.legal],
-            "legal_by_code": _group_by_code([legal[i] for i in entry.legal]),
+    def motivated(entry: Question | Demand, number: int) -> MotivatedView:
+        refs = [legal[i] for i in entry.legal]
+        return MotivatedView(
+            number=number,
+            text=entry.text,
+            facts=[fact_view(f) for f in kept(entry.facts)],
+            motive=next(map(fact_view, kept(entry.facts)), None),
+            legal=refs,
+            legal_by_code=_group_by_code(refs),
             **cites(entry.facts),
-        }
+        )
 
     questions = [
         motivated(q, n)
@@ -209,46 +408,46 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> dict[
         motivated(d, n)
         for n, d in enumerate((d for d in dossier.demands if shown(d.facts)), start=1)
     ]
-    used_legal = {ref.id for entry in [*questions, *demands] for ref in entry["legal"]}
+    used_legal = {ref.id for entry in [*questions, *demands] for ref in entry.legal}
     tract = dossier.tract
     declaration = dossier.declaration
     opinion = dossier.opinion
-    return {
-        "dossier": dossier.model_dump(
-            include={"id", "title", "subtitle", "organisation", "lang", "date"}
-        ),
-        "meeting": {
-            **dossier.meeting.model_dump(),
-            "questions_by": dossier.meeting.questions_by
+    return DocumentContext(
+        dossier=DossierView(**dossier.model_dump(include=set(DossierView.model_fields))),
+        meeting=MeetingView(
+            **dossier.meeting.model_dump(exclude={"questions_by"}),
+            questions_by=dossier.meeting.questions_by
             or dossier.meeting.date - timedelta(days=QUESTIONS_LEAD_DAYS),
-        },
-        "audience": audience.value,
-        "key_points": key_points,
-        "key_figures": key_figures,
-        "themes": themes,
-        "divergences": divergences,
-        "timeline": timeline,
-        "stakeholders": stakeholders,
-        "legal": _group_by_code([ref for ref in dossier.legal if ref.id in used_legal]),
-        "questions": questions,
-        "demands": demands,
-        "tract": tract
-        and {
-            **tract.model_dump(),
-            "key_points": key_points[: tract.points],
-            "figures": [
+        ),
+        audience=audience.value,
+        key_points=key_points,
+        key_figures=key_figures,
+        themes=themes,
+        divergences=divergences,
+        timeline=timeline,
+        stakeholders=stakeholders,
+        legal=_group_by_code([ref for ref in dossier.legal if ref.id in used_legal]),
+        questions=questions,
+        demands=demands,
+        tract=tract
+        and TractView(
+            **tract.model_dump(include={"headline", "call_to_action", "contact"}),
+            key_points=key_points[: tract.points],
+            figures=[
                 view
                 for view in map(fact_view, kept(tract.facts))
-                if view["value"] is not None and not view["unverified"]
+                if view.value is not None and not view.unverified
             ],
-        },
-        "declaration": declaration and declaration.model_dump(),
-        "opinion": opinion
-        and {
-            "conclusion": opinion.conclusion,
-            "considerations": [
-                {"text": c.text, **cites(c.facts)} for c in opinion.considerations if shown(c.facts)
+        ),
+        declaration=declaration,
+        opinion=opinion
+        and OpinionView(
+            conclusion=opinion.conclusion,
+            considerations=[
+                CitedView(text=c.text, **cites(c.facts))
+                for c in opinion.considerations
+                if shown(c.facts)
             ],
-        },
-        "sources": _CitedSources(references),
-    }
+        ),
+        sources=_CitedSources(references),
+    )

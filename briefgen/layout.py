@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from markupsafe import Markup
 
 from . import typography
-from .config import Config
-from .config import branding as default_branding
 from .templating import TEMPLATE_DIR, find_template_file, html_environment, render
+from .workspace import Branding, Config
+from .workspace import branding as default_branding
 
 LAYOUT_TEMPLATE = "layout.html.j2"
 STYLESHEET = "print.css"
@@ -45,7 +44,7 @@ def page(
     meta: PageMeta,
     labels: Mapping[str, str],
     dirs: tuple[Path, ...] = (TEMPLATE_DIR,),
-    branding: Mapping[str, Any] | None = None,
+    branding: Branding | None = None,
 ) -> str:
     """Wrap an HTML body in the layout, with the language's typography applied."""
     return render(

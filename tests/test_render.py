@@ -9,7 +9,6 @@ import pytest
 
 from briefgen import markdown, typography
 from briefgen.build import DOCUMENTS, Options, document_context, render_document
-from briefgen.config import Config, Workspace
 from briefgen.context import build_context
 from briefgen.errors import InputError, RenderError
 from briefgen.layout import PageMeta, page
@@ -22,6 +21,7 @@ from briefgen.templating import (
     markdown_environment,
     render,
 )
+from briefgen.workspace import Config, Workspace
 
 Edit = Callable[[str, str, str], Path]
 
@@ -73,13 +73,13 @@ def test_hostile_dossier_text_reaches_the_page_as_text(edit: Edit) -> None:
 
 def test_sources_are_numbered_in_the_order_they_are_first_printed(minimal: Path) -> None:
     context = build_context(load_dossier(minimal))
-    facts = context["themes"][0]["facts"]
-    assert list(context["sources"]) == []  # nothing printed yet
-    assert str(facts[1]["refs"]) == '<sup class="ref">[<a href="#source-1">1</a>]</sup>'
-    assert str(facts[0]["refs"]) == '<sup class="ref">[<a href="#source-2">2</a>]</sup>'
-    assert str(facts[1]["refs"]) == '<sup class="ref">[<a href="#source-1">1</a>]</sup>'
-    assert str(facts[2]["refs"]) == "" and facts[2]["union_position"] is True
-    assert [(s["number"], s["id"]) for s in context["sources"]] == [
+    facts = context.themes[0].facts
+    assert list(context.sources) == []  # nothing printed yet
+    assert str(facts[1].refs) == '<sup class="ref">[<a href="#source-1">1</a>]</sup>'
+    assert str(facts[0].refs) == '<sup class="ref">[<a href="#source-2">2</a>]</sup>'
+    assert str(facts[1].refs) == '<sup class="ref">[<a href="#source-1">1</a>]</sup>'
+    assert str(facts[2].refs) == "" and facts[2].union_position is True
+    assert [(s.number, s.id) for s in context.sources] == [
         (1, "direction"),
         (2, "journal"),
     ]
@@ -92,7 +92,7 @@ def test_source_list_holds_only_the_sources_a_document_cites(minimal: Path) -> N
         "{{ themes[0].facts[1].statement }}{{ themes[0].facts[1].refs }}\n"
         "{% for s in sources %}[{{ s.number }}] {{ s.publisher }}{% endfor %}"
     )
-    assert template.render(context).endswith("[1] Employeur Exemple")
+    assert template.render(dict(context)).endswith("[1] Employeur Exemple")
 
 
 def test_context_leaves_reps_only_items_out_of_public_documents(edit: Edit) -> None:
@@ -101,11 +101,11 @@ def test_context_leaves_reps_only_items_out_of_public_documents(edit: Edit) -> N
     )
     dossier = load_dossier(folder)
     public = build_context(dossier, Audience.public)
-    assert [f["id"] for f in public["themes"][0]["facts"]] == ["outil-teste", "consultation"]
-    assert str(public["themes"][0]["facts"][0]["refs"]).count("source-") == 1
-    assert [s["id"] for s in public["sources"]] == ["journal"]
+    assert [f.id for f in public.themes[0].facts] == ["outil-teste", "consultation"]
+    assert str(public.themes[0].facts[0].refs).count("source-") == 1
+    assert [s.id for s in public.sources] == ["journal"]
     reps = build_context(dossier, Audience.reps)
-    assert len(reps["themes"][0]["facts"]) == 3
+    assert len(reps.themes[0].facts) == 3
 
 
 def test_template_renders_markdown_with_french_dates(minimal: Path) -> None:
@@ -226,6 +226,6 @@ def test_summaries_of_reps_only_facts_stay_out_of_public_documents(edit: Edit) -
         "facts.yaml", "    sources: [journal]", "    sources: [journal]\n    audience: reps"
     )
     public = build_context(load_dossier(folder), Audience.public)
-    assert public["key_points"] == []  # its only fact is for reps
-    assert public["key_figures"] == []
-    assert [q["text"] for q in public["questions"]] == ["Quand le CSE sera-t-il consulté ?"]
+    assert public.key_points == []  # its only fact is for reps
+    assert public.key_figures == []
+    assert [q.text for q in public.questions] == ["Quand le CSE sera-t-il consulté ?"]

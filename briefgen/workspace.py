@@ -88,7 +88,28 @@ class Config(_Section):
     style: Style = Field(Style(), description="[style] section.")
 
 
-def branding(config: Config) -> dict[str, Any]:
+class FontFace(_Section):
+    """One file of a workspace font."""
+
+    url: str = Field(description="Its path, assets/….")
+    weight: int = Field(description="400 or 700.")
+    style: str = Field(description="normal or italic.")
+
+
+class Branding(_Section):
+    """What templates see of briefgen.toml (`branding`)."""
+
+    name: str | None = Field(description=Signatory.model_fields["name"].description)
+    logo: str | None = Field(description=Signatory.model_fields["logo"].description)
+    contact: str | None = Field(description=Signatory.model_fields["contact"].description)
+    paper: str = Field(description=Style.model_fields["paper"].description)
+    accent: str | None = Field(description=Style.model_fields["accent"].description)
+    ink: str | None = Field(description=Style.model_fields["ink"].description)
+    font: str | None = Field(description=Style.model_fields["font"].description)
+    font_faces: list[FontFace] = Field(description="The font's files, for @font-face rules.")
+
+
+def branding(config: Config) -> Branding:
     """What the layout needs of a configuration: name, logo, contact, paper, colours, fonts."""
     union, style = config.union, config.style
     faces = []
@@ -101,17 +122,17 @@ def branding(config: Config) -> dict[str, Any]:
         ]:
             url = getattr(style.fonts, key)
             if url:
-                faces.append({"url": url, "weight": weight, "style": slant})
-    return {
-        "name": union.name,
-        "logo": union.logo,
-        "contact": union.contact,
-        "paper": style.paper,
-        "accent": style.accent,
-        "ink": style.ink,
-        "font": style.font,
-        "font_faces": faces,
-    }
+                faces.append(FontFace(url=url, weight=weight, style=slant))
+    return Branding(
+        name=union.name,
+        logo=union.logo,
+        contact=union.contact,
+        paper=style.paper,
+        accent=style.accent,
+        ink=style.ink,
+        font=style.font,
+        font_faces=faces,
+    )
 
 
 @dataclass(frozen=True)
@@ -163,7 +184,7 @@ class Workspace:
                 return candidate
         return None
 
-    def branding(self) -> dict[str, Any]:
+    def branding(self) -> Branding:
         """What the layout needs of the configuration, ready to print."""
         return branding(self.config)
 
