@@ -260,3 +260,75 @@ def templates_context() -> None:
     from .reference import context_reference
 
     click.echo(context_reference(), nl=False)
+
+
+@main.command()
+@click.argument("dossier", required=False)
+@click.option(
+    "--doc",
+    "-d",
+    "docs",
+    multiple=True,
+    type=click.Choice(DOC_KINDS),
+    help="Document to rebuild; repeat for several. Default: every document.",
+)
+@click.option(
+    "--format",
+    "-f",
+    "formats",
+    multiple=True,
+    default=("html",),
+    type=click.Choice(["pdf", "html", "md"]),
+    show_default=True,
+    help="Formats to rebuild (html feeds the preview; add pdf for the PDFs).",
+)
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address the preview listens on."
+)
+@click.option("--port", default=8000, show_default=True, help="Port of the preview.")
+@click.option("--no-serve", is_flag=True, help="Rebuild only; serve no preview.")
+def watch(
+    dossier: str | None,
+    docs: tuple[str, ...],
+    formats: tuple[str, ...],
+    host: str,
+    port: int,
+    no_serve: bool,
+) -> None:
+    """Rebuild DOSSIER's documents whenever it, a template, an asset or briefgen.toml
+    changes, and serve an HTML preview that reloads itself. Stop with Ctrl-C.
+
+    \b
+    Example:
+      briefgen watch exemple --doc tract        # then open http://127.0.0.1:8000/
+    """
+    import threading
+
+    from .build import FORMATS, Options, find_dossier
+    from .watch import Watcher, make_server, run
+
+    workspace = _workspace()
+    folder = find_dossier(dossier, workspace.seeds)
+    wanted = tuple(f for f in FORMATS if f in formats)
+    if "html" not in wanted and not no_serve:
+        wanted = (*wanted, "html")
+    watcher = Watcher(workspace.root, folder, list(docs), Options(formats=wanted))
+    stop = threading.Event()
+    server = None
+    if not no_serve:
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            click.echo(f"warning: the preview is reachable from other machines on {host}", err=True)
+        try:
+            server = make_server(watcher, workspace, host, port)
+        except OSError as exc:
+            raise BriefgenError.at(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        click.echo(f"preview: http://{host}:{server.server_address[1]}/  (Ctrl-C to stop)")
+    try:
+        run(watcher, lambda message: click.echo(message, err=message.startswith("error")), stop)
+    except KeyboardInterrupt:
+        click.echo("stopped")
+    finally:
+        stop.set()
+        if server is not None:
+            server.shutdown()

@@ -1,0 +1,181 @@
+"""Live preview: rebuild when a dossier, template, asset or the configuration changes,
+and serve the HTML documents on 127.0.0.1 with a page that reloads itself.
+
+Changes are found by polling modification times (no extra dependency, works on
+every file system).  A failed rebuild is reported and the previous output kept;
+the next change is waited for as usual.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from .build import Options, build, runnable_kinds
+from .errors import BriefgenError
+from .load import display_path, load_dossier
+from .workspace import CONFIG_FILE, Workspace, find_workspace
+
+POLL_SECONDS = 0.2
+RELOAD_SCRIPT = """<script>
+(function () {
+  var seen = null;
+  function poll() {
+    fetch("/__version", {cache: "no-store"}).then(function (r) { return r.text(); })
+      .then(function (v) { if (seen !== null && v !== seen) { location.reload(); } seen = v; })
+      .catch(function () {}).finally(function () { setTimeout(poll, 500); });
+  }
+  poll();
+})();
+</script>"""
+
+Snapshot = dict[Path, tuple[int, int]]
+
+
+def snapshot(paths: Iterable[Path]) -> Snapshot:
+    """Modification time and size of every file under `paths`."""
+    state: Snapshot = {}
+    for path in paths:
+        files = [path] if path.is_file() else path.rglob("*") if path.is_dir() else []
+        for file in files:
+            try:
+                stat = file.stat()
+            except OSError:
+                continue
+            if file.is_file():
+                state[file] = (stat.st_mtime_ns, stat.st_size)
+    return state
+
+
+@dataclass
+class Watcher:
+    """Rebuilds the documents of one dossier when anything they are made from changes."""
+
+    workspace_root: Path
+    dossier_dir: Path
+    kinds: list[str]
+    options: Options
+    out_dir: Path | None = None
+    version: int = 0
+    output_dir: Path | None = None
+    _state: Snapshot = field(default_factory=dict)
+
+    def watched(self) -> list[Path]:
+        root = self.workspace_root
+        return [self.dossier_dir, root / "templates", root / "assets", root / CONFIG_FILE]
+
+    def rebuild(self) -> str:
+        """Build now; return a one-line report (what was rebuilt and how long it took)."""
+        started = time.perf_counter()
+        self._state = snapshot(self.watched())
+        try:
+            workspace = find_workspace(self.workspace_root)
+            dossier = load_dossier(self.dossier_dir)
+            kinds, _ = runnable_kinds(dossier, self.kinds)
+            written, _ = build(
+                dossier,
+                self.dossier_dir,
+                self.out_dir or workspace.output,
+                kinds,
+                self.options,
+                workspace,
+            )
+        except BriefgenError as error:
+            return "\n".join(f"error: {problem}" for problem in error.problems)
+        self.version += 1
+        self.output_dir = written[0].parent if written else self.output_dir
+        took = time.perf_counter() - started
+        return f"rebuilt {', '.join(kinds)} ({len(written)} files) in {took:.2f} s"
+
+    def changed(self) -> list[Path]:
+        """Files added, removed or modified since the last build."""
+        now = snapshot(self.watched())
+        return sorted(
+            p for p in now.keys() | self._state.keys() if now.get(p) != self._state.get(p)
+        )
+
+    def poll(self) -> str | None:
+        """Rebuild if anything changed; return the report, or None if nothing did."""
+        changed = self.changed()
+        if not changed:
+            return None
+        names = ", ".join(display_path(p) for p in changed[:3])
+        more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
+        return f"changed: {names}{more}\n{self.rebuild()}"
+
+
+def _index(watcher: Watcher) -> str:
+    folder = watcher.output_dir
+    pages = sorted(p.name for p in folder.glob("*.html")) if folder else []
+    links = "".join(f'<li><a href="/{html.escape(p)}">{html.escape(p)}</a></li>' for p in pages)
+    body = f"<ul>{links}</ul>" if links else "<p>Pas encore de document : voir le terminal.</p>"
+    return (
+        f'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>briefgen'
+        f"</title></head><body><h1>Aperçu</h1>{body}{RELOAD_SCRIPT}</body></html>"
+    )
+
+
+def make_server(
+    watcher: Watcher, workspace: Workspace, host: str, port: int
+) -> ThreadingHTTPServer:
+    """An HTTP server for the preview: the built HTML pages, their fonts and assets, nothing
+    else."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            """Requests are not logged: the terminal reports builds."""
+
+        def _send(self, status: HTTPStatus, body: bytes, content_type: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:
+            path = unquote(urlsplit(self.path).path).lstrip("/")
+            if path == "":
+                self._send(HTTPStatus.OK, _index(watcher).encode(), "text/html; charset=utf-8")
+                return
+            if path == "__version":
+                self._send(HTTPStatus.OK, str(watcher.version).encode(), "text/plain")
+                return
+            folder = watcher.output_dir
+            if folder and "/" not in path and path.endswith(".html") and (folder / path).is_file():
+                page = (folder / path).read_text(encoding="utf-8")
+                page = page.replace("</body>", RELOAD_SCRIPT + "</body>", 1)
+                self._send(HTTPStatus.OK, page.encode(), "text/html; charset=utf-8")
+                return
+            asset = workspace.resolve(path)
+            if asset is not None:
+                types = {
+                    ".ttf": "font/ttf",
+                    ".otf": "font/otf",
+                    ".svg": "image/svg+xml",
+                    ".png": "image/png",
+                    ".css": "text/css",
+                    ".woff2": "font/woff2",
+                }
+                kind = types.get(asset.suffix.lower(), "application/octet-stream")
+                self._send(HTTPStatus.OK, asset.read_bytes(), kind)
+                return
+            self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
+
+    return ThreadingHTTPServer((host, port), Handler)
+
+
+def run(watcher: Watcher, report: Callable[[str], None], stop: threading.Event) -> None:
+    """Build once, then poll until `stop` is set, reporting each rebuild."""
+    report(watcher.rebuild())
+    while not stop.wait(POLL_SECONDS):
+        message = watcher.poll()
+        if message:
+            report(message)
