@@ -34,8 +34,9 @@ def main() -> None:
         command = [sys.executable, "-m", "briefgen", "watch", "ftl", "--no-serve"]
         for fmt in formats:
             command += ["-f", fmt]
-        watcher = subprocess.Popen(command, cwd=ws, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, text=True)
+        watcher = subprocess.Popen(
+            command, cwd=ws, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
         assert watcher.stdout is not None
         first = watcher.stdout.readline()
         assert first.startswith("rebuilt"), first
@@ -53,8 +54,11 @@ def main() -> None:
             assert line.startswith("rebuilt"), line
         watcher.terminate()
         watcher.wait()
-    print(f"formats {'+'.join(formats)}: save → rebuilt, median {statistics.median(timings):.2f} s, "
-          f"worst {max(timings):.2f} s over {len(timings)} runs")
+    median = statistics.median(timings)
+    print(
+        f"formats {'+'.join(formats)}: save → rebuilt, median {median:.2f} s, "
+        f"worst {max(timings):.2f} s over {len(timings)} runs"
+    )
 
 
 if __name__ == "__main__":
