@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from .errors import BriefgenError
+from .errors import RULES, BriefgenError
 
 if TYPE_CHECKING:
     from .workspace import Workspace
@@ -163,24 +163,91 @@ def build(
         click.echo(f"wrote {display_path(path)}")
 
 
-@main.command()
+@main.command(
+    epilog="\b\nRules:\n" + "\n".join(f"  {code}  {text}" for code, text in RULES.items())
+)
 @click.argument("dossier", required=False)
-def check(dossier: str | None) -> None:
-    """Validate DOSSIER without building it: exit 0 if valid, 2 with one line per problem.
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Findings as lines of text or as JSON.",
+)
+@click.option("--strict", is_flag=True, help="Exit 1 when there are warnings.")
+@click.option(
+    "--max-age",
+    type=click.IntRange(min=0),
+    default=365,
+    show_default=True,
+    help="Days before the meeting after which a reported fact is flagged as stale.",
+)
+@click.option(
+    "--today",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Date to check the meeting date against (default: today).",
+)
+def check(dossier: str | None, output_format: str, strict: bool, max_age: int, today: Any) -> None:
+    """Check DOSSIER as a linter would: errors (E…) stop a build, warnings (W…) are for
+    the reps to look at. Exit 0 clean, 1 warnings with --strict, 2 errors.
 
     \b
     Example:
-      briefgen check seeds/france-travail-linkedin
+      briefgen check seeds/france-travail-linkedin --strict --format json
     """
+    import datetime as dt
+    import json
+
     from .build import find_dossier
-    from .load import display_path, load_dossier
+    from .errors import InputError
+    from .lint import lint
+    from .load import display_path, read_dossier
 
     folder = find_dossier(dossier, _workspace().seeds)
-    loaded = load_dossier(folder)
-    click.echo(
-        f"{display_path(folder)}: ok ({len(loaded.sources)} sources, "
-        f"{len(loaded.facts)} facts, {len(loaded.questions)} questions)"
-    )
+    day = today.date() if today else dt.date.today()
+    try:
+        loaded, locate = read_dossier(folder)
+        findings = list(lint(loaded, locate, day, max_age))
+    except InputError as error:
+        findings = list(error.problems)
+    errors = sum(1 for f in findings if f.severity == "error")
+    warnings = len(findings) - errors
+    if output_format == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "dossier": display_path(folder),
+                    "errors": errors,
+                    "warnings": warnings,
+                    "findings": [
+                        {
+                            "code": f.code,
+                            "severity": f.severity,
+                            "file": f.file,
+                            "line": f.line,
+                            "field": f.field,
+                            "message": f.message,
+                        }
+                        for f in findings
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        for finding in findings:
+            where = ":".join(str(part) for part in (finding.file, finding.line) if part)
+            field = f" {finding.field}:" if finding.field else ""
+            click.echo(f"{where}: {finding.code}{field} {finding.message}")
+        summary = "ok" if not findings else f"{errors} error(s), {warnings} warning(s)"
+        click.echo(f"{display_path(folder)}: {summary}")
+    if errors:
+        sys.exit(2)
+    if warnings and strict:
+        sys.exit(1)
 
 
 @main.command()

@@ -144,6 +144,7 @@ class FactView(View):
     unverified: bool = Field(
         description="True when marked unverified or backed only by reader comments."
     )
+    disputed: bool = Field(description="True when sources disagree on it (see divergences).")
     said_by: str | None = Field(description="Who asserts it.")
     quote: Quote | None = Field(description="Short quotation: .text and .by.")
     value: float | None = Field(description="The figure it gives (use the number filter).")
@@ -164,6 +165,8 @@ class CitedView(View):
     text: str = Field(description="The sentence.")
     refs: Refs
     union_position: bool = Field(description="True when all its facts are union positions.")
+    disputed: bool = Field(description="True when sources disagree on one of its facts.")
+    unverified: bool = Field(description="True when one of its facts is unverified.")
 
 
 class ThemeView(View):
@@ -226,7 +229,9 @@ class TractView(View):
     headline: str = Field(description="Headline.")
     call_to_action: str = Field(description="What staff are asked to do.")
     contact: str = Field(description="How to reach the union (briefgen.toml may set it).")
-    key_points: list[CitedView] = Field(description="The first key points, as many as asked.")
+    key_points: list[CitedView] = Field(
+        description="The first key points, as many as asked; none that rests on an unverified fact."
+    )
     figures: list[FactView] = Field(description="Up to three verified figures.")
 
 
@@ -332,12 +337,18 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
     def sources_of(ids: Iterable[str]) -> list[str]:
         return [s for fact in kept(ids) for s in fact.sources]
 
+    disputed = {fact_id for d in dossier.divergences for fact_id in d.facts}
+
+    def unverified(fact: Fact) -> bool:
+        return fact.status is Status.unverified or _only_unverifiable(fact)
+
     def fact_fields(fact: Fact) -> dict[str, Any]:
         return {
             **fact.model_dump(include=set(FactView.model_fields)),
             "quote": fact.quote,
             "refs": mark(fact.sources),
-            "unverified": fact.status is Status.unverified or _only_unverifiable(fact),
+            "unverified": unverified(fact),
+            "disputed": fact.id in disputed,
         }
 
     def fact_view(fact: Fact) -> FactView:
@@ -350,9 +361,16 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
             "union_position": bool(visible) and all(f.union_position for f in visible),
         }
 
-    key_points = [
-        CitedView(text=p.text, **cites(p.facts)) for p in dossier.key_points if shown(p.facts)
-    ]
+    def summary(text: str, ids: list[str]) -> CitedView:
+        visible = kept(ids)
+        return CitedView(
+            text=text,
+            **cites(ids),
+            disputed=any(f.id in disputed for f in visible),
+            unverified=any(unverified(f) for f in visible),
+        )
+
+    key_points = [summary(p.text, p.facts) for p in dossier.key_points if shown(p.facts)]
     key_figures = [fact_view(f) for f in facts.values() if f.value is not None]
     themes = [
         ThemeView(
@@ -432,7 +450,7 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
         tract=tract
         and TractView(
             **tract.model_dump(include={"headline", "call_to_action", "contact"}),
-            key_points=key_points[: tract.points],
+            key_points=[p for p in key_points if not p.unverified][: tract.points],
             figures=[
                 view
                 for view in map(fact_view, kept(tract.facts))
@@ -444,9 +462,7 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
         and OpinionView(
             conclusion=opinion.conclusion,
             considerations=[
-                CitedView(text=c.text, **cites(c.facts))
-                for c in opinion.considerations
-                if shown(c.facts)
+                summary(c.text, c.facts) for c in opinion.considerations if shown(c.facts)
             ],
         ),
         sources=_CitedSources(references),

@@ -4,6 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+RULES = {
+    "E001": "a file cannot be read as YAML (syntax, encoding, size, anchors, duplicate keys)",
+    "E002": "a field has the wrong type, is missing or is not a field of the dossier",
+    "E101": "a reference to an id that does not exist",
+    "E102": "an id used twice",
+    "E103": "a fact with no source that is not marked as the union's position",
+    "E104": "a union position that cites sources",
+    "E105": "a source, fact or legal reference that nothing uses",
+    "E106": "a fact backed only by unverifiable sources (reader comments) not marked unverified",
+    "W201": "sources disagree on a subject (a declared divergence): shown in every document",
+    "W202": "facts on the same topic disagree but no divergence declares it",
+    "W301": "a fact's as-of date is older than the threshold before the meeting",
+    "W302": "a date after the meeting",
+    "W303": "the meeting date is in the past",
+    "W401": "a question for management with no motivating fact",
+    "W402": "a question for management with no legal basis",
+}
+"""What each rule code means: E… stops a build, W… is a warning (`briefgen check`)."""
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -13,11 +32,17 @@ class Problem:
     file: str | None = None
     line: int | None = None
     field: str | None = None
+    code: str | None = None
+    """Rule code (E… blocks a build, W… is a warning); see `briefgen check --help`."""
 
     def __str__(self) -> str:
         where = ":".join(str(part) for part in (self.file, self.line) if part is not None)
         parts = [part for part in (where, self.field, self.message) if part]
         return ": ".join(parts)
+
+    @property
+    def severity(self) -> str:
+        return "warning" if (self.code or "").startswith("W") else "error"
 
 
 class BriefgenError(Exception):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -65,8 +65,8 @@ class _Document:
         self.lines: dict[FieldPath, int] = {}
         self.data = self._read(path)
 
-    def _fail(self, message: str, line: int | None = None, field: str | None = None) -> NoReturn:
-        raise InputError.at(message, self.name, line, field)
+    def _fail(self, message: str, line: int = 1, field: str | None = None) -> NoReturn:
+        raise InputError(Problem(message, self.name, line, field, "E001"))
 
     def _read(self, path: Path) -> dict[str, Any]:
         if not path.is_file():
@@ -89,7 +89,7 @@ class _Document:
             message = " ".join(str(p) for p in (exc.context, exc.problem) if p)
             if "'\\t'" in message:
                 message = "a tab character; indent with spaces, not tabs"
-            self._fail(f"invalid YAML: {message}", mark.line + 1 if mark else None)
+            self._fail(f"invalid YAML: {message}", mark.line + 1 if mark else 1)
         except yaml.YAMLError as exc:
             self._fail(f"invalid YAML: {exc}")
         finally:
@@ -171,14 +171,21 @@ def dossier_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
 
 
-def load_dossier(folder: Path) -> Dossier:
-    """Read and validate the dossier in `folder`, or raise InputError listing every problem."""
+Locate = Callable[[FieldPath, str, str], Problem]
+"""(field path, message, rule code) → a Problem located in the dossier's files."""
+
+
+def read_dossier(folder: Path) -> tuple[Dossier, Locate]:
+    """Read and validate the dossier in `folder`; return it with a way to locate its fields.
+
+    Raises InputError listing every problem (YAML, schema, cross-references).
+    """
     name = display_path(folder)
     if not folder.is_dir():
-        raise InputError.at("no such dossier folder", name)
+        raise InputError(Problem("no such dossier folder", name, code="E001"))
     files = dossier_files(folder)
     if not files:
-        raise InputError.at("no .yaml file in this dossier folder", name)
+        raise InputError(Problem("no .yaml file in this dossier folder", name, code="E001"))
 
     documents = [_Document(path) for path in files]
     data: dict[str, Any] = {}
@@ -193,6 +200,7 @@ def load_dossier(folder: Path) -> Dossier:
                         document.name,
                         document.lines[(key,)],
                         key,
+                        "E001",
                     )
                 )
                 continue
@@ -200,26 +208,35 @@ def load_dossier(folder: Path) -> Dossier:
             data[key] = value
     if problems:
         raise InputError(*problems)
+    main = folder / "dossier.yaml"
 
-    def locate(path: FieldPath, message: str) -> Problem:
+    def locate(path: FieldPath, message: str, code: str) -> Problem:
         document = owner.get(str(path[0])) if path else None
-        if document is None:
-            main = folder / "dossier.yaml"
-            return Problem(
-                message, display_path(main) if main in files else name, None, format_field(path)
-            )
-        for end in range(len(path), 0, -1):
-            if path[:end] in document.lines:
-                return Problem(
-                    message, document.name, document.lines[path[:end]], format_field(path)
-                )
-        return Problem(message, document.name, None, format_field(path))
+        if document is None:  # a top-level field nobody set: point at the main file
+            where = display_path(main) if main in files else display_path(files[0])
+            return Problem(message, where, 1, format_field(path), code)
+        line = next(
+            (
+                document.lines[path[:end]]
+                for end in range(len(path), 0, -1)
+                if path[:end] in document.lines
+            ),
+            1,
+        )
+        return Problem(message, document.name, line, format_field(path), code)
 
     try:
         dossier = Dossier.model_validate(data)
     except ValidationError as exc:
-        raise InputError(*(locate(tuple(e["loc"]), _message(e)) for e in exc.errors())) from None
-    problems = [locate(path, message) for path, message in check_references(dossier)]
+        raise InputError(
+            *(locate(tuple(e["loc"]), _message(e), "E002") for e in exc.errors())
+        ) from None
+    problems = [locate(path, message, code) for code, path, message in check_references(dossier)]
     if problems:
         raise InputError(*problems)
-    return dossier
+    return dossier, locate
+
+
+def load_dossier(folder: Path) -> Dossier:
+    """Read and validate the dossier in `folder`, or raise InputError listing every problem."""
+    return read_dossier(folder)[0]

@@ -113,7 +113,7 @@ class Fact(Model):
         None, description="Short caption of the figure in the key figures table."
     )
     sources: list[Id] = Field(
-        default_factory=list, description="Ids of the sources that back the fact."
+        default_factory=list, max_length=200, description="Ids of the sources that back the fact."
     )
     union_position: bool = Field(
         False,
@@ -131,6 +131,11 @@ class Fact(Model):
     status: Status = Field(
         Status.reported,
         description="established, reported (by a source) or unverified (a claim nobody backs).",
+    )
+    topic: Id | None = Field(
+        None,
+        description="What the fact is about (e.g. pilot-scope); facts on one topic that "
+        "disagree must be declared as a divergence.",
     )
 
     @field_validator("sources")
@@ -150,7 +155,9 @@ class Theme(Model):
     summary: str | None = Field(
         None, description="One or two sentences of the union's analysis (no new facts)."
     )
-    facts: list[Id] = Field(min_length=1, description="Ids of the facts, in reading order.")
+    facts: list[Id] = Field(
+        min_length=1, max_length=500, description="Ids of the facts, in reading order."
+    )
 
 
 class KeyPoint(Model):
@@ -218,7 +225,9 @@ class Question(Model):
     id: Id
     text: Text = Field(description="The question, as it will be asked.")
     facts: list[Id] = Field(default_factory=list, description="Facts that motivate it.")
-    legal: list[Id] = Field(default_factory=list, description="Legal references it rests on.")
+    legal: list[Id] = Field(
+        default_factory=list, max_length=200, description="Legal references it rests on."
+    )
     audience: Audience = Field(
         Audience.public, description="public, or reps if it is for internal preparation."
     )
@@ -281,7 +290,11 @@ class Opinion(Model):
 
 
 class Dossier(Model):
-    """Everything the documents of one meeting are made from."""
+    """Everything the documents of one meeting are made from.
+
+    The lists have upper bounds: a dossier larger than that is no longer a
+    briefing, and would make documents too long to render in reasonable time.
+    """
 
     id: Id = Field(description="Identifier; names the output folder.")
     title: Text = Field(description="Title of the dossier, shown on every cover.")
@@ -291,21 +304,35 @@ class Dossier(Model):
     date: dt.date = Field(description="Date the dossier was last brought up to date.")
     meeting: Meeting = Field(description="The meeting the documents prepare.")
     key_points: list[KeyPoint] = Field(
-        min_length=1, description='"L\'essentiel": a few sentences, each tied to facts.'
+        min_length=1,
+        max_length=12,
+        description='"L\'essentiel": a few sentences, each tied to facts.',
     )
-    sources: list[Source] = Field(min_length=1, description="The documents read.")
-    facts: list[Fact] = Field(min_length=1, description="The facts drawn from them.")
+    sources: list[Source] = Field(min_length=1, max_length=200, description="The documents read.")
+    facts: list[Fact] = Field(
+        min_length=1, max_length=500, description="The facts drawn from them."
+    )
     divergences: list[Divergence] = Field(
-        default_factory=list, description="Subjects on which sources disagree."
+        default_factory=list, max_length=50, description="Subjects on which sources disagree."
     )
-    themes: list[Theme] = Field(default_factory=list, description="The concerns, by theme.")
-    timeline: list[TimelineEvent] = Field(default_factory=list, description="Dated events.")
+    themes: list[Theme] = Field(
+        default_factory=list, max_length=50, description="The concerns, by theme."
+    )
+    timeline: list[TimelineEvent] = Field(
+        default_factory=list, max_length=200, description="Dated events."
+    )
     stakeholders: list[Stakeholder] = Field(
-        default_factory=list, description="The parties involved."
+        default_factory=list, max_length=100, description="The parties involved."
     )
-    legal: list[LegalRef] = Field(default_factory=list, description="Legal references.")
-    questions: list[Question] = Field(default_factory=list, description="Questions for management.")
-    demands: list[Demand] = Field(default_factory=list, description="The union's demands.")
+    legal: list[LegalRef] = Field(
+        default_factory=list, max_length=200, description="Legal references."
+    )
+    questions: list[Question] = Field(
+        default_factory=list, max_length=100, description="Questions for management."
+    )
+    demands: list[Demand] = Field(
+        default_factory=list, max_length=100, description="The union's demands."
+    )
     tract: Tract | None = Field(None, description="Headline, call to action and contact.")
     declaration: Declaration | None = Field(
         None, description="The union's own words for the opening statement."
@@ -339,8 +366,8 @@ def _walk(model: Model, path: Path) -> Iterator[tuple[Path, Model]]:
                     yield from _walk(item, (*path, name, index))
 
 
-def check_references(dossier: Dossier) -> Iterator[tuple[Path, str]]:
-    """Yield (field path, message) for each broken cross-reference of a dossier.
+def check_references(dossier: Dossier) -> Iterator[tuple[str, Path, str]]:
+    """Yield (rule code, field path, message) for each broken cross-reference of a dossier.
 
     Checked: duplicate ids, references to unknown ids, facts with no source
     that are not the union's own position, and sources, facts or legal
@@ -358,6 +385,7 @@ def check_references(dossier: Dossier) -> Iterator[tuple[Path, str]]:
             item_id = getattr(item, "id", None)
             if item_id in first:
                 yield (
+                    "E102",
                     (name, index, "id"),
                     (f"duplicate id '{item_id}' (first used at {name}[{first[item_id]}])"),
                 )
@@ -372,18 +400,30 @@ def check_references(dossier: Dossier) -> Iterator[tuple[Path, str]]:
                 used[table].add(ref)
                 if ref not in known[table]:
                     yield (
+                        "E101",
                         (*path, table, position),
                         (f"unknown {REFERENCED[table]} '{ref}' (known: {', '.join(known[table])})"),
                     )
 
+    kinds = {source.id: source.kind for source in dossier.sources}
     for index, fact in enumerate(dossier.facts):
+        backing = {kinds[s] for s in fact.sources if s in kinds}
+        if backing and backing <= UNVERIFIABLE_KINDS and fact.status is not Status.unverified:
+            yield (
+                "E106",
+                ("facts", index, "status"),
+                "backed only by reader comments: mark it `status: unverified` "
+                "(it is then kept out of the tract)",
+            )
         if fact.union_position and fact.sources:
             yield (
+                "E104",
                 ("facts", index, "union_position"),
                 ("a union position cites no source; remove the sources or union_position"),
             )
         elif not fact.union_position and not fact.sources:
             yield (
+                "E103",
                 ("facts", index, "sources"),
                 (
                     "a fact needs at least one source (or union_position: true if it is "
@@ -394,4 +434,8 @@ def check_references(dossier: Dossier) -> Iterator[tuple[Path, str]]:
     for table, ids in known.items():
         for index, item_id in enumerate(ids):
             if item_id not in used[table]:
-                yield (table, index, "id"), f"'{item_id}' is never used ({NEVER_USED[table]})"
+                yield (
+                    "E105",
+                    (table, index, "id"),
+                    f"'{item_id}' is never used ({NEVER_USED[table]})",
+                )

@@ -60,7 +60,7 @@ def test_impossible_date(edit: Edit) -> None:
 
 def test_missing_top_level_field(edit: Edit) -> None:
     folder = edit("dossier.yaml", "title: Un dossier minimal\n", "")
-    assert messages(folder) == ["dossier.yaml: title: required field is missing"]
+    assert messages(folder) == ["dossier.yaml:1: title: required field is missing"]
 
 
 @pytest.mark.parametrize(
@@ -113,4 +113,4 @@ def test_folder_without_yaml(tmp_path: Path) -> None:
 
 def test_huge_file_is_refused_before_parsing(minimal: Path) -> None:
     (minimal / "huge.yaml").write_bytes(b"# " + b"x" * (3 * 1024 * 1024))
-    assert messages(minimal)[0].startswith("huge.yaml: file too large")
+    assert messages(minimal)[0].startswith("huge.yaml:1: file too large")
