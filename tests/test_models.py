@@ -21,7 +21,9 @@ BASE = {
 
 def problems(**changes: object) -> list[str]:
     dossier = Dossier.model_validate({**BASE, **changes})
-    return [f"{'.'.join(map(str, path))}: {message}" for _, path, message in check_references(dossier)]
+    return [
+        f"{'.'.join(map(str, path))}: {message}" for _, path, message in check_references(dossier)
+    ]
 
 
 def test_valid_dossier_has_no_problem() -> None:
