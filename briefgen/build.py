@@ -207,20 +207,37 @@ def render_document(
     return Built(kind, {f: files[f] for f in options.formats}, warnings)
 
 
-def write_atomically(target: Path, content: bytes) -> None:
-    """Write `content` to `target` through a temporary file renamed into place."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+def write_all(files: dict[Path, bytes]) -> None:
+    """Write every file beside its target, then rename them all into place.
+
+    Nothing is renamed until every file is fully written, so a failure (a full
+    disk, an interruption) leaves the earlier output as it was; each rename is
+    atomic, so a reader never sees a half-written file, and two builds at
+    once each rename complete files.
+    """
+    staged: list[tuple[Path, Path]] = []
+    current = Path("output")
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        for target, content in files.items():
+            current = target
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            staged.append((Path(name), target))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(content)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(name, 0o644)
+        for temporary, target in staged:
+            current = target
+            os.replace(temporary, target)
+    except OSError as exc:
+        raise OutputError.at(
+            f"cannot write: {exc.strerror or exc}", display_path(current)
+        ) from None
+    finally:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
 
 
 def runnable_kinds(dossier: Dossier, asked: list[str]) -> tuple[list[str], list[str]]:
@@ -258,15 +275,10 @@ def build(
         render_document(dossier, DOCUMENTS[kind], options, workspace, source) for kind in kinds
     ]
     target_dir = out_dir / dossier.id
-    written: list[Path] = []
-    for document in built:
-        for fmt, content in document.files.items():
-            target = target_dir / f"{document.kind.filename}.{fmt}"
-            try:
-                write_atomically(target, content)
-            except OSError as exc:
-                raise OutputError.at(
-                    f"cannot write: {exc.strerror or exc}", display_path(target)
-                ) from None
-            written.append(target)
-    return written, [w for document in built for w in document.warnings]
+    files = {
+        target_dir / f"{document.kind.filename}.{fmt}": content
+        for document in built
+        for fmt, content in document.files.items()
+    }
+    write_all(files)
+    return list(files), [w for document in built for w in document.warnings]

@@ -10,6 +10,7 @@ problem reads ``file:line: field.path: message``.
 from __future__ import annotations
 
 import difflib
+import os
 import types
 import typing
 from collections.abc import Callable, Iterable
@@ -25,13 +26,17 @@ from .models import Dossier, check_references
 MAX_FILE_BYTES = 2 * 1024 * 1024
 """A dossier file larger than this is refused: a briefing is read in minutes, not hours."""
 
+MAX_DEPTH = 20
+"""Deepest nesting a dossier file may have (a dossier needs five or six levels)."""
+
 FieldPath = tuple[str | int, ...]
 
 
 def display_path(path: Path) -> str:
     """The path as the user should read it: relative to the working directory if inside it."""
+    absolute = Path(os.path.abspath(path))  # symbolic links are named, not followed
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(absolute.relative_to(Path.cwd()))
     except ValueError:
         return str(path)
 
@@ -84,6 +89,8 @@ class _Document:
         loader = _Loader(text)
         try:
             node = loader.get_single_node()
+        except RecursionError:
+            self._fail(f"nested more than {MAX_DEPTH} levels deep")
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             message = " ".join(str(p) for p in (exc.context, exc.problem) if p)
@@ -106,11 +113,18 @@ class _Document:
 
     def _convert(self, node: yaml.Node, path: FieldPath, loader: _Loader) -> Any:
         self.lines[path] = node.start_mark.line + 1
+        if len(path) > MAX_DEPTH:
+            self._fail(f"nested more than {MAX_DEPTH} levels deep", node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
             for key_node, value_node in node.value:
-                key = loader.construct_object(key_node)
                 line = key_node.start_mark.line + 1
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    self._fail("merge keys (<<) are not allowed in a dossier", line)
+                try:
+                    key = loader.construct_object(key_node)
+                except (yaml.YAMLError, ValueError) as exc:
+                    self._fail(f"invalid key: {exc}", line)
                 if not isinstance(key, str):
                     self._fail(f"a key must be text, not {key!r}", line, format_field(path))
                 if key in result:
@@ -163,7 +177,7 @@ def _message(error: Any) -> str:
         return f"unknown field ({hint})"
     if error["type"] == "missing":
         return "required field is missing"
-    return str(error["msg"])
+    return str(error["msg"]).removeprefix("Value error, ")
 
 
 def dossier_files(folder: Path) -> list[Path]:

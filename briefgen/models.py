@@ -43,7 +43,9 @@ PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 class Model(BaseModel):
     """Base of every dossier model: unknown fields are an error, text is trimmed."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, frozen=True, str_max_length=4000
+    )
 
 
 class SourceKind(StrEnum):

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .errors import Problem, RenderError
+from .images import too_large
 
 MAX_ASSET_BYTES = 20 * 1024 * 1024
 """Largest file the renderer will read (a font, an image, a stylesheet)."""
@@ -52,7 +53,10 @@ def make_fetcher(base: Path, resolve: Callable[[str], Path | None], refusals: li
                 elif target.stat().st_size > MAX_ASSET_BYTES:
                     reason = f"larger than {MAX_ASSET_BYTES // (1024 * 1024)} MB"
                 else:
-                    return URLFetcherResponse(target.as_uri(), target.read_bytes())
+                    data = target.read_bytes()
+                    reason = too_large(data)
+                    if reason is None:
+                        return URLFetcherResponse(target.as_uri(), data)
             refusals.append(f"{url} ({reason})")
             raise ValueError(f"refused: {url} ({reason})")
 

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+import signal
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -27,6 +30,7 @@ from jinja2 import (
     TemplateSyntaxError,
     UndefinedError,
 )
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 from pydantic import BaseModel
@@ -175,8 +179,36 @@ class _Undefined(StrictUndefined):
     __getattr__ = __str__ = __iter__ = __len__ = __bool__ = _fail_with_undefined_error
 
 
+MAX_OUTPUT_CHARS = 5_000_000
+"""A template whose output exceeds this is refused (a briefing is not a book)."""
+MAX_RENDER_SECONDS = 20
+"""A template still rendering after this long is stopped (a loop without end)."""
+MAX_SEQUENCE = 1_000_000
+"""Largest string or list a template may build with `*`, and largest `**` result."""
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, with `*` and `**` bounded so a template cannot
+    allocate gigabytes in one expression."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            for sized, count in ((left, right), (right, left)):
+                if (
+                    isinstance(sized, str | list | tuple)
+                    and isinstance(count, int)
+                    and (len(sized) * count > MAX_SEQUENCE)
+                ):
+                    raise SecurityError(f"`*` would build more than {MAX_SEQUENCE} items")
+        if operator == "**" and isinstance(right, int | float) and abs(right) > 64:
+            raise SecurityError("`**` with an exponent above 64 is not allowed")
+        return super().call_binop(context, operator, left, right)
+
+
 def _sandbox(autoescape: bool, lang: str, dirs: tuple[Path, ...]) -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
+    env = _Sandbox(
         loader=ChoiceLoader(
             [
                 FileSystemLoader([str(d) for d in dirs]),
@@ -247,10 +279,45 @@ def _dotted(message: str, source_line: str) -> str:
     return message.replace(f"'{name}'", f"'{dotted.group(1)}'", 1) if dotted else message
 
 
-def render(env: ImmutableSandboxedEnvironment, name: str, context: Mapping[str, Any]) -> str:
-    """Render template `name`; a template error becomes an InputError with file and line."""
+class _TooSlow(Exception):
+    """Raised by the alarm when a template renders for too long."""
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the block after `seconds` (main thread only; elsewhere no limit)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise _TooSlow
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        return env.get_template(name).render(context)
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def render(env: ImmutableSandboxedEnvironment, name: str, context: Mapping[str, Any]) -> str:
+    """Render template `name`; a template error becomes an InputError with file and line.
+
+    Templates are bounded: in time, in recursion depth and in output size.
+    """
+    try:
+        with _time_limit(MAX_RENDER_SECONDS):
+            output = env.get_template(name).render(context)
+    except _TooSlow:
+        raise InputError.at(
+            f"still rendering after {MAX_RENDER_SECONDS} s: a loop without end?", name
+        ) from None
+    except RecursionError:
+        raise InputError.at(
+            "recursion too deep (a macro or include that calls itself?)", name
+        ) from None
     except TemplateSyntaxError as exc:
         raise InputError(
             Problem(
@@ -273,3 +340,6 @@ def render(env: ImmutableSandboxedEnvironment, name: str, context: Mapping[str, 
             if line <= len(lines):
                 message = _dotted(message, lines[line - 1])
         raise InputError(Problem(message, _template_name(filename or name), line)) from None
+    if len(output) > MAX_OUTPUT_CHARS:
+        raise InputError.at(f"produced more than {MAX_OUTPUT_CHARS} characters", name)
+    return output

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import InputError, Problem
+from .images import too_large
 from .load import display_path, format_field
 from .templating import search_path
 
@@ -261,6 +262,8 @@ def load_config(root: Path) -> Config:
             problems.append(locate(loc, f"must be one of {', '.join(sorted(suffixes))}"))
         elif file.stat().st_size > MAX_ASSET_BYTES:
             problems.append(locate(loc, f"larger than {MAX_ASSET_BYTES // 1024 // 1024} MB"))
+        elif reason := too_large(file.read_bytes()[:65536]):
+            problems.append(locate(loc, f"{reason}: too large to print"))
     if config.style.fonts and not config.style.font:
         problems.append(locate(("style", "fonts"), 'name the family too: font = "…"'))
     if problems:

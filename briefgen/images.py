@@ -1,0 +1,40 @@
+"""Image size from a file's first bytes, to refuse images too large to print before
+anything decodes them (a small PNG can inflate to gigabytes)."""
+
+from __future__ import annotations
+
+import struct
+
+MAX_PIXELS = 40_000_000
+"""Largest image briefgen prints: 40 megapixels is a full A4 page at 600 dpi."""
+
+
+def pixel_count(data: bytes) -> int | None:
+    """Width × height of a PNG, GIF or JPEG image, or None for another format."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
+        width, height = struct.unpack(">II", data[16:24])
+        return int(width * height)
+    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
+        width, height = struct.unpack("<HH", data[6:10])
+        return int(width * height)
+    if data.startswith(b"\xff\xd8"):
+        position = 2
+        while position + 9 < len(data):
+            if data[position] != 0xFF:
+                position += 1
+                continue
+            marker = data[position + 1]
+            length = struct.unpack(">H", data[position + 2 : position + 4])[0]
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+                height, width = struct.unpack(">HH", data[position + 5 : position + 9])
+                return int(width * height)
+            position += 2 + length
+    return None
+
+
+def too_large(data: bytes) -> str | None:
+    """Why an image must not be printed, or None if it may."""
+    pixels = pixel_count(data)
+    if pixels is not None and pixels > MAX_PIXELS:
+        return f"an image of {pixels:,} pixels (more than {MAX_PIXELS:,})".replace(",", " ")
+    return None
