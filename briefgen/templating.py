@@ -318,6 +318,8 @@ def render(env: ImmutableSandboxedEnvironment, name: str, context: Mapping[str, 
         raise InputError.at(
             "recursion too deep (a macro or include that calls itself?)", name
         ) from None
+    except (OverflowError, MemoryError) as exc:
+        raise InputError.at(f"too large: {exc}", name) from None
     except TemplateSyntaxError as exc:
         raise InputError(
             Problem(
