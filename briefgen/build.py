@@ -20,10 +20,9 @@ from .layout import PageMeta, page
 from .load import display_path
 from .markdown import to_html
 from .models import Audience, Dossier
-from .templating import find_template_file, load_labels, markdown_environment, render, shipped_dir
+from .templating import find_template_file, load_labels, markdown_environment, render
 from .workspace import Workspace
 
-DEFAULT_DOSSIER = "france-travail-linkedin"
 FORMATS = ("pdf", "html", "md")
 
 
@@ -97,37 +96,6 @@ class Built:
     kind: DocumentKind
     files: dict[str, bytes]
     warnings: list[str]
-
-
-def _dossiers(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
-
-
-def find_dossier(name: str | None, seeds: Path = Path("seeds")) -> Path:
-    """A dossier folder from a path, a name under the workspace's seeds/, or a built-in name.
-
-    Without a name: the workspace's only dossier, or the first dossier if the
-    workspace holds it, or the built-in first dossier when the workspace has none.
-    """
-    builtin = shipped_dir("seeds")
-    if name is None:
-        own = _dossiers(seeds)
-        if len(own) > 1 and DEFAULT_DOSSIER not in own:
-            raise InputError.at(
-                f"this workspace has several dossiers; name one (known: {', '.join(own)})"
-            )
-        name = own[0] if len(own) == 1 else DEFAULT_DOSSIER
-    if Path(name).is_dir():
-        return Path(name)
-    if "/" in name or "\\" in name or name in (".", ".."):
-        raise InputError.at("no such dossier folder", name)
-    for folder in (seeds, builtin):
-        if (folder / name).is_dir():
-            return folder / name
-    known = sorted({*_dossiers(seeds), *_dossiers(builtin)})
-    raise InputError.at(
-        f"no dossier named '{name}' in {display_path(seeds)}/ (known: {', '.join(known)})"
-    )
 
 
 def document_context(

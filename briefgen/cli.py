@@ -141,9 +141,10 @@ def build(
     Example:
       briefgen build seeds/france-travail-linkedin --doc tract --doc note -f pdf -f html
     """
-    from .build import FORMATS, Options, find_dossier, runnable_kinds
+    from .build import FORMATS, Options, runnable_kinds
     from .build import build as run_build
     from .load import display_path, load_dossier
+    from .workspace import find_dossier
 
     workspace = _workspace()
     folder = find_dossier(dossier, workspace.seeds)
@@ -200,10 +201,10 @@ def check(dossier: str | None, output_format: str, strict: bool, max_age: int, t
     import datetime as dt
     import json
 
-    from .build import find_dossier
     from .errors import InputError
     from .lint import lint
     from .load import display_path, read_dossier
+    from .workspace import find_dossier
 
     folder = find_dossier(dossier, _workspace().seeds)
     day = today.date() if today else dt.date.today()
@@ -371,8 +372,9 @@ def watch(
     """
     import threading
 
-    from .build import FORMATS, Options, find_dossier
+    from .build import FORMATS, Options
     from .watch import Watcher, make_server, run
+    from .workspace import find_dossier
 
     workspace = _workspace()
     folder = find_dossier(dossier, workspace.seeds)

@@ -19,9 +19,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from .errors import InputError, Problem
 from .images import too_large
 from .load import display_path, format_field
-from .templating import search_path
+from .templating import search_path, shipped_dir
 
 CONFIG_FILE = "briefgen.toml"
+DEFAULT_DOSSIER = "france-travail-linkedin"
 MAX_ASSET_BYTES = 5 * 1024 * 1024
 """Largest logo or font file a workspace may use."""
 
@@ -282,3 +283,34 @@ def find_workspace(explicit: Path | None = None, start: Path | None = None) -> W
         here = (start or Path.cwd()).resolve()
         root = next((d for d in (here, *here.parents) if (d / CONFIG_FILE).is_file()), here)
     return Workspace(root, load_config(root))
+
+
+def _dossiers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+
+
+def find_dossier(name: str | None, seeds: Path = Path("seeds")) -> Path:
+    """A dossier folder from a path, a name under the workspace's seeds/, or a built-in name.
+
+    Without a name: the workspace's only dossier, or the first dossier if the
+    workspace holds it, or the built-in first dossier when the workspace has none.
+    """
+    builtin = shipped_dir("seeds")
+    if name is None:
+        own = _dossiers(seeds)
+        if len(own) > 1 and DEFAULT_DOSSIER not in own:
+            raise InputError.at(
+                f"this workspace has several dossiers; name one (known: {', '.join(own)})"
+            )
+        name = own[0] if len(own) == 1 else DEFAULT_DOSSIER
+    if Path(name).is_dir():
+        return Path(name)
+    if "/" in name or "\\" in name or name in (".", ".."):
+        raise InputError.at("no such dossier folder", name)
+    for folder in (seeds, builtin):
+        if (folder / name).is_dir():
+            return folder / name
+    known = sorted({*_dossiers(seeds), *_dossiers(builtin)})
+    raise InputError.at(
+        f"no dossier named '{name}' in {display_path(seeds)}/ (known: {', '.join(known)})"
+    )
