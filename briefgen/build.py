@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +19,7 @@ from .errors import InputError, OutputError, RenderError
 from .layout import PageMeta, page
 from .load import display_path
 from .markdown import to_html
-from .models import Audience, Dossier
+from .models import Audience, Dossier, Establishment, KeyPoint
 from .templating import find_template_file, load_labels, markdown_environment, render
 from .workspace import Workspace
 
@@ -96,19 +96,30 @@ class Built:
     kind: DocumentKind
     files: dict[str, bytes]
     warnings: list[str]
+    filename: str = ""
+    """File name without extension (the kind's, or the kind's and a variant's)."""
 
 
 def document_context(
-    dossier: Dossier, kind: DocumentKind, lang: str, workspace: Workspace
+    dossier: Dossier,
+    kind: DocumentKind,
+    lang: str,
+    workspace: Workspace,
+    contact: str | None = None,
 ) -> dict[str, Any]:
     """What the template of `kind` sees: the dossier's context, the labels, the document
-    and the workspace's branding."""
+    and the workspace's branding.
+
+    The tract's contact line is, most specific first: `contact` (an establishment's),
+    briefgen.toml's, the dossier's.
+    """
     labels = load_labels(lang, workspace.template_dirs)
     context = build_context(dossier, kind.audience)
     branding = workspace.branding()
-    if context.tract and branding.contact:
+    contact = contact or branding.contact
+    if context.tract and contact:
         context = context.model_copy(
-            update={"tract": context.tract.model_copy(update={"contact": branding.contact})}
+            update={"tract": context.tract.model_copy(update={"contact": contact})}
         )
     return {
         **dict(context),
@@ -126,6 +137,7 @@ def render_document(
     options: Options,
     workspace: Workspace,
     source: str = "dossier",
+    contact: str | None = None,
 ) -> Built:
     """Run one document through the pipeline: context → Markdown → HTML → PDF."""
     if kind.requires and getattr(dossier, kind.requires) is None:
@@ -137,7 +149,7 @@ def render_document(
         )
     lang = options.lang or dossier.lang
     dirs = workspace.template_dirs
-    context = document_context(dossier, kind, lang, workspace)
+    context = document_context(dossier, kind, lang, workspace, contact)
     labels, branding = context["labels"], context["branding"]
     markdown_text = render(markdown_environment(lang, dirs), kind.template, context)
     body = to_html(markdown_text)
@@ -225,6 +237,93 @@ def runnable_kinds(dossier: Dossier, asked: list[str]) -> tuple[list[str], list[
     return kinds, skipped
 
 
+@dataclass(frozen=True)
+class Job:
+    """One document to render: a kind, from a dossier (or one of its variants)."""
+
+    kind: DocumentKind
+    dossier: Dossier
+    filename: str
+    contact: str | None = None
+
+
+def variant(dossier: Dossier, establishment: Establishment) -> Dossier:
+    """The dossier as seen from one establishment: its CSE, meeting date and local facts."""
+    meeting = dossier.meeting.model_copy(
+        update={
+            "instance": establishment.instance,
+            "establishment": establishment.name,
+            "date": establishment.meeting_date or dossier.meeting.date,
+            "questions_by": None if establishment.meeting_date else dossier.meeting.questions_by,
+        }
+    )
+    facts = {fact.id: fact for fact in dossier.facts}
+    local = [KeyPoint(text=facts[f].statement, facts=[f]) for f in establishment.facts]
+    return dossier.model_copy(
+        update={"meeting": meeting, "key_points": [*local, *dossier.key_points]}
+    )
+
+
+EACH = {"establishment": "establishments"}
+"""What `--each` can name, and the dossier list it walks."""
+
+
+def plan(dossier: Dossier, kinds: list[str], each: str | None = None) -> list[Job]:
+    """The documents to render: each kind once, or once per establishment with --each."""
+    if each is None:
+        return [Job(DOCUMENTS[k], dossier, DOCUMENTS[k].filename) for k in kinds]
+    entries: list[Establishment] = getattr(dossier, EACH[each])
+    if not entries:
+        raise InputError.at(
+            f"--each {each}: the dossier lists no {EACH[each]}", None, None, EACH[each]
+        )
+    return [
+        Job(DOCUMENTS[k], variant(dossier, e), f"{DOCUMENTS[k].filename}-{e.id}", e.contact)
+        for e in entries
+        for k in kinds
+    ]
+
+
+def _render_job(job: Job, options: Options, workspace: Workspace, source: str) -> Built:
+    built = render_document(job.dossier, job.kind, options, workspace, source, job.contact)
+    return replace(built, filename=job.filename)
+
+
+def render_all(
+    jobs: list[Job],
+    options: Options,
+    workspace: Workspace,
+    source: str,
+    workers: int = 1,
+    progress: Callable[[Job, int, int], None] | None = None,
+) -> list[Built]:
+    """Render every job, in `workers` processes (each imports WeasyPrint once) or in this one.
+
+    Results come back in the order of `jobs`, whatever order they finish in, so
+    the output does not depend on the number of workers.
+    """
+    if workers <= 1 or len(jobs) <= 1:
+        results = []
+        for job in jobs:
+            results.append(_render_job(job, options, workspace, source))
+            if progress:
+                progress(job, len(results), len(jobs))
+        return results
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+        futures = {
+            pool.submit(_render_job, job, options, workspace, source): index
+            for index, job in enumerate(jobs)
+        }
+        done: dict[int, Built] = {}
+        for future in as_completed(futures):
+            done[futures[future]] = future.result()
+            if progress:
+                progress(jobs[futures[future]], len(done), len(jobs))
+    return [done[index] for index in range(len(jobs))]
+
+
 def build(
     dossier: Dossier,
     dossier_dir: Path,
@@ -232,6 +331,9 @@ def build(
     kinds: list[str],
     options: Options,
     workspace: Workspace,
+    each: str | None = None,
+    workers: int = 1,
+    progress: Callable[[Job, int, int], None] | None = None,
 ) -> tuple[list[Path], list[str]]:
     """Build the documents of a loaded dossier; return the files written and the warnings.
 
@@ -239,12 +341,11 @@ def build(
     the earlier output as it was.
     """
     source = display_path(dossier_dir / "dossier.yaml")
-    built = [
-        render_document(dossier, DOCUMENTS[kind], options, workspace, source) for kind in kinds
-    ]
+    jobs = plan(dossier, kinds, each)
+    built = render_all(jobs, options, workspace, source, workers, progress)
     target_dir = out_dir / dossier.id
     files = {
-        target_dir / f"{document.kind.filename}.{fmt}": content
+        target_dir / f"{document.filename}.{fmt}": content
         for document in built
         for fmt, content in document.files.items()
     }

@@ -122,6 +122,19 @@ DOC_KINDS = ("note", "tract", "declaration", "questions", "avis")
     show_default=True,
     help="Tagged, accessible PDF (pdf/ua-1) or archival PDF (pdf/a-3b).",
 )
+@click.option(
+    "--each",
+    type=click.Choice(["establishment"]),
+    help="Make one copy of each document per establishment of the dossier, named after it.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Documents rendered at once, in as many processes (default: the number of cores).",
+)
+@click.option("--force", is_flag=True, help="Rebuild even if the output is up to date.")
 def build(
     dossier: str | None,
     docs: tuple[str, ...],
@@ -129,35 +142,75 @@ def build(
     out_dir: Path | None,
     lang: str | None,
     pdf_variant: str,
+    each: str | None,
+    jobs: int | None,
+    force: bool,
 ) -> None:
     """Build the documents of DOSSIER (a folder, or a name under seeds/).
 
-    Without DOSSIER, builds the default dossier, france-travail-linkedin.
-    Without --doc, makes the briefing note, the tract, the opening statement,
-    the written questions and the draft opinion, skipping (with a warning) a
-    document whose section the dossier lacks.
+    Without DOSSIER, builds the workspace's dossier (france-travail-linkedin in
+    this repository). Without --doc, makes the briefing note, the tract, the
+    opening statement, the written questions and the draft opinion, skipping
+    (with a warning) a document whose section the dossier lacks. Output that is
+    up to date with everything it is made from is not rebuilt (--force to
+    rebuild it).
 
     \b
     Example:
       briefgen build seeds/france-travail-linkedin --doc tract --doc note -f pdf -f html
+      briefgen build --each establishment --doc tract -j 2
     """
-    from .build import FORMATS, Options, runnable_kinds
-    from .build import build as run_build
-    from .load import display_path, load_dossier
+    import json
+
+    from .cache import input_digest, record, up_to_date
+    from .load import display_path
     from .workspace import find_dossier
 
     workspace = _workspace()
     folder = find_dossier(dossier, workspace.seeds)
+    out = out_dir or workspace.output
+    ordered = tuple(f for f in ("pdf", "html", "md") if f in formats)
+    settings = {
+        "dossier": str(folder.resolve()),
+        "docs": sorted(set(docs)),
+        "formats": ordered,
+        "lang": lang,
+        "pdf_variant": pdf_variant,
+        "each": each,
+        "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH"),
+    }
+    key = json.dumps(settings, sort_keys=True)
+    digest = input_digest(workspace.inputs(folder), settings)
+    current = None if force else up_to_date(out, key, digest)
+    if current is not None:
+        for path in current:
+            click.echo(f"up to date: {display_path(path)}")
+        return
+
+    from .build import Job, Options, runnable_kinds
+    from .build import build as run_build
+    from .load import load_dossier
+
     loaded = load_dossier(folder)
     kinds, skipped = runnable_kinds(loaded, list(docs))
     for message in skipped:
         click.echo(f"warning: {message}", err=True)
-    options = Options(
-        formats=tuple(f for f in FORMATS if f in formats), lang=lang, pdf_variant=pdf_variant
-    )
+    options = Options(formats=ordered, lang=lang, pdf_variant=pdf_variant)
+    workers = jobs or os.cpu_count() or 1
+
+    def progress(job: Job, done: int, total: int) -> None:
+        if sys.stdout.isatty():
+            bar = "#" * (20 * done // total)
+            click.echo(f"\r[{bar:<20}] {done}/{total} {job.filename}\033[K", nl=False)
+        else:
+            click.echo(f"rendered {job.filename} ({done}/{total})")
+
     written, warnings = run_build(
-        loaded, folder, out_dir or workspace.output, kinds, options, workspace
+        loaded, folder, out, kinds, options, workspace, each, workers, progress
     )
+    if sys.stdout.isatty():
+        click.echo("\r\033[K", nl=False)
+    record(out, key, digest, written)
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
     for path in written:

@@ -54,6 +54,10 @@ class BriefgenError(Exception):
         super().__init__("\n".join(str(problem) for problem in problems))
         self.problems = problems
 
+    def __reduce__(self) -> tuple[type[BriefgenError], tuple[Problem, ...]]:
+        # Rebuilt from its problems when it crosses from a worker process.
+        return type(self), self.problems
+
     @classmethod
     def at(
         cls,

@@ -259,6 +259,26 @@ class Meeting(Model):
     )
 
 
+class Establishment(Model):
+    """A region or site with its own CSE: `briefgen build --each establishment` makes one
+    variant of each document for it."""
+
+    id: Id
+    name: Text = Field(description="Name of the establishment (region, site).")
+    instance: Text = Field(
+        "CSE d'établissement", description="Its staff body, e.g. CSE d'établissement."
+    )
+    meeting_date: dt.date | None = Field(
+        None, description="Date of its meeting (default: the dossier's meeting date)."
+    )
+    contact: str | None = Field(None, description="Local contact line of its tract.")
+    facts: list[Id] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Facts about this establishment, shown first among the key points.",
+    )
+
+
 class Tract(Model):
     """What the one-page tract for all staff says beyond the facts."""
 
@@ -334,6 +354,11 @@ class Dossier(Model):
     )
     demands: list[Demand] = Field(
         default_factory=list, max_length=100, description="The union's demands."
+    )
+    establishments: list[Establishment] = Field(
+        default_factory=list,
+        max_length=200,
+        description="Regions or sites with their own CSE, for variants of the documents.",
     )
     tract: Tract | None = Field(None, description="Headline, call to action and contact.")
     declaration: Declaration | None = Field(

@@ -186,6 +186,10 @@ class Workspace:
                 return candidate
         return None
 
+    def inputs(self, dossier_dir: Path) -> list[Path]:
+        """Every file a build of `dossier_dir` reads, besides briefgen itself."""
+        return [dossier_dir, *self.template_dirs, self.assets, self.config_file]
+
     def branding(self) -> Branding:
         """What the layout needs of the configuration, ready to print."""
         return branding(self.config)
