@@ -454,3 +454,41 @@ def watch(
         stop.set()
         if server is not None:
             server.shutdown()
+
+
+@main.command()
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; only this computer can reach 127.0.0.1.",
+)
+@click.option("--port", default=8000, show_default=True, help="Port to listen on.")
+def serve(host: str, port: int) -> None:
+    """Start the local web page: pick a dossier, check it, preview and download the
+    documents, with buttons. Stop with Ctrl-C.
+
+    \b
+    Example:
+      briefgen serve                 # then open http://127.0.0.1:8000/
+    """
+    from werkzeug.serving import make_server
+
+    from .web import create_app
+
+    workspace = _workspace()
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(
+            f"warning: listening on {host}: other computers on the network can reach "
+            "this page and the dossiers",
+            err=True,
+        )
+    try:
+        server = make_server(host, port, create_app(workspace), threaded=True)
+    except (OSError, SystemExit) as exc:
+        raise BriefgenError.at(f"cannot listen on {host}:{port}: {exc}") from None
+    click.echo(f"briefgen: open http://{host}:{server.server_port}/  (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("stopped")
