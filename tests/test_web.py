@@ -159,6 +159,7 @@ def test_a_rep_checks_previews_and_downloads_in_a_browser(
     page: Page = browser_page  # type: ignore[assignment]
     shots = Path(os.environ.get("BRIEFGEN_SCREENSHOTS", tmp_path))
     page.goto(server + "/")
+    page.screenshot(path=str(shots / "web-index.png"))
     page.get_by_role("link", name="france-travail-linkedin").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("France Travail et LinkedIn")
     expect(page.locator("text=Aucune erreur")).to_be_visible()
