@@ -23,8 +23,6 @@ from .models import Audience, Dossier, Establishment, KeyPoint
 from .templating import find_template_file, load_labels, markdown_environment, render
 from .workspace import Workspace
 
-FORMATS = ("pdf", "html", "md")
-
 
 @dataclass(frozen=True)
 class DocumentKind:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -80,28 +81,33 @@ def _workspace() -> Workspace:
 
 
 DOC_KINDS = ("note", "tract", "declaration", "questions", "avis")
+FORMATS = ("pdf", "html", "md")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _doc_option(help: str) -> Callable[[F], F]:
+    return click.option(
+        "--doc", "-d", "docs", multiple=True, type=click.Choice(DOC_KINDS), help=help
+    )
+
+
+def _format_option(default: tuple[str, ...], help: str) -> Callable[[F], F]:
+    return click.option(
+        "--format",
+        "-f",
+        "formats",
+        multiple=True,
+        default=default,
+        type=click.Choice(FORMATS),
+        show_default=True,
+        help=help,
+    )
 
 
 @main.command()
 @click.argument("dossier", required=False)
-@click.option(
-    "--doc",
-    "-d",
-    "docs",
-    multiple=True,
-    type=click.Choice(DOC_KINDS),
-    help="Document to make; repeat for several. Default: every document the dossier allows.",
-)
-@click.option(
-    "--format",
-    "-f",
-    "formats",
-    multiple=True,
-    default=("pdf",),
-    type=click.Choice(["pdf", "html", "md"]),
-    show_default=True,
-    help="Format to write; repeat for several (pdf, html, md).",
-)
+@_doc_option("Document to make; repeat for several. Default: every document the dossier allows.")
+@_format_option(("pdf",), "Format to write; repeat for several (pdf, html, md).")
 @click.option(
     "--out",
     "-o",
@@ -169,7 +175,7 @@ def build(
     workspace = _workspace()
     folder = find_dossier(dossier, workspace.seeds)
     out = out_dir or workspace.output
-    ordered = tuple(f for f in ("pdf", "html", "md") if f in formats)
+    ordered = tuple(f for f in FORMATS if f in formats)
     settings = {
         "dossier": str(folder.resolve()),
         "docs": sorted(set(docs)),
@@ -385,24 +391,8 @@ def templates_context() -> None:
 
 @main.command()
 @click.argument("dossier", required=False)
-@click.option(
-    "--doc",
-    "-d",
-    "docs",
-    multiple=True,
-    type=click.Choice(DOC_KINDS),
-    help="Document to rebuild; repeat for several. Default: every document.",
-)
-@click.option(
-    "--format",
-    "-f",
-    "formats",
-    multiple=True,
-    default=("html",),
-    type=click.Choice(["pdf", "html", "md"]),
-    show_default=True,
-    help="Formats to rebuild (html feeds the preview; add pdf for the PDFs).",
-)
+@_doc_option("Document to rebuild; repeat for several. Default: every document.")
+@_format_option(("html",), "Formats to rebuild (html feeds the preview; add pdf for the PDFs).")
 @click.option(
     "--host", default="127.0.0.1", show_default=True, help="Address the preview listens on."
 )
@@ -425,7 +415,7 @@ def watch(
     """
     import threading
 
-    from .build import FORMATS, Options
+    from .build import Options
     from .watch import Watcher, make_server, run
     from .workspace import find_dossier
 

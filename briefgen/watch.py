@@ -156,16 +156,7 @@ def make_server(
                 return
             asset = workspace.resolve(path)
             if asset is not None:
-                types = {
-                    ".ttf": "font/ttf",
-                    ".otf": "font/otf",
-                    ".svg": "image/svg+xml",
-                    ".png": "image/png",
-                    ".css": "text/css",
-                    ".woff2": "font/woff2",
-                }
-                kind = types.get(asset.suffix.lower(), "application/octet-stream")
-                self._send(HTTPStatus.OK, asset.read_bytes(), kind)
+                self._send(HTTPStatus.OK, asset.read_bytes(), workspace.media_type(asset))
                 return
             self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
 

@@ -235,16 +235,7 @@ def create_app(workspace: Workspace, today: dt.date | None = None) -> Flask:
         path = workspace.resolve(asset)
         if path is None:
             abort(404)
-        types = {
-            ".ttf": "font/ttf",
-            ".otf": "font/otf",
-            ".svg": "image/svg+xml",
-            ".png": "image/png",
-            ".woff2": "font/woff2",
-        }
-        return Response(
-            path.read_bytes(), mimetype=types.get(path.suffix.lower(), "application/octet-stream")
-        )
+        return Response(path.read_bytes(), mimetype=workspace.media_type(path))
 
     def run_build(job: BuildJob, folder: Path, choices: Choices) -> None:
         try:

@@ -23,6 +23,15 @@ from .templating import search_path, shipped_dir
 
 CONFIG_FILE = "briefgen.toml"
 DEFAULT_DOSSIER = "france-travail-linkedin"
+MEDIA_TYPES = {
+    ".ttf": "font/ttf",
+    ".otf": "font/otf",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".css": "text/css",
+}
 MAX_ASSET_BYTES = 5 * 1024 * 1024
 """Largest logo or font file a workspace may use."""
 
@@ -185,6 +194,10 @@ class Workspace:
             if folder.resolve() in candidate.parents and candidate.is_file():
                 return candidate
         return None
+
+    def media_type(self, path: Path) -> str:
+        """The Content-Type to serve a template or asset file with."""
+        return MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
 
     def inputs(self, dossier_dir: Path) -> list[Path]:
         """Every file a build of `dossier_dir` reads, besides briefgen itself."""

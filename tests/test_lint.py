@@ -78,23 +78,33 @@ def test_unverified_reader_comment_is_accepted_but_kept_out_of_the_tract(
     assert codes(folder) == []
 
 
-def test_divergence_declared(edit: Edit) -> None:
+@pytest.fixture
+def disagreeing(edit: Edit) -> Path:
+    """The minimal dossier where two facts on one topic disagree (undeclared)."""
     edit(
         "facts.yaml",
         "    label: agents équipés de l'outil",
         "    label: agents équipés de l'outil\n    topic: effectif",
     )
-    folder = edit(
+    return edit(
         "facts.yaml",
         "    statement: Le test a lieu sur trois sites.",
         "    statement: Le test concerne quinze agents.\n    topic: effectif",
     )
-    assert codes(folder) == ["W202"]  # undeclared
+
+
+def declare_divergence(folder: Path) -> None:
     (folder / "divergences.yaml").write_text(
         "divergences:\n  - id: effectif\n    subject: Combien d'agents ?\n"
         "    facts: [outil-teste, sites]\n",
         encoding="utf-8",
     )
+
+
+def test_divergence_declared(disagreeing: Path) -> None:
+    folder = disagreeing
+    assert codes(folder) == ["W202"]  # undeclared
+    declare_divergence(folder)
     code, findings = check(folder, "--today", TODAY)
     assert code == 0 and [f["code"] for f in findings] == ["W201"]
     assert findings[0]["message"] == (
@@ -102,22 +112,9 @@ def test_divergence_declared(edit: Edit) -> None:
     )
 
 
-def test_divergence_is_shown_in_the_tract(edit: Edit, tmp_path: Path) -> None:
-    edit(
-        "facts.yaml",
-        "    label: agents équipés de l'outil",
-        "    label: agents équipés de l'outil\n    topic: effectif",
-    )
-    folder = edit(
-        "facts.yaml",
-        "    statement: Le test a lieu sur trois sites.",
-        "    statement: Le test concerne quinze agents.\n    topic: effectif",
-    )
-    (folder / "divergences.yaml").write_text(
-        "divergences:\n  - id: effectif\n    subject: Combien d'agents ?\n"
-        "    facts: [outil-teste, sites]\n",
-        encoding="utf-8",
-    )
+def test_divergence_is_shown_in_the_tract(disagreeing: Path, tmp_path: Path) -> None:
+    folder = disagreeing
+    declare_divergence(folder)
     result = CliRunner().invoke(
         main, ["build", str(folder), "-d", "tract", "-f", "md", "--out", str(tmp_path / "out")]
     )
