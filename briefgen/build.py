@@ -123,7 +123,7 @@ def document_context(
         **dict(context),
         "labels": labels,
         "branding": branding,
-        "doc": DocView(
+        "doc": DocView.model_construct(
             name=kind.name, title=labels[f"{kind.name}_title"], audience=kind.audience.value
         ),
     }
@@ -163,10 +163,11 @@ def render_document(
         running_title=dossier.title,
         created=options.created or creation_date(dossier),
     )
-    html = page(body, meta, labels, dirs, branding)
-    files = {"md": markdown_text.encode(), "html": html.encode()}
+    files = {"md": markdown_text.encode()}
     warnings: list[str] = []
-    if "pdf" in options.formats:
+    if "pdf" not in options.formats:
+        files["html"] = page(body, meta, labels, dirs, branding).encode()
+    else:
         from .pdf import render_pdf
 
         template = display_path(find_template_file(kind.template, dirs) or Path(kind.template))

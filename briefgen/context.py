@@ -64,7 +64,7 @@ class _References:
     def cited(self) -> list[SourceView]:
         """The sources cited so far, in number order, as the template shows them."""
         return [
-            SourceView(
+            SourceView.model_construct(
                 number=number,
                 **self.sources[source_id].model_dump(),
                 unverifiable=self.sources[source_id].kind in UNVERIFIABLE_KINDS,
@@ -107,7 +107,7 @@ def _group_by_code(refs: list[LegalRef]) -> list[LegalGroup]:
     groups: dict[str, list[LegalRef]] = {}
     for ref in refs:
         groups.setdefault(ref.code, []).append(ref)
-    return [LegalGroup(code=code, refs=items) for code, items in groups.items()]
+    return [LegalGroup.model_construct(code=code, refs=items) for code, items in groups.items()]
 
 
 QUESTIONS_LEAD_DAYS = 8
@@ -120,9 +120,14 @@ date (`meeting.questions_by`).
 
 
 class View(BaseModel):
-    """Base of what templates see: read-only, documented field by field."""
+    """Base of what templates see: read-only, documented field by field.
 
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    Views are made from a dossier that is already validated, so they are built
+    with `model_construct` and never validated again: their schema is never
+    built (`defer_build`), which keeps it out of start-up time.
+    """
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True, defer_build=True)
 
 
 Refs = Annotated[
@@ -352,7 +357,7 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
         }
 
     def fact_view(fact: Fact) -> FactView:
-        return FactView(**fact_fields(fact))
+        return FactView.model_construct(**fact_fields(fact))
 
     def cites(ids: list[str]) -> dict[str, Any]:
         visible = kept(ids)
@@ -363,7 +368,7 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
 
     def summary(text: str, ids: list[str]) -> CitedView:
         visible = kept(ids)
-        return CitedView(
+        return CitedView.model_construct(
             text=text,
             **cites(ids),
             disputed=any(f.id in disputed for f in visible),
@@ -373,18 +378,20 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
     key_points = [summary(p.text, p.facts) for p in dossier.key_points if shown(p.facts)]
     key_figures = [fact_view(f) for f in facts.values() if f.value is not None]
     themes = [
-        ThemeView(
+        ThemeView.model_construct(
             id=t.id, title=t.title, summary=t.summary, facts=[fact_view(f) for f in kept(t.facts)]
         )
         for t in dossier.themes
         if kept(t.facts)
     ]
     divergences = [
-        DivergenceView(
+        DivergenceView.model_construct(
             subject=d.subject,
             comment=d.comment,
             positions=[
-                PositionView(**fact_fields(f), sources=[source_index[s] for s in f.sources])
+                PositionView.model_construct(
+                    **fact_fields(f), sources=[source_index[s] for s in f.sources]
+                )
                 for f in kept(d.facts)
             ],
         )
@@ -392,12 +399,12 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
         if len(kept(d.facts)) >= 2
     ]
     timeline = [
-        EventView(when=e.when, what=e.what, **cites(e.facts))
+        EventView.model_construct(when=e.when, what=e.what, **cites(e.facts))
         for e in sorted(dossier.timeline, key=lambda e: e.when)
         if shown(e.facts)
     ]
     stakeholders = [
-        StakeholderView(name=s.name, role=s.role, refs=cites(s.facts)["refs"])
+        StakeholderView.model_construct(name=s.name, role=s.role, refs=cites(s.facts)["refs"])
         for s in dossier.stakeholders
         if shown(s.facts)
     ]
@@ -405,7 +412,7 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
 
     def motivated(entry: Question | Demand, number: int) -> MotivatedView:
         refs = [legal[i] for i in entry.legal]
-        return MotivatedView(
+        return MotivatedView.model_construct(
             number=number,
             text=entry.text,
             facts=[fact_view(f) for f in kept(entry.facts)],
@@ -430,9 +437,11 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
     tract = dossier.tract
     declaration = dossier.declaration
     opinion = dossier.opinion
-    return DocumentContext(
-        dossier=DossierView(**dossier.model_dump(include=set(DossierView.model_fields))),
-        meeting=MeetingView(
+    return DocumentContext.model_construct(
+        dossier=DossierView.model_construct(
+            **dossier.model_dump(include=set(DossierView.model_fields))
+        ),
+        meeting=MeetingView.model_construct(
             **dossier.meeting.model_dump(exclude={"questions_by"}),
             questions_by=dossier.meeting.questions_by
             or dossier.meeting.date - timedelta(days=QUESTIONS_LEAD_DAYS),
@@ -447,8 +456,9 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
         legal=_group_by_code([ref for ref in dossier.legal if ref.id in used_legal]),
         questions=questions,
         demands=demands,
-        tract=tract
-        and TractView(
+        tract=None
+        if tract is None
+        else TractView.model_construct(
             **tract.model_dump(include={"headline", "call_to_action", "contact"}),
             key_points=[p for p in key_points if not p.unverified][: tract.points],
             figures=[
@@ -458,8 +468,9 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
             ],
         ),
         declaration=declaration,
-        opinion=opinion
-        and OpinionView(
+        opinion=None
+        if opinion is None
+        else OpinionView.model_construct(
             conclusion=opinion.conclusion,
             considerations=[
                 summary(c.text, c.facts) for c in opinion.considerations if shown(c.facts)
