@@ -20,7 +20,8 @@ from .layout import PageMeta, page
 from .load import display_path
 from .markdown import to_html
 from .models import Audience, Dossier, Establishment, KeyPoint
-from .templating import find_template_file, load_labels, markdown_environment, render
+from .paths import find_template_file
+from .templating import load_labels, markdown_environment, render
 from .workspace import Workspace
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 from markupsafe import Markup
 
 from . import typography
-from .templating import TEMPLATE_DIR, find_template_file, html_environment, render
+from .paths import TEMPLATE_DIR, find_template_file
+from .templating import html_environment, render
 from .workspace import Branding, Config
 from .workspace import branding as default_branding
 

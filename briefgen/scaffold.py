@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .errors import BriefgenError, InputError
 from .load import display_path
-from .templating import TEMPLATE_DIR
+from .paths import TEMPLATE_DIR
 from .workspace import Workspace
 
 SCAFFOLD_DIR = Path(__file__).resolve().parent / "scaffold"

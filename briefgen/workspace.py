@@ -19,7 +19,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from .errors import InputError, Problem
 from .images import too_large
 from .load import display_path, format_field
-from .templating import search_path, shipped_dir
+from .paths import search_path, shipped_dir
 
 CONFIG_FILE = "briefgen.toml"
 DEFAULT_DOSSIER = "france-travail-linkedin"
