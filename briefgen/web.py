@@ -237,9 +237,9 @@ def create_app(workspace: Workspace, today: dt.date | None = None) -> Flask:
             abort(404)
         return Response(path.read_bytes(), mimetype=workspace.media_type(path))
 
-    def run_build(job: BuildJob, folder: Path, choices: Choices) -> None:
+    def run_build(job: BuildJob, folder: Path, loaded: Dossier, choices: Choices) -> None:
         try:
-            dossier = _prepared(read_dossier(folder)[0], choices)
+            dossier = _prepared(loaded, choices)
             kinds, _ = runnable_kinds(dossier, [k for k in choices.docs if k in DOCUMENTS])
             kinds = [k for k in kinds if k in choices.docs]
             jobs: list[Job] = plan(dossier, kinds)
@@ -275,9 +275,9 @@ def create_app(workspace: Workspace, today: dt.date | None = None) -> Flask:
         check_csrf()
         folder = dossier_dir(dossier_id)
         choices = choices_from(request.form)
-        _, problems = findings(folder)
+        loaded, problems = findings(folder)
         errors = [p for p in problems if p.severity == "error"]
-        if errors:
+        if loaded is None or errors:
             return Response(
                 render_template(
                     "problems.html", problems=errors, rules=RULES_FR, dossier_id=dossier_id
@@ -286,7 +286,9 @@ def create_app(workspace: Workspace, today: dt.date | None = None) -> Flask:
             )
         job, new = builds.start(dossier_id)
         if new:
-            threading.Thread(target=run_build, args=(job, folder, choices), daemon=True).start()
+            threading.Thread(
+                target=run_build, args=(job, folder, loaded, choices), daemon=True
+            ).start()
         return redirect(url_for("build_page", dossier_id=dossier_id, job_id=job.id), code=303)
 
     def get_job(dossier_id: str, job_id: str) -> BuildJob:
