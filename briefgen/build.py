@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Mapping
+from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -294,33 +295,30 @@ def render_all(
     options: Options,
     workspace: Workspace,
     source: str,
-    workers: int = 1,
+    pool: Executor | None = None,
     progress: Callable[[Job, int, int], None] | None = None,
 ) -> list[Built]:
-    """Render every job, in `workers` processes (each imports WeasyPrint once) or in this one.
+    """Render every job, in the worker processes of `pool` or, without one, in this process.
 
     Results come back in the order of `jobs`, whatever order they finish in, so
     the output does not depend on the number of workers.
     """
-    if workers <= 1 or len(jobs) <= 1:
+    if pool is None:
         results = []
         for job in jobs:
             results.append(_render_job(job, options, workspace, source))
             if progress:
                 progress(job, len(results), len(jobs))
         return results
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
-        futures = {
-            pool.submit(_render_job, job, options, workspace, source): index
-            for index, job in enumerate(jobs)
-        }
-        done: dict[int, Built] = {}
-        for future in as_completed(futures):
-            done[futures[future]] = future.result()
-            if progress:
-                progress(jobs[futures[future]], len(done), len(jobs))
+    futures = {
+        pool.submit(_render_job, job, options, workspace, source): index
+        for index, job in enumerate(jobs)
+    }
+    done: dict[int, Built] = {}
+    for future in as_completed(futures):
+        done[futures[future]] = future.result()
+        if progress:
+            progress(jobs[futures[future]], len(done), len(jobs))
     return [done[index] for index in range(len(jobs))]
 
 
@@ -332,7 +330,7 @@ def build(
     options: Options,
     workspace: Workspace,
     each: str | None = None,
-    workers: int = 1,
+    pool: Executor | None = None,
     progress: Callable[[Job, int, int], None] | None = None,
 ) -> tuple[list[Path], list[str]]:
     """Build the documents of a loaded dossier; return the files written and the warnings.
@@ -342,7 +340,7 @@ def build(
     """
     source = display_path(dossier_dir / "dossier.yaml")
     jobs = plan(dossier, kinds, each)
-    built = render_all(jobs, options, workspace, source, workers, progress)
+    built = render_all(jobs, options, workspace, source, pool, progress)
     target_dir = out_dir / dossier.id
     files = {
         target_dir / f"{document.filename}.{fmt}": content

@@ -193,27 +193,31 @@ def build(
             click.echo(f"up to date: {display_path(path)}")
         return
 
-    from .build import Job, Options, runnable_kinds
-    from .build import build as run_build
-    from .load import load_dossier
+    from .pool import worker_pool
 
-    loaded = load_dossier(folder)
-    kinds, skipped = runnable_kinds(loaded, list(docs))
-    for message in skipped:
-        click.echo(f"warning: {message}", err=True)
-    options = Options(formats=ordered, lang=lang, pdf_variant=pdf_variant)
     workers = jobs or os.cpu_count() or 1
+    # HTML and Markdown take milliseconds: only PDFs are worth worker processes.
+    with worker_pool(workers if "pdf" in ordered else 1) as pool:
+        from .build import Job, Options, runnable_kinds
+        from .build import build as run_build
+        from .load import load_dossier
 
-    def progress(job: Job, done: int, total: int) -> None:
-        if sys.stdout.isatty():
-            bar = "#" * (20 * done // total)
-            click.echo(f"\r[{bar:<20}] {done}/{total} {job.filename}\033[K", nl=False)
-        else:
-            click.echo(f"rendered {job.filename} ({done}/{total})")
+        loaded = load_dossier(folder)
+        kinds, skipped = runnable_kinds(loaded, list(docs))
+        for message in skipped:
+            click.echo(f"warning: {message}", err=True)
+        options = Options(formats=ordered, lang=lang, pdf_variant=pdf_variant)
 
-    written, warnings = run_build(
-        loaded, folder, out, kinds, options, workspace, each, workers, progress
-    )
+        def progress(job: Job, done: int, total: int) -> None:
+            if sys.stdout.isatty():
+                bar = "#" * (20 * done // total)
+                click.echo(f"\r[{bar:<20}] {done}/{total} {job.filename}\033[K", nl=False)
+            else:
+                click.echo(f"rendered {job.filename} ({done}/{total})")
+
+        written, warnings = run_build(
+            loaded, folder, out, kinds, options, workspace, each, pool, progress
+        )
     if sys.stdout.isatty():
         click.echo("\r\033[K", nl=False)
     record(out, key, digest, written)

@@ -254,7 +254,7 @@ def create_app(workspace: Workspace, today: dt.date | None = None) -> Flask:
                 Options(formats=("pdf",), lang=choices.lang),
                 workspace,
                 str(folder / "dossier.yaml"),
-                1,
+                None,
                 progress,
             )
             files = {f"{b.filename}{suffix}.pdf": b.files["pdf"] for b in built}
