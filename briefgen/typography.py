@@ -3,6 +3,8 @@
 French: a narrow no-break space before ; ! ? and inside « », a no-break
 space before :, a typographic apostrophe.  Text inside code, pre, style and
 script is left alone, and so are URLs and times (a colon with no space after).
+In headings, hyphenated words (parlons-en, Hauts-de-France) are kept on one
+line: a heading broken after a hyphen reads as two words.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ NNBSP = "\u202f"
 
 _TAG = re.compile(r"(<[^>]*>)")
 _RAW_ELEMENTS = re.compile(r"^<(/?)(code|pre|style|script)\b", re.IGNORECASE)
+_HEADINGS = re.compile(r"^<(/?)h[1-6]\b", re.IGNORECASE)
+_HYPHENATED = re.compile(r"\w+(?:-\w+)+")
 
 _FRENCH_RULES = [
     (re.compile(r"(?<=[^\s;!?])[ \u00a0\u202f]*([;!?])(?=\s|$|[)»\"’.,;!?])"), NNBSP + r"\1"),
@@ -41,13 +45,16 @@ def apply(body: str, lang: str) -> str:
     if lang != "fr":
         return body
     pieces = _TAG.split(body)
-    raw_depth = 0
+    raw_depth = heading_depth = 0
     for index, piece in enumerate(pieces):
         if index % 2:  # a tag
-            match = _RAW_ELEMENTS.match(piece)
-            if match:
-                raw_depth += -1 if match.group(1) else 1
-                raw_depth = max(raw_depth, 0)
+            if match := _RAW_ELEMENTS.match(piece):
+                raw_depth = max(raw_depth + (-1 if match.group(1) else 1), 0)
+            elif match := _HEADINGS.match(piece):
+                heading_depth = max(heading_depth + (-1 if match.group(1) else 1), 0)
         elif piece and not raw_depth:
-            pieces[index] = html.escape(_french(html.unescape(piece)), quote=False)
+            text = html.escape(_french(html.unescape(piece)), quote=False)
+            if heading_depth:
+                text = _HYPHENATED.sub(r'<span class="nowrap">\g<0></span>', text)
+            pieces[index] = text
     return "".join(pieces)

@@ -229,3 +229,8 @@ def test_summaries_of_reps_only_facts_stay_out_of_public_documents(edit: Edit) -
     assert public.key_points == []  # its only fact is for reps
     assert public.key_figures == []
     assert [q.text for q in public.questions] == ["Quand le CSE sera-t-il consulté ?"]
+
+
+def test_hyphenated_words_in_headings_stay_on_one_line() -> None:
+    html = typography.apply("<h1>Parlons-en</h1><p>Hauts-de-France</p>", "fr")
+    assert html == '<h1><span class="nowrap">Parlons-en</span></h1><p>Hauts-de-France</p>'
