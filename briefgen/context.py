@@ -102,6 +102,12 @@ class _CitedSources:
         return len(self._references.number)
 
 
+def _where(instance: str, establishment: str | None) -> str:
+    if establishment and establishment not in instance:
+        return f"{instance} · {establishment}"
+    return instance
+
+
 def _group_by_code(refs: list[LegalRef]) -> list[LegalGroup]:
     """Legal references grouped by text, in order of appearance."""
     groups: dict[str, list[LegalRef]] = {}
@@ -267,6 +273,10 @@ class MeetingView(View):
     agenda_item: str = Field(description="The agenda item.")
     unions: list[str] = Field(description="Union(s) signing the documents.")
     questions_by: dt.date = Field(description="Date by which written questions must be sent.")
+    where: str = Field(
+        description="The instance, followed by the establishment unless its name is already "
+        "in it: « CSE d'établissement · Site de Lyon »."
+    )
 
 
 class SourceView(View):
@@ -445,6 +455,7 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
             **dossier.meeting.model_dump(exclude={"questions_by"}),
             questions_by=dossier.meeting.questions_by
             or dossier.meeting.date - timedelta(days=QUESTIONS_LEAD_DAYS),
+            where=_where(dossier.meeting.instance, dossier.meeting.establishment),
         ),
         audience=audience.value,
         key_points=key_points,
