@@ -68,6 +68,16 @@ def main(ctx: click.Context, workspace: Path | None) -> None:
     ctx.obj = workspace
 
 
+def _warn_if_public(host: str) -> None:
+    """Say so when a page is served to other machines than this one."""
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(
+            f"warning: listening on {host}: other computers on the network can reach this "
+            "page and the dossiers",
+            err=True,
+        )
+
+
 def _workspace() -> Workspace:
     """The workspace of this invocation, found (and its config validated) on first use."""
     from .workspace import find_workspace
@@ -264,18 +274,12 @@ def check(dossier: str | None, output_format: str, strict: bool, max_age: int, t
     import datetime as dt
     import json
 
-    from .errors import InputError
-    from .lint import lint
-    from .load import display_path, read_dossier
+    from .lint import check_dossier
+    from .load import display_path
     from .workspace import find_dossier
 
     folder = find_dossier(dossier, _workspace().seeds)
-    day = today.date() if today else dt.date.today()
-    try:
-        loaded, locate = read_dossier(folder)
-        findings = list(lint(loaded, locate, day, max_age))
-    except InputError as error:
-        findings = list(error.problems)
+    _, findings = check_dossier(folder, today.date() if today else dt.date.today(), max_age)
     errors = sum(1 for f in findings if f.severity == "error")
     warnings = len(findings) - errors
     if output_format == "json":
@@ -432,8 +436,7 @@ def watch(
     stop = threading.Event()
     server = None
     if not no_serve:
-        if host not in ("127.0.0.1", "localhost", "::1"):
-            click.echo(f"warning: the preview is reachable from other machines on {host}", err=True)
+        _warn_if_public(host)
         try:
             server = make_server(watcher, workspace, host, port)
         except OSError as exc:
@@ -471,12 +474,7 @@ def serve(host: str, port: int) -> None:
     from .web import create_app
 
     workspace = _workspace()
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        click.echo(
-            f"warning: listening on {host}: other computers on the network can reach "
-            "this page and the dossiers",
-            err=True,
-        )
+    _warn_if_public(host)
     try:
         server = make_server(host, port, create_app(workspace), threaded=True)
     except (OSError, SystemExit) as exc:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
+from pathlib import Path
 
-from .errors import Problem
-from .load import Locate
+from .errors import InputError, Problem
+from .load import Locate, read_dossier
 from .models import Dossier, Status
 
 DEFAULT_MAX_AGE_DAYS = 365
@@ -94,3 +95,15 @@ def lint(
             yield locate(("questions", index, "facts"), "no fact motivates this question", "W401")
         if not question.legal:
             yield locate(("questions", index, "legal"), "no legal basis for this question", "W402")
+
+
+def check_dossier(
+    folder: Path, today: dt.date, max_age_days: int = DEFAULT_MAX_AGE_DAYS
+) -> tuple[Dossier | None, list[Problem]]:
+    """Everything `briefgen check` reports on a dossier folder: the dossier (None if it
+    does not load) and its problems, errors first when it does not load."""
+    try:
+        dossier, locate = read_dossier(folder)
+    except InputError as error:
+        return None, list(error.problems)
+    return dossier, list(lint(dossier, locate, today, max_age_days))

@@ -38,6 +38,23 @@ def _http_only(value: str) -> str:
 WebAddress = Annotated[str, Field(max_length=2000), AfterValidator(_http_only)]
 
 PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+PRECISIONS = ("year", "month", "day")
+
+
+def partial_date(text: str) -> tuple[dt.date, str]:
+    """'2026' / '2025-09' / '2025-12-20' → (the first day it covers, year/month/day).
+
+    Raises ValueError, with a message for the user, if `text` is no such date.
+    """
+    match = PARTIAL_DATE.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+    given = [int(g) for g in match.groups() if g]
+    try:
+        day = dt.date(*given, *[1] * (3 - len(given)))
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not a real date ({exc})") from None
+    return day, PRECISIONS[len(given) - 1]
 
 
 class Model(BaseModel):
@@ -189,14 +206,7 @@ class TimelineEvent(Model):
     @classmethod
     def _partial_date(cls, value: object) -> str:
         text = value.isoformat() if isinstance(value, dt.date) else str(value)
-        match = PARTIAL_DATE.match(text)
-        if not match:
-            raise ValueError(f"{text!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
-        year, month, day = (int(g) if g else 1 for g in match.groups())
-        try:
-            dt.date(year, month, day)
-        except ValueError as exc:
-            raise ValueError(f"{text!r} is not a real date ({exc})") from None
+        partial_date(text)
         return text
 
 

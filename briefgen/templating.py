@@ -37,6 +37,7 @@ from pydantic import BaseModel
 
 from . import typography
 from .errors import InputError, Problem
+from .models import partial_date
 from .paths import BUILTIN_PREFIX, TEMPLATE_DIR, find_template_file
 
 # Characters that mean something to Markdown or HTML wherever they stand, and
@@ -104,9 +105,8 @@ def format_date(value: date | str, lang: str = "fr", precision: str | None = Non
     from babel.dates import format_date as babel_format
 
     if isinstance(value, str):
-        parts = [int(p) for p in value.split("-")]
-        precision = precision or ("year", "month", "day")[len(parts) - 1]
-        value = date(*parts, *[1] * (3 - len(parts)))
+        value, given = partial_date(value)
+        precision = precision or given
     precision = precision or "day"
     if precision == "year":
         return str(value.year)

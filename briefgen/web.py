@@ -22,7 +22,7 @@ from flask import Flask, Response, abort, redirect, render_template, request, se
 
 from .build import DOCUMENTS, Job, Options, plan, render_all, runnable_kinds, variant, write_all
 from .errors import BriefgenError, Problem
-from .lint import lint
+from .lint import check_dossier
 from .load import read_dossier
 from .models import Dossier
 from .workspace import Workspace
@@ -75,7 +75,8 @@ class Choices:
     docs: list[str]
     establishment: str | None
     meeting_date: dt.date | None
-    lang: str
+    lang: str | None
+    """fr or en; None for the dossier's own language."""
 
 
 class Builds:
@@ -100,11 +101,6 @@ class Builds:
     def finish(self, job: BuildJob) -> None:
         with self.lock:
             self.running.pop(job.dossier_id, None)
-
-
-def _dossier_ids(workspace: Workspace) -> list[str]:
-    seeds = workspace.seeds
-    return sorted(p.name for p in seeds.iterdir() if p.is_dir()) if seeds.is_dir() else []
 
 
 def _prepared(dossier: Dossier, choices: Choices) -> Dossier:
@@ -140,7 +136,7 @@ def create_app(workspace: Workspace, today: dt.date | None = None) -> Flask:
         return " · ".join(part for part in parts if part)
 
     def dossier_dir(dossier_id: str) -> Path:
-        if dossier_id not in _dossier_ids(workspace):  # never a path from the request
+        if dossier_id not in workspace.dossiers():  # never a path from the request
             abort(404)
         return workspace.seeds / dossier_id
 
@@ -165,7 +161,7 @@ def create_app(workspace: Workspace, today: dt.date | None = None) -> Flask:
             meeting_date = dt.date.fromisoformat(raw_date) if raw_date else None
         except ValueError:
             abort(400, "date de séance invalide")
-        lang = values.get("lang") if values.get("lang") in ("fr", "en") else "fr"
+        lang = values.get("lang") if values.get("lang") in ("fr", "en") else None
         return Choices(docs, values.get("establishment") or None, meeting_date, lang)
 
     @app.after_request
@@ -181,14 +177,10 @@ def create_app(workspace: Workspace, today: dt.date | None = None) -> Flask:
 
     @app.get("/")
     def index() -> str:
-        return render_template("index.html", dossiers=_dossier_ids(workspace))
+        return render_template("index.html", dossiers=workspace.dossiers())
 
     def findings(folder: Path) -> tuple[Dossier | None, list[Problem]]:
-        try:
-            dossier, locate = read_dossier(folder)
-        except BriefgenError as error:
-            return None, list(error.problems)
-        return dossier, list(lint(dossier, locate, today or dt.date.today()))
+        return check_dossier(folder, today or dt.date.today())
 
     @app.get("/d/<dossier_id>")
     def dossier_page(dossier_id: str) -> str:
@@ -215,10 +207,10 @@ def create_app(workspace: Workspace, today: dt.date | None = None) -> Flask:
         if kind not in DOCUMENTS:
             abort(404)
         try:
-            dossier = _prepared(read_dossier(folder)[0], choices_from(request.args))
-            lang = request.args.get("lang") if request.args.get("lang") in ("fr", "en") else None
+            choices = choices_from(request.args)
+            dossier = _prepared(read_dossier(folder)[0], choices)
             built = render_document(
-                dossier, DOCUMENTS[kind], Options(formats=("html",), lang=lang), workspace
+                dossier, DOCUMENTS[kind], Options(formats=("html",), lang=choices.lang), workspace
             )
         except BriefgenError as error:
             return Response(

@@ -199,6 +199,10 @@ class Workspace:
         """The Content-Type to serve a template or asset file with."""
         return MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
 
+    def dossiers(self) -> list[str]:
+        """Names of the dossier folders under seeds/."""
+        return _dossiers(self.seeds)
+
     def inputs(self, dossier_dir: Path) -> list[Path]:
         """Every file a build of `dossier_dir` reads, besides briefgen itself."""
         return [dossier_dir, *self.template_dirs, self.assets, self.config_file]
