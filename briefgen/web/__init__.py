@@ -1,0 +1,59 @@
+"""`briefgen serve`: a local web application to write, check, preview and produce a dossier.
+
+- `state`    what the application knows: the workspace, the builds, the history
+- `security` who may ask: the Host header, the access token, the form token
+- `routes`   the viewer: dossiers, findings, previews, builds and downloads
+- `forms`    HTML forms derived from the dossier's Pydantic models
+- `editing`  the editor: add, change and delete items, import sources, undo
+
+It renders through the same pipeline and sandbox as the command line, and
+writes the dossier through `briefgen.store`, as an editor of the YAML would.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from ..hosts import Guard, guard_for
+from ..workspace import Workspace
+from . import editing, routes, security
+from .state import State
+
+WEB_DIR = Path(__file__).resolve().parent
+MAX_UPLOAD_BYTES = 6 * 1024 * 1024
+"""Largest request body: an article saved as HTML or PDF, with room for the form."""
+
+
+def create_app(
+    workspace: Workspace,
+    today: dt.date | None = None,
+    guard: Guard | None = None,
+    commit: bool = False,
+) -> Flask:
+    """The web application for one workspace.
+
+    `guard` says which Host names (and which access token) are accepted; by
+    default, those of a server on 127.0.0.1.  With `commit`, every save is also
+    a git commit when the workspace is a git repository.
+    """
+    app = Flask(
+        __name__,
+        template_folder=str(WEB_DIR / "templates"),
+        static_folder=str(WEB_DIR / "static"),
+    )
+    app.secret_key = secrets.token_bytes(32)
+    app.config.update(
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_HTTPONLY=True,
+        MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
+        MAX_FORM_PARTS=2000,
+    )
+    app.extensions["briefgen"] = State(workspace, today, commit=commit)
+    security.install(app, guard or guard_for("127.0.0.1"))
+    app.register_blueprint(routes.bp)
+    app.register_blueprint(editing.bp)
+    return app
