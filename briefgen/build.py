@@ -7,7 +7,6 @@ target and renamed into place: a failed build leaves earlier output intact.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass, replace
@@ -15,8 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .atomic import write_all
 from .context import DocView, build_context
-from .errors import InputError, OutputError, RenderError
+from .errors import InputError, RenderError
 from .layout import PageMeta, page
 from .load import display_path
 from .markdown import to_html
@@ -186,39 +186,6 @@ def render_document(
             )
         files["pdf"], files["html"], warnings = pdf.data, html.encode(), pdf.warnings
     return Built(kind, {f: files[f] for f in options.formats}, warnings)
-
-
-def write_all(files: dict[Path, bytes]) -> None:
-    """Write every file beside its target, then rename them all into place.
-
-    Nothing is renamed until every file is fully written, so a failure (a full
-    disk, an interruption) leaves the earlier output as it was; each rename is
-    atomic, so a reader never sees a half-written file, and two builds at
-    once each rename complete files.
-    """
-    staged: list[tuple[Path, Path]] = []
-    current = Path("output")
-    try:
-        for target, content in files.items():
-            current = target
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-            staged.append((Path(name), target))
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(content)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(name, 0o644)
-        for temporary, target in staged:
-            current = target
-            os.replace(temporary, target)
-    except OSError as exc:
-        raise OutputError.at(
-            f"cannot write: {exc.strerror or exc}", display_path(current)
-        ) from None
-    finally:
-        for temporary, _ in staged:
-            temporary.unlink(missing_ok=True)
 
 
 def runnable_kinds(dossier: Dossier, asked: list[str]) -> tuple[list[str], list[str]]:

@@ -11,7 +11,8 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
-from ..build import DOCUMENTS, Job, Options, plan, render_all, runnable_kinds, write_all
+from ..atomic import write_all
+from ..build import DOCUMENTS, Job, Options, plan, render_all, runnable_kinds
 from ..errors import BriefgenError, Problem
 from ..load import read_dossier
 from ..models import Dossier
