@@ -1,0 +1,490 @@
+"""Import a saved article (web page, PDF or text file) as a draft source and its archived text.
+
+`extract` reads the file's metadata and main text, reader comments left out;
+`suggest_id` proposes an id for the new source; `sha256_text` fingerprints the
+archived text.  Every problem is an `InputError` that prints as one line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import logging
+import math
+import re
+import unicodedata
+import warnings
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, NoReturn
+from urllib.parse import urlsplit
+
+from briefgen.errors import InputError, Problem
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+"""Largest file accepted, in bytes."""
+MAX_TEXT_CHARS = 400_000
+"""Largest main text accepted, in characters, once extracted and normalised."""
+MAX_PDF_PAGES = 300
+"""Largest PDF accepted, in pages."""
+
+UNKNOWN_TYPE = "unknown file type: expected a saved web page (.html), a PDF or a text file (.txt)"
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+TEXT_SUFFIXES = (".txt", ".md")
+BINARY_SUFFIXES = (
+    ".doc",
+    ".docx",
+    ".odt",
+    ".rtf",
+    ".epub",
+    ".zip",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".webp",
+)
+"""Formats that are never read as text even when their bytes happen to decode."""
+META_LINES = 15
+"""A text file's metadata lines (author, date, address, publisher) are looked for this far."""
+TITLE_MAX_CHARS = 200
+"""A text file's first line longer than this is text, not a title."""
+
+_COUNT = r"(?:\(\s*\d+\s*\)|\d+)"
+COMMENTS_HEADING = re.compile(
+    rf"""
+    (?:\d+\s+)?(?:commentaires|comments|réactions)(?:\s*{_COUNT})?
+    | \d+\s+(?:commentaire|comment|réaction)
+    | (?:votre|vos)\s+(?:réactions?|commentaires?)(?:\s*{_COUNT})?
+    | (?:laisser|ajouter|écrire|poster|publier)\s+un\s+commentaire
+    | leave\s+a\s+(?:comment|reply)
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+"""A whole line that opens the reader comments: nothing after it belongs to the article."""
+
+FRENCH_MONTHS = {
+    "janvier": 1,
+    "février": 2,
+    "fevrier": 2,
+    "mars": 3,
+    "avril": 4,
+    "mai": 5,
+    "juin": 6,
+    "juillet": 7,
+    "août": 8,
+    "aout": 8,
+    "septembre": 9,
+    "octobre": 10,
+    "novembre": 11,
+    "décembre": 12,
+    "decembre": 12,
+}
+META_LINE = re.compile(
+    r"""^\s*(?P<key>auteur|autrice|author|date(?:\s+de\s+publication)?|source|url|adresse
+    |publié\s+par|publie\s+par|éditeur|editeur|publisher)\s*:\s*(?P<value>\S.*?)\s*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+WEB_ADDRESS = re.compile(r"^https?://[^\s<>\"]+$")
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What an imported file says about itself, and its main text to archive."""
+
+    title: str | None
+    publisher: str | None
+    """Site name, else host name of the url, else None."""
+    author: str | None
+    date: dt.date | None
+    url: str | None
+    """Only an http(s) address, else None."""
+    text: str
+    """Main text, reader comments excluded, normalised (see `normalise`)."""
+    kind: str
+    """What the file was: "html", "pdf" or "text"."""
+
+
+def _fail(name: str, message: str) -> NoReturn:
+    raise InputError(Problem(message, file=name))
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence the parsers' warnings and log lines: their problems reach the user as errors."""
+    loggers = [logging.getLogger(n) for n in ("pypdf", "trafilatura", "htmldate", "courlan")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL + 1)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+def extract(data: bytes, name: str) -> Extracted:
+    """Read a saved web page, PDF or text file (`name` is shown in errors and picks the type)."""
+    if not data:
+        _fail(name, "empty file")
+    if len(data) > MAX_IMPORT_BYTES:
+        size = math.ceil(len(data) * 10 / 1024 / 1024) / 10
+        _fail(name, f"file too large ({size} MB, limit {MAX_IMPORT_BYTES // 1024 // 1024} MB)")
+    kind = detect_kind(data, name)
+    if kind == "pdf":
+        result = _from_pdf(data, name)
+    elif kind == "html":
+        result = _from_html(data, name)
+    else:
+        result = _from_text(data, name)
+    return result
+
+
+def detect_kind(data: bytes, name: str) -> str:
+    """The file's type, "pdf", "html" or "text": from its content first, its name second."""
+    suffix = name.lower().rsplit("/", 1)[-1]
+    suffix = suffix[suffix.rfind(".") :] if "." in suffix else ""
+    if data.startswith(b"%PDF-") or (suffix == ".pdf" and b"%PDF-" in data[:1024]):
+        return "pdf"
+    if suffix == ".pdf":
+        _fail(name, "not a valid PDF (the file does not start with %PDF-)")
+    if suffix in BINARY_SUFFIXES or b"\x00" in data[:8192]:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")) and suffix not in BINARY_SUFFIXES:
+            _fail(name, "text saved as UTF-16; save the file as UTF-8")
+        _fail(name, UNKNOWN_TYPE)
+    if suffix in HTML_SUFFIXES:
+        return "html"
+    head = data[:65536].decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n").lower()
+    if head.startswith(("<!doctype html", "<html")) or "<body" in head:
+        return "html"
+    if suffix in TEXT_SUFFIXES:
+        return "text"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        _fail(name, UNKNOWN_TYPE)
+    return "text"
+
+
+def suggest_id(extracted: Extracted, taken: Iterable[str]) -> str:
+    """A new source id, e.g. "politique-france-2025": publisher (else title) and year."""
+    base = ""
+    if extracted.publisher:
+        base = _slug(_site_name(extracted.publisher))
+    if not base and extracted.title:
+        base = _slug(" ".join(extracted.title.split()[:5]))
+    base = _shorten(base, 50)
+    if base and extracted.date:
+        base = f"{base}-{extracted.date.year}"
+    base = base or "source"
+    used = set(taken)
+    candidate, number = base, 1
+    while candidate in used:
+        number += 1
+        candidate = f"{base}-{number}"
+    return candidate
+
+
+def sha256_text(text: str) -> str:
+    """Hex SHA-256 of the text as UTF-8: fingerprints the archived text of a source."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def normalise(text: str) -> str:
+    """NFC, \\n line ends, no trailing spaces, one blank line between paragraphs, one final \\n.
+
+    Returns "" when nothing but whitespace is left.
+    """
+    text = unicodedata.normalize("NFC", text)
+    text = re.sub(r"\r\n?|[\f\v\u2028\u2029\x85]", "\n", text)
+    text = re.sub(r"[\x00-\x08\x0e-\x1f\x7f\u200b\ufeff]", "", text)
+    lines = [line.rstrip() for line in text.split("\n")]
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+    return text + "\n" if text.strip() else ""
+
+
+def cut_comments(lines: list[str]) -> list[str]:
+    """The lines before the first reader-comments heading ("Commentaires (3)", "Réactions"…)."""
+    for number, line in enumerate(lines):
+        heading = line.strip().lstrip("#").strip().rstrip(":").strip()
+        if COMMENTS_HEADING.fullmatch(heading):
+            return lines[:number]
+    return lines
+
+
+def _reason(exc: BaseException) -> str:
+    """A library's exception as a short single line."""
+    detail = " ".join(str(exc).split())
+    detail = detail if len(detail) <= 200 else detail[:199] + "…"
+    return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+
+
+def _too_long(name: str, count: int, more: bool = False) -> NoReturn:
+    over = "more than " if more else ""
+    _fail(
+        name,
+        f"text too long ({over}{count} characters, limit {MAX_TEXT_CHARS}); "
+        "import an excerpt instead",
+    )
+
+
+def _web_address(value: str | None) -> str | None:
+    """The value if it is a usable http(s) address, else None."""
+    value = (value or "").strip()
+    if len(value) <= 2000 and WEB_ADDRESS.match(value):
+        return value
+    return None
+
+
+def _host(url: str | None) -> str | None:
+    """Host name of an address, without "www."."""
+    if not url:
+        return None
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    return host.removeprefix("www.") if host else None
+
+
+def _clean(value: object) -> str | None:
+    """A metadata value as one trimmed line, None if empty or not text."""
+    if not isinstance(value, str):
+        return None
+    text = " ".join(unicodedata.normalize("NFC", value).split())
+    return text or None
+
+
+def _site_name(publisher: str) -> str:
+    """Publisher as a name: "www.politique-france.info" → "politique-france"."""
+    name = publisher.strip().lower()
+    if " " not in name and re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}", name):
+        name = name.removeprefix("www.").rsplit(".", 1)[0]
+    return name
+
+
+def _slug(text: str) -> str:
+    """Lower-case ASCII letters and digits joined by single hyphens."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def _shorten(slug: str, limit: int) -> str:
+    """The slug cut to at most `limit` characters, at a hyphen when possible."""
+    if len(slug) <= limit:
+        return slug
+    cut = slug[: limit + 1].rsplit("-", 1)[0] if "-" in slug[:limit] else slug[:limit]
+    return cut[:limit].strip("-")
+
+
+def _parse_date(value: str) -> dt.date | None:
+    """A date written "2025-12-20", "20/12/2025" or "20 décembre 2025"; None otherwise."""
+    value = value.strip().lower()
+    try:
+        if match := re.match(r"^(\d{4})-(\d{2})-(\d{2})", value):
+            year, month, day = (int(g) for g in match.groups())
+        elif match := re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", value):
+            day, month, year = (int(g) for g in match.groups())
+        elif match := re.fullmatch(r"(\d{1,2})(?:er)?\s+([a-zéû]+)\s+(\d{4})", value):
+            if match.group(2) not in FRENCH_MONTHS:
+                return None
+            day, month, year = int(match.group(1)), FRENCH_MONTHS[match.group(2)], int(match[3])
+        else:
+            return None
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _paragraphs(text: str, name: str, where: str) -> str:
+    """Comments cut off, normalised, checked for length and emptiness."""
+    text = normalise("\n".join(cut_comments(text.split("\n"))))
+    if not text:
+        _fail(name, f"no text found {where}")
+    if len(text) > MAX_TEXT_CHARS:
+        _too_long(name, len(text))
+    return text
+
+
+def _from_html(data: bytes, name: str) -> Extracted:
+    """Main text and metadata of a saved web page, with trafilatura (never fetches anything)."""
+    import trafilatura
+
+    page: str | bytes
+    try:
+        page = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        page = data  # trafilatura guesses the encoding from the bytes
+    try:
+        with _quiet():
+            result = trafilatura.bare_extraction(
+                page,
+                url=None,
+                with_metadata=True,
+                include_comments=False,
+                include_tables=False,
+                favor_precision=True,
+            )
+    except Exception as exc:  # any parser failure is the page's problem, reported on one line
+        _fail(name, f"cannot read this web page ({_reason(exc)})")
+    values: dict[str, Any] = {}
+    if result is not None:
+        values = result if isinstance(result, dict) else result.as_dict()
+    # trafilatura gives one paragraph, heading or list item per line.
+    lines = [line.strip() for line in str(values.get("text") or "").split("\n")]
+    text = _paragraphs("\n\n".join(line for line in lines if line), name, "in this web page")
+    url = _web_address(values.get("url"))
+    date = values.get("date")
+    return Extracted(
+        title=_clean(values.get("title")),
+        publisher=_clean(values.get("sitename")) or _host(url) or _clean(values.get("hostname")),
+        author=_clean(values.get("author")),
+        date=_parse_date(date) if isinstance(date, str) else None,
+        url=url,
+        text=text,
+        kind="html",
+    )
+
+
+def _unwrap(page: str) -> str:
+    """A PDF page's visual lines joined back into paragraphs separated by blank lines.
+
+    A line ends its paragraph when it is clearly shorter than the page's longest
+    line and ends a sentence or is followed by a capital; "informa-" + "tion"
+    lines are joined back into "information".
+    """
+    lines = [line.strip() for line in page.replace("\r", "\n").split("\n")]
+    width = max((len(line) for line in lines), default=0)
+    paragraphs: list[str] = []
+    current = ""
+    for number, line in enumerate(lines):
+        if not line:
+            if current:
+                paragraphs.append(current)
+            current = ""
+            continue
+        split = bool(re.search(r"[a-zà-ÿ]-$", current)) and line[:1].islower()
+        if current.endswith("\xad") or split:
+            current = current[:-1] + line
+        else:
+            current = f"{current} {line}" if current else line
+        following = lines[number + 1] if number + 1 < len(lines) else ""
+        short = len(line) < 0.8 * width
+        ends = bool(re.search(r"[.!?:;…»\"”)]$", line)) or not following[:1].islower()
+        if short and ends:
+            paragraphs.append(current)
+            current = ""
+    if current:
+        paragraphs.append(current)
+    return "\n\n".join(paragraphs)
+
+
+def _from_pdf(data: bytes, name: str) -> Extracted:
+    """Text layer and metadata of a PDF, with pypdf."""
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError, FileNotDecryptedError
+
+    encrypted = "encrypted PDF: save an unprotected copy (print it to PDF) and import that"
+    pages: list[str] = []
+    try:
+        with _quiet():
+            reader = PdfReader(io.BytesIO(data))
+            if reader.is_encrypted:
+                try:
+                    opened = reader.decrypt("")
+                except (DependencyError, NotImplementedError):
+                    _fail(name, encrypted)
+                if not opened:
+                    _fail(name, encrypted)
+            count = len(reader.pages)
+            if count > MAX_PDF_PAGES:
+                _fail(name, f"too many pages ({count}, limit {MAX_PDF_PAGES})")
+            total = 0
+            for page in reader.pages:
+                pages.append(_unwrap(page.extract_text() or ""))
+                total += len(pages[-1])
+                if total > 2 * MAX_TEXT_CHARS:
+                    _too_long(name, total, more=True)
+            metadata = reader.metadata
+            title = _clean(metadata.title) if metadata else None
+            author = _clean(metadata.author) if metadata else None
+            try:
+                created = metadata.creation_date if metadata else None
+            except Exception:  # a malformed /CreationDate only loses the date
+                created = None
+    except InputError:
+        raise
+    except (FileNotDecryptedError, DependencyError):
+        _fail(name, encrypted)
+    except Exception as exc:  # any parser failure is the file's problem, reported on one line
+        _fail(name, f"cannot read this PDF ({_reason(exc)})")
+    text = _paragraphs("\n\n".join(pages), name, "(a scanned PDF needs OCR first)")
+    return Extracted(
+        title=title,
+        publisher=None,
+        author=author,
+        date=created.date() if created else None,
+        url=None,
+        text=text,
+        kind="pdf",
+    )
+
+
+def _from_text(data: bytes, name: str) -> Extracted:
+    """A plain text file: title on the first line, metadata lines near the top, then the text."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        row = data[: exc.start].count(b"\n") + 1
+        _fail(
+            name,
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}, line {row}); "
+            "save the file as UTF-8",
+        )
+    if "\x00" in text:
+        _fail(name, UNKNOWN_TYPE)
+    lines = normalise(text).split("\n")
+    found: dict[str, str] = {}
+    date: dt.date | None = None
+    kept: list[str] = []
+    for number, line in enumerate(lines):
+        match = META_LINE.match(line) if number < META_LINES else None
+        if not match:
+            kept.append(line)
+            continue
+        key, value = match["key"].lower(), match["value"]
+        if key.startswith("date"):
+            parsed = _parse_date(value)
+            if parsed is None:  # an unreadable date stays in the text for the reader
+                kept.append(line)
+            date = date or parsed
+        elif key in ("auteur", "autrice", "author"):
+            found.setdefault("author", value)
+        elif _web_address(value):
+            found.setdefault("url", value)
+        elif key in ("url", "adresse"):
+            kept.append(line)
+        else:
+            found.setdefault("publisher", value)
+    kept = cut_comments(kept)
+    title = None
+    for number, line in enumerate(kept):
+        if line.strip() and not META_LINE.match(line):
+            if len(line.strip()) < TITLE_MAX_CHARS:
+                title = line.strip().lstrip("#").strip() or None
+                del kept[number]
+            break
+    url = found.get("url")
+    return Extracted(
+        title=title,
+        publisher=_clean(found.get("publisher")) or _host(url),
+        author=_clean(found.get("author")),
+        date=date,
+        url=url,
+        text=_paragraphs("\n".join(kept), name, "in this text file"),
+        kind="text",
+    )
