@@ -168,7 +168,8 @@ def _fields_at(path: FieldPath) -> list[str]:
     return []
 
 
-def _message(error: Any) -> str:
+def error_message(error: Any) -> str:
+    """The message a user reads for one Pydantic validation error."""
     loc = tuple(error["loc"])
     if error["type"] == "extra_forbidden":
         known = _fields_at(loc)
@@ -243,7 +244,7 @@ def read_dossier(folder: Path) -> tuple[Dossier, Locate]:
         dossier = Dossier.model_validate(data)
     except ValidationError as exc:
         raise InputError(
-            *(locate(tuple(e["loc"]), _message(e), "E002") for e in exc.errors())
+            *(locate(tuple(e["loc"]), error_message(e), "E002") for e in exc.errors())
         ) from None
     problems = [locate(path, message, code) for code, path, message in check_references(dossier)]
     if problems:

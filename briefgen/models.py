@@ -112,6 +112,17 @@ class Source(Model):
     note: str | None = Field(
         None, description="What a reader should know about this source (reliability, access)."
     )
+    snapshot: str | None = Field(
+        None,
+        pattern=r"^sources/[a-z0-9][a-z0-9-]*\.txt$",
+        description="The archived text of the document: a file in the dossier's sources/ "
+        "folder (written when the source is imported).",
+    )
+    sha256: str | None = Field(
+        None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="SHA-256 of the snapshot file when it was archived.",
+    )
 
 
 class Quote(Model):

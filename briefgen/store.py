@@ -1,0 +1,536 @@
+"""Writing a dossier back into its YAML files, the way an editor of the YAML would.
+
+A save replaces the lines of one item (or of one top-level field) and leaves
+every other line of the file as it was: the item is cut out of the text,
+edited in ruamel.yaml's round-trip mode (its comments, key order and quoting
+kept), dumped in the file's own indentation and put back.  The result is
+read again and compared with what was meant; if the file's layout defeats the
+cut, the whole file goes through the round trip instead.
+
+Every save is refused when a file changed on disk since the form was opened
+(`StaleError`), is written atomically, and is recorded in the dossier's
+history with the previous bytes, so that it can be undone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+import subprocess
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from .atomic import write_all
+from .errors import InputError, Problem
+from .load import display_path, dossier_files
+
+ABSENT = "absent"
+"""The version of a file that does not exist (yet)."""
+
+FOLD_WIDTH = 84
+"""Longer text is written as a folded block (>-), in lines of about this many characters."""
+FLOW_WIDTH = 72
+"""A list of short values is written on one line ([a, b]) when it fits in this many characters."""
+
+
+def file_version(path: Path) -> str:
+    """A short fingerprint of a file's bytes, or ABSENT."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    except FileNotFoundError:
+        return ABSENT
+
+
+class StaleError(InputError):
+    """A file changed on disk since the form was opened: nothing was written."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            Problem(
+                "changed on disk since the form was opened (another rep or an editor saved "
+                "it): nothing was written",
+                display_path(path),
+            )
+        )
+        self.path = path
+
+
+@dataclass(frozen=True)
+class Saved:
+    """One save, as the history records it."""
+
+    number: int
+    when: str
+    summary: str
+    files: dict[str, tuple[str, str]]
+    """File name → (version before, version after)."""
+    undo_of: int | None = None
+
+
+def _yaml(indent: int = 2, offset: int = 2) -> Any:
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never re-wrap a line the editor wrote
+    yaml.indent(mapping=2, sequence=max(indent, offset + 2), offset=offset)
+    return yaml
+
+
+def _guess(text: str) -> tuple[int, int]:
+    """(indent, dash offset) of the block sequences in a file; (4, 2) when it has none."""
+    match = re.search(r"^( *)- ", text, re.MULTILINE)
+    if not match:
+        return 4, 2
+    offset = len(match.group(1))
+    after = re.search(r"^ *- +", text[match.start() :], re.MULTILINE)
+    indent = len(after.group(0)) if after else offset + 2
+    return indent, offset
+
+
+def _load(text: str) -> Any:
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        return _yaml().load(text)
+    except YAMLError as exc:
+        raise InputError(Problem(f"invalid YAML: {exc}")) from None
+
+
+def _dump(data: Any, indent: int, offset: int) -> str:
+    out = io.StringIO()
+    _yaml(indent, offset).dump(data, out)
+    return out.getvalue()
+
+
+def plain(node: Any) -> Any:
+    """A round-trip node as plain Python data (dicts, lists, str, numbers, dates)."""
+    if isinstance(node, Mapping):
+        return {str(k): plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [plain(v) for v in node]
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, str):
+        return str(node)
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    return node
+
+
+def _folds(text: str, width: int) -> list[int]:
+    """Positions of the spaces where a folded block breaks its lines."""
+    positions, line_start, last_space = [], 0, -1
+    for index, char in enumerate(text):
+        if (
+            char == " "
+            and index + 1 < len(text)
+            and text[index + 1] != " "
+            and text[index - 1] != " "
+        ):
+            if index - line_start > width and last_space > line_start:
+                positions.append(last_space)
+                line_start = last_space + 1
+            last_space = index
+    if len(text) - line_start > width and last_space > line_start:
+        positions.append(last_space)
+    return positions
+
+
+def styled(value: Any, old: Any = None) -> Any:
+    """Plain data as round-trip nodes, in the style of the YAML files (and of `old`)."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.scalarstring import (
+        DoubleQuotedScalarString,
+        FoldedScalarString,
+        LiteralScalarString,
+        SingleQuotedScalarString,
+    )
+
+    if isinstance(value, Enum):
+        value = value.value
+    if isinstance(value, Mapping):
+        node = old if isinstance(old, CommentedMap) else CommentedMap()
+        merge(node, value)
+        return node
+    if isinstance(value, list | tuple):
+        seq = CommentedSeq(styled(v) for v in value)
+        if all(not isinstance(v, Mapping | list) for v in value):
+            if len(", ".join(str(v) for v in seq)) + 2 <= FLOW_WIDTH:
+                seq.fa.set_flow_style()
+            else:
+                seq.fa.set_block_style()
+        return seq
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        if "\n" in value:
+            return LiteralScalarString(value)
+        if isinstance(old, DoubleQuotedScalarString | SingleQuotedScalarString):
+            return type(old)(value)
+        if len(value) > FOLD_WIDTH:
+            folded = FoldedScalarString(value)
+            folded.fold_pos = _folds(value, FOLD_WIDTH)
+            return folded
+        return value
+    return value
+
+
+def merge(node: Any, data: Mapping[str, Any]) -> None:
+    """Make the round-trip mapping `node` hold `data`, in place: unchanged values keep their
+    style and comments, new keys take their place in `data`'s order."""
+    for key in [k for k in node if k not in data]:
+        del node[key]
+    order = list(data)
+    for key, value in data.items():
+        if key in node:
+            if plain(node[key]) != plain(styled(value)) or isinstance(value, Mapping):
+                node[key] = styled(value, node[key])
+            continue
+        before = order[: order.index(key)]
+        position = max((list(node).index(k) + 1 for k in before if k in node), default=0)
+        node.insert(position, key, styled(value))
+
+
+@dataclass(frozen=True)
+class _Span:
+    """Lines [start, end) of a file that hold one item or one top-level field."""
+
+    start: int
+    end: int
+    column: int
+
+
+def _trim(lines: list[str], start: int, end: int, column: int) -> int:
+    """End of a span once blank lines and comments at the span's own level are left out."""
+    while end > start + 1:
+        line = lines[end - 1]
+        stripped = line.strip()
+        if stripped and not (stripped.startswith("#") and len(line) - len(line.lstrip()) <= column):
+            break
+        end -= 1
+    return end
+
+
+def _item_spans(root: Any, key: str, lines: list[str]) -> list[_Span]:
+    """The span of every item of the top-level list `key`."""
+    seq = root[key]
+    starts = [seq.lc.item(i)[0] for i in range(len(seq))]
+    keys = list(root)
+    after = keys[keys.index(key) + 1] if keys.index(key) + 1 < len(keys) else None
+    stop = root.lc.key(after)[0] if after is not None else len(lines)
+    spans = []
+    for i, start in enumerate(starts):
+        column = lines[start].index("-") if "-" in lines[start] else 0
+        end = starts[i + 1] if i + 1 < len(starts) else stop
+        spans.append(_Span(start, _trim(lines, start, end, column), column))
+    return spans
+
+
+def _key_span(root: Any, key: str, lines: list[str]) -> _Span:
+    keys = list(root)
+    start = root.lc.key(key)[0]
+    after = keys[keys.index(key) + 1] if keys.index(key) + 1 < len(keys) else None
+    end = root.lc.key(after)[0] if after is not None else len(lines)
+    return _Span(start, _trim(lines, start, end, 0), 0)
+
+
+def _shift(text: str, columns: int) -> list[str]:
+    pad = " " * columns
+    return [pad + line if line.strip() else line for line in text.splitlines(keepends=True)]
+
+
+def _blank(line: str) -> bool:
+    return not line.strip()
+
+
+def _collapse(lines: list[str], at: int) -> list[str]:
+    """Remove the blank line left at `at` by a cut when blank or a key's line precedes it."""
+    before = lines[at - 1].strip() if at else ""
+    follows_gap = not before or before.endswith(":") or before.startswith("#")
+    if at < len(lines) and _blank(lines[at]) and follows_gap:
+        del lines[at]
+    return lines
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One change to a YAML file: set, add or delete an item of a top-level list, or set
+    (None: remove) a top-level field."""
+
+    key: str
+    action: str  # "set", "add", "delete" (an item of the list `key`), "field"
+    index: int | None = None
+    value: Any = None
+
+    def expected(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The plain data of the file after the edit."""
+        data = dict(data)
+        value = plain(styled(self.value)) if self.value is not None else None
+        if self.action == "field":
+            if value is None:
+                data.pop(self.key, None)
+            else:
+                data[self.key] = value
+            return data
+        items = list(data.get(self.key) or [])
+        if self.action == "add":
+            items.append(value)
+        elif self.action == "set":
+            items[self.index or 0] = value
+        else:
+            del items[self.index or 0]
+        data[self.key] = items
+        return data
+
+    def cut(self, root: Any, lines: list[str], indent: int, offset: int) -> str | None:
+        """The file with only the lines of the item (or field) replaced; None when the
+        layout does not allow it."""
+        from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+        if self.action == "field":
+            if self.key not in root:
+                fragment = _dump(CommentedMap({self.key: styled(self.value)}), indent, offset)
+                gap = "\n" if lines and any(_blank(line) for line in lines) else ""
+                return "".join(lines) + gap + fragment
+            span = _key_span(root, self.key, lines)
+            if self.value is None:
+                return "".join(_collapse(lines[: span.start] + lines[span.end :], span.start))
+            part = _load("".join(lines[span.start : span.end]))
+            part[self.key] = styled(self.value, part[self.key])
+            middle = [_dump(part, indent, offset)]
+            return "".join(lines[: span.start] + middle + lines[span.end :])
+        seq = root.get(self.key)
+        if not isinstance(seq, CommentedSeq) or seq.fa.flow_style():
+            if self.action == "add" and self.key not in root:
+                fragment = _dump(CommentedMap({self.key: [styled(self.value)]}), indent, offset)
+                gap = "\n" if lines and any(_blank(line) for line in lines) else ""
+                return "".join(lines) + gap + fragment
+            return None
+        spans = _item_spans(root, self.key, lines)
+        if not spans:
+            return None
+        if self.action == "delete":
+            span = spans[self.index or 0]
+            if len(spans) == 1:
+                return None
+            return "".join(_collapse(lines[: span.start] + lines[span.end :], span.start))
+        if self.action == "add":
+            last = spans[-1]
+            spaced = len(spans) > 1 and any(
+                _blank(line) for line in lines[spans[-2].end : last.start]
+            )
+            item = CommentedSeq([styled(self.value)])
+            middle = (["\n"] if spaced else []) + _shift(
+                _dump(item, indent, offset), max(0, last.column - offset)
+            )
+            return "".join(lines[: last.end] + middle + lines[last.end :])
+        span = spans[self.index or 0]
+        part = _load("".join(lines[span.start : span.end]))
+        merge(part[0], self.value)
+        middle = _shift(_dump(part, indent, offset), max(0, span.column - offset))
+        return "".join(lines[: span.start] + middle + lines[span.end :])
+
+    def whole(self, root: Any) -> None:
+        """The same edit on the whole file's round-trip data, in place."""
+        from ruamel.yaml.comments import CommentedSeq
+
+        if self.action == "field":
+            if self.value is None:
+                root.pop(self.key, None)
+            else:
+                root[self.key] = styled(self.value, root.get(self.key))
+            return
+        if not isinstance(root.get(self.key), CommentedSeq):
+            root[self.key] = CommentedSeq(root.get(self.key) or [])
+        seq = root[self.key]
+        if self.action == "add":
+            seq.append(styled(self.value))
+        elif self.action == "set":
+            merge(seq[self.index or 0], self.value)
+        else:
+            del seq[self.index or 0]
+
+    def apply(self, text: str) -> str:
+        """`text` with this edit made, every other line kept as it was where possible."""
+        from ruamel.yaml.comments import CommentedMap
+
+        root = _load(text) if text.strip() else CommentedMap()
+        if not isinstance(root, CommentedMap):
+            raise InputError(Problem("expected a mapping of dossier fields at the top level"))
+        expected = self.expected(plain(root))
+        indent, offset = _guess(text)
+        lines = text.splitlines(keepends=True)
+        if lines and not lines[-1].endswith("\n"):
+            lines[-1] += "\n"
+        result = self.cut(root, lines, indent, offset)
+        if result is not None and plain(_load(result)) == expected:
+            return result
+        self.whole(root)
+        result = _dump(root, indent, offset)
+        if plain(_load(result)) != expected:
+            raise InputError(
+                Problem(f"cannot write {self.key}: the file's layout is not supported")
+            )
+        return result
+
+
+class DossierFiles:
+    """The YAML files of one dossier folder, for editing one item or field at a time."""
+
+    def __init__(self, folder: Path, history: Path) -> None:
+        self.folder = folder
+        self.history = history
+
+    # -- where things are ------------------------------------------------------------
+
+    def holder(self, key: str) -> Path | None:
+        """The file that sets the top-level field `key`, if any."""
+        pattern = re.compile(rf"^{re.escape(key)}\s*:", re.MULTILINE)
+        for path in dossier_files(self.folder):
+            if pattern.search(path.read_text(encoding="utf-8-sig")):
+                return path
+        return None
+
+    def target(self, key: str, is_list: bool) -> Path:
+        """Where `key` is written: the file that sets it, else a file of its own for a list,
+        else dossier.yaml."""
+        found = self.holder(key)
+        if found is not None:
+            return found
+        return self.folder / (f"{key}.yaml" if is_list else "dossier.yaml")
+
+    def versions(self, paths: Iterable[Path]) -> dict[str, str]:
+        return {path.name: file_version(path) for path in paths}
+
+    def raw(self, key: str) -> Any:
+        """The plain value of a top-level field as the files hold it, or None."""
+        path = self.holder(key)
+        if path is None:
+            return None
+        root = _load(path.read_text(encoding="utf-8-sig"))
+        return plain(root.get(key))
+
+    # -- saving ------------------------------------------------------------------------
+
+    def save(
+        self,
+        edits: Iterable[tuple[Path, Edit]],
+        expected: Mapping[str, str],
+        summary: str,
+        extra: Mapping[Path, bytes | None] | None = None,
+    ) -> Saved:
+        """Make `edits` (and write or remove the `extra` files) in one atomic save.
+
+        `expected` gives the version of each file (by name) when the form was opened;
+        a file that changed since raises StaleError and nothing is written.
+        """
+        texts: dict[Path, str] = {}
+        for path, edit in edits:
+            if path not in texts:
+                self._check(path, expected)
+                texts[path] = path.read_text(encoding="utf-8-sig") if path.exists() else ""
+            try:
+                texts[path] = edit.apply(texts[path])
+            except InputError as error:
+                problem = error.problems[0]
+                raise InputError(
+                    Problem(problem.message, display_path(path), field=edit.key)
+                ) from None
+        files: dict[Path, bytes | None] = {p: t.encode("utf-8") for p, t in texts.items()}
+        files.update(extra or {})
+        return self._write(files, summary)
+
+    def _check(self, path: Path, expected: Mapping[str, str]) -> None:
+        if expected.get(path.name, ABSENT) != file_version(path):
+            raise StaleError(path)
+
+    def _write(
+        self, files: Mapping[Path, bytes | None], summary: str, undo_of: int | None = None
+    ) -> Saved:
+        """Record the previous bytes in the history, then write (None: remove) the files."""
+        number = len(self.entries()) + 1
+        folder = self.history / f"{number:04d}"
+        before = {path: path.read_bytes() for path in files if path.exists()}
+        record = Saved(
+            number,
+            dt.datetime.now().isoformat(timespec="seconds"),
+            summary,
+            {
+                self._name(path): (
+                    file_version(path),
+                    ABSENT if data is None else hashlib.sha256(data).hexdigest()[:16],
+                )
+                for path, data in files.items()
+            },
+            undo_of,
+        )
+        kept = {folder / self._name(path): data for path, data in before.items()}
+        kept[folder / "entry.json"] = json.dumps(record.__dict__, ensure_ascii=False).encode()
+        write_all(kept)
+        write_all({path: data for path, data in files.items() if data is not None})
+        for path, data in files.items():
+            if data is None:
+                path.unlink(missing_ok=True)
+        return record
+
+    def _name(self, path: Path) -> str:
+        return path.relative_to(self.folder).as_posix()
+
+    # -- history -----------------------------------------------------------------------
+
+    def entries(self) -> list[Saved]:
+        """Every save recorded for this dossier, oldest first."""
+        found = []
+        for entry in sorted(self.history.glob("[0-9]*/entry.json")):
+            data = json.loads(entry.read_text(encoding="utf-8"))
+            data["files"] = {k: tuple(v) for k, v in data["files"].items()}
+            found.append(Saved(**data))
+        return found
+
+    def undoable(self, entry: Saved) -> bool:
+        """True if no file of `entry` changed since it was saved."""
+        return all(
+            file_version(self.folder / name) == after for name, (_, after) in entry.files.items()
+        )
+
+    def undo(self, number: int) -> Saved:
+        """Put back the files as they were before save `number`; refused (StaleError) if one
+        of them changed since."""
+        entry = next((e for e in self.entries() if e.number == number), None)
+        if entry is None:
+            raise InputError(Problem(f"no save number {number} in the history"))
+        folder = self.history / f"{number:04d}"
+        files: dict[Path, bytes | None] = {}
+        for name, (before, after) in entry.files.items():
+            path = self.folder / name
+            if file_version(path) != after:
+                raise StaleError(path)
+            files[path] = None if before == ABSENT else (folder / name).read_bytes()
+        return self._write(files, f"annulation : {entry.summary}", undo_of=number)
+
+
+def commit(root: Path, paths: Iterable[Path], message: str) -> str | None:
+    """Commit `paths` in the git repository at `root`; the reason when it could not."""
+    names = [str(p) for p in paths]
+    if not (root / ".git").exists():
+        return "the workspace is not a git repository"
+    for command in (
+        ["git", "add", "--", *names],
+        ["git", "commit", "-q", "-m", message, "--", *names],
+    ):
+        try:
+            result = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
+        except OSError as exc:
+            return f"git: {exc.strerror}"
+        if result.returncode != 0:
+            return f"git: {(result.stderr or result.stdout).strip().splitlines()[-1:]}"
+    return None
