@@ -1,9 +1,684 @@
-"""The editor: add, change and delete the items of a dossier from the page."""
+"""The editor: add, change and delete the parts of a dossier from the page, import sources,
+and undo a save.
+
+Every save goes through the same steps: the form is read back into the part's
+model (its messages beside the inputs); the dossier as it would be after the
+save is checked by the rules of `briefgen check` (an error the save would
+bring blocks it, warnings are shown); the file must not have changed since the
+form was opened; then `briefgen.store` writes the lines of that item only.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import re
+import secrets
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from pydantic import BaseModel
+
+from ..errors import BriefgenError, InputError, Problem
+from ..lint import check_dossier
+from ..load import dossier_files
+from ..models import (
+    Declaration,
+    Demand,
+    Divergence,
+    Establishment,
+    Fact,
+    KeyPoint,
+    LegalRef,
+    Question,
+    Source,
+    Stakeholder,
+    Theme,
+    TimelineEvent,
+    Tract,
+)
+from ..store import DossierFiles, Edit, StaleError, commit
+from .forms import FormField, form_fields, parse, to_write, validate, values_for
+from .routes import RULES_FR
+from .security import check_csrf
+from .state import Pending, State, state
 
 bp = Blueprint("edit", __name__)
 
-TABLES: dict[str, str] = {}
+
+@dataclass(frozen=True)
+class Part:
+    """A list of the dossier the page edits item by item."""
+
+    key: str
+    title: str
+    one: str
+    model: type[BaseModel]
+    summary: str
+    """The field that stands for an item in lists and pickers."""
+
+    @property
+    def by_id(self) -> bool:
+        return "id" in self.model.model_fields
+
+
+TABLES = {
+    part.key: part
+    for part in (
+        Part("sources", "Sources", "une source", Source, "title"),
+        Part("facts", "Faits", "un fait", Fact, "statement"),
+        Part("divergences", "Divergences", "une divergence", Divergence, "subject"),
+        Part("themes", "Thèmes", "un thème", Theme, "title"),
+        Part("key_points", "L'essentiel", "un point clé", KeyPoint, "text"),
+        Part("timeline", "Chronologie", "un événement", TimelineEvent, "what"),
+        Part("stakeholders", "Acteurs", "un acteur", Stakeholder, "name"),
+        Part("legal", "Textes de loi", "une référence juridique", LegalRef, "article"),
+        Part("questions", "Questions à la direction", "une question", Question, "text"),
+        Part("demands", "Revendications", "une revendication", Demand, "text"),
+        Part("establishments", "Établissements", "un établissement", Establishment, "name"),
+    )
+}
+
+
+READONLY = ("snapshot", "sha256")
+"""Fields the page shows but never takes from a form: set when a source is imported."""
+
+
+def _header_model() -> type[BaseModel]:
+    """The header form's model: the Dossier's own fields with their types and descriptions."""
+    from pydantic import create_model
+
+    from ..models import Dossier
+
+    fields = {
+        name: (info.annotation, info)
+        for name, info in Dossier.model_fields.items()
+        if name in ("title", "subtitle", "organisation", "lang", "date", "meeting")
+    }
+    return create_model("Header", **fields)  # type: ignore[call-overload, no-any-return]
+
+
+SECTIONS: dict[str, tuple[str, type[BaseModel]]] = {
+    "dossier": ("Dossier et séance", _header_model()),
+    "tract": ("Tract", Tract),
+    "declaration": ("Déclaration liminaire", Declaration),
+}
+"""Parts edited as one form: the dossier's own fields with its meeting, the tract's and the
+declaration's wording.  Each field is written where the dossier's files set it."""
+
+
+def _files(app_state: State, dossier_id: str) -> DossierFiles:
+    history = app_state.workspace.root / ".briefgen" / "history" / dossier_id
+    return DossierFiles(app_state.dossier_dir(dossier_id), history)
+
+
+def _part(table: str) -> Part:
+    if table not in TABLES:
+        abort(404)
+    return TABLES[table]
+
+
+def _items(files: DossierFiles, part: Part) -> list[dict[str, Any]]:
+    raw = files.raw(part.key)
+    return [item for item in raw if isinstance(item, dict)] if isinstance(raw, list) else []
+
+
+def _index(part: Part, items: list[dict[str, Any]], key: str) -> int:
+    """The position of the item a URL names: by id, or by number for lists without ids."""
+    if part.by_id:
+        found = [i for i, item in enumerate(items) if item.get("id") == key]
+        if found:
+            return found[0]
+    elif key.isdigit() and 0 <= int(key) < len(items):
+        return int(key)
+    abort(404)
+
+
+def _key(part: Part, items: list[dict[str, Any]], index: int) -> str:
+    return str(items[index].get("id")) if part.by_id else str(index)
+
+
+def _choices(files: DossierFiles) -> dict[str, list[tuple[str, str]]]:
+    """For each list a picker draws from: (id, what it is) of every item."""
+    shown = {"sources": "title", "facts": "statement", "legal": "article"}
+    choices = {}
+    for key, field in shown.items():
+        items = _items(files, TABLES[key])
+        choices[key] = [
+            (str(item.get("id")), _short(str(item.get(field, "")), item, key)) for item in items
+        ]
+    return choices
+
+
+def _short(text: str, item: Mapping[str, Any], key: str) -> str:
+    if key == "legal":
+        text = f"{item.get('code', '')} {text}"
+    return text if len(text) <= 110 else text[:107].rstrip() + "…"
+
+
+def _versions(files: DossierFiles, paths: list[Path]) -> dict[str, str]:
+    return files.versions(paths)
+
+
+def _expected(form: Mapping[str, str]) -> dict[str, str]:
+    return {name[2:]: value for name, value in form.items() if name.startswith("v:")}
+
+
+def _field_name(field: str, prefix: str) -> str:
+    """'facts[3].quote.text' → 'quote.text' for the item at 'facts[3]'."""
+    rest = field[len(prefix) :].lstrip(".")
+    return re.sub(r"\[\d+\]", "", rest) or "_"
+
+
+@dataclass
+class Assessment:
+    """What `briefgen check` says of the dossier as a save would leave it."""
+
+    errors: dict[str, list[str]]
+    """Errors the save would bring, by input name ('_' for the rest of the dossier)."""
+    warnings: dict[str, list[str]]
+    """Warnings on the item, by input name."""
+    blocking: list[Problem]
+
+
+def assess(
+    app_state: State, folder: Path, edits: list[tuple[Path, Edit]], prefix: str
+) -> Assessment:
+    """What `briefgen check` would say once `edits` are made: (errors the edits bring,
+    warnings), by input name for the item at `prefix` ('facts[3]'), '_' for the rest.
+
+    A source, fact or legal reference nothing uses yet is a warning here: it is
+    being written, and the next save (the fact that cites it) settles it.
+    """
+    _, before = app_state.findings(folder)
+    known = {(p.code, p.message) for p in before}
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / folder.name
+        copy.mkdir()
+        for path in dossier_files(folder):
+            shutil.copy2(path, copy / path.name)
+        texts: dict[str, str] = {}
+        for path, edit in edits:
+            name = path.name
+            if name not in texts:
+                target = copy / name
+                texts[name] = target.read_text(encoding="utf-8-sig") if target.exists() else ""
+            texts[name] = edit.apply(texts[name])
+        for name, text in texts.items():
+            (copy / name).write_text(text, encoding="utf-8")
+        _, after = check_dossier(copy, app_state.today or _today())
+    result = Assessment({}, {}, [])
+    for problem in after:
+        field = problem.field or ""
+        mine = field == prefix or field.startswith((prefix + ".", prefix + "["))
+        name = _field_name(field, prefix) if mine else "_"
+        text = problem.message if mine else f"{field} : {problem.message}"
+        label = RULES_FR.get(problem.code or "", "")
+        text = f"{label} — {text}" if label else text
+        new = (problem.code, problem.message) not in known
+        if problem.severity == "error" and problem.code != "E105" and new:
+            result.errors.setdefault(name, []).append(text)
+            result.blocking.append(problem)
+        elif mine:
+            result.warnings.setdefault(name, []).append(text)
+    return result
+
+
+def _today() -> Any:
+    import datetime as dt
+
+    return dt.date.today()
+
+
+def _render_form(
+    dossier_id: str,
+    title: str,
+    fields: list[FormField],
+    values: Mapping[str, Any],
+    action: str,
+    versions: Mapping[str, str],
+    errors: Mapping[str, list[str]] | None = None,
+    warnings: Mapping[str, list[str]] | None = None,
+    status: int = 200,
+    **extra: Any,
+) -> Response:
+    files = _files(state(), dossier_id)
+    page = render_template(
+        "edit_form.html",
+        dossier_id=dossier_id,
+        title=title,
+        fields=fields,
+        values=values,
+        action=action,
+        versions=versions,
+        errors=errors or {},
+        warnings=warnings or {},
+        choices=_choices(files),
+        **extra,
+    )
+    return Response(page, status=status)
+
+
+@bp.get("/d/<dossier_id>/edit/<table>")
+def table_page(dossier_id: str, table: str) -> str:
+    part = _part(table)
+    files = _files(state(), dossier_id)
+    items = _items(files, part)
+    rows = [
+        (_key(part, items, i), str(item.get("id", "")), str(item.get(part.summary, "")))
+        for i, item in enumerate(items)
+    ]
+    versions = files.versions([files.target(part.key, is_list=True)])
+    return render_template(
+        "edit_list.html", dossier_id=dossier_id, part=part, rows=rows, versions=versions
+    )
+
+
+def _item_form(dossier_id: str, part: Part, key: str | None, **extra: Any) -> Response:
+    files = _files(state(), dossier_id)
+    items = _items(files, part)
+    item = items[_index(part, items, key)] if key is not None else None
+    path = files.target(part.key, is_list=True)
+    values = values_for(form_fields(part.model), item)
+    values.update(extra.pop("prefill", {}))
+    return _render_form(
+        dossier_id,
+        f"Modifier {part.one}" if item else f"Ajouter {part.one}",
+        form_fields(part.model),
+        values,
+        request.path,
+        _versions(files, [path]),
+        part=part,
+        item_key=key,
+        **extra,
+    )
+
+
+@bp.get("/d/<dossier_id>/edit/<table>/new")
+def new_item(dossier_id: str, table: str) -> Response:
+    return _item_form(dossier_id, _part(table), None)
+
+
+@bp.get("/d/<dossier_id>/edit/<table>/item/<key>")
+def edit_item(dossier_id: str, table: str, key: str) -> Response:
+    return _item_form(dossier_id, _part(table), key)
+
+
+def _pending(app_state: State, token: str) -> Any:
+    return app_state.imports.get(token) if token else None
+
+
+def _submitted(
+    dossier_id: str, part: Part, key: str | None
+) -> tuple[DossierFiles, Path, Edit | None, dict[str, Any], dict[str, list[str]], str, Any]:
+    """Read a submitted item form: (files, file, the edit or None, data, model errors,
+    the item's prefix in check's field paths, the pending import)."""
+    app_state = state()
+    files = _files(app_state, dossier_id)
+    items = _items(files, part)
+    index = _index(part, items, key) if key is not None else None
+    before = items[index] if index is not None else None
+    data = parse(form_fields(part.model), request.form)
+    pending = _pending(app_state, request.form.get("_import", ""))
+    for name in READONLY:
+        if before and name in before:
+            data[name] = before[name]
+    if pending is not None and part.key == "sources" and data.get("id"):
+        data["snapshot"] = f"sources/{data['id']}.txt"
+        data["sha256"] = pending.sha256
+    item, errors = validate(part.model, data)
+    path = files.target(part.key, is_list=True)
+    prefix = f"{part.key}[{index if index is not None else len(items)}]"
+    if item is None:
+        return files, path, None, data, errors, prefix, pending
+    written = to_write(part.model, item, before)
+    action = "set" if index is not None else "add"
+    return files, path, Edit(part.key, action, index, written), data, {}, prefix, pending
+
+
+def _retry(
+    dossier_id: str,
+    part: Part,
+    key: str | None,
+    files: DossierFiles,
+    path: Path,
+    errors: Mapping[str, list[str]],
+    warnings: Mapping[str, list[str]] | None = None,
+    status: int = 422,
+    **extra: Any,
+) -> Response:
+    """The form again, with what the rep typed and what is wrong with it."""
+    fields = form_fields(part.model)
+    values = values_for(fields, parse(fields, request.form))
+    versions = _expected(request.form) or _versions(files, [path])
+    return _render_form(
+        dossier_id,
+        f"Modifier {part.one}" if key else f"Ajouter {part.one}",
+        fields,
+        values,
+        request.path,
+        versions,
+        errors,
+        warnings,
+        status,
+        part=part,
+        item_key=key,
+        import_token=request.form.get("_import", ""),
+        **extra,
+    )
+
+
+def _save_item(dossier_id: str, table: str, key: str | None) -> Response:
+    check_csrf()
+    part = _part(table)
+    app_state = state()
+    files, path, edit, data, errors, prefix, pending = _submitted(dossier_id, part, key)
+    if edit is None:
+        return _retry(dossier_id, part, key, files, path, errors)
+    found = assess(app_state, files.folder, [(path, edit)], prefix)
+    warnings = found.warnings
+    if found.errors:
+        return _retry(dossier_id, part, key, files, path, found.errors, warnings)
+    extra: dict[Path, bytes | None] = {}
+    if pending is not None and data.get("snapshot"):
+        extra[files.folder / data["snapshot"]] = pending.text.encode("utf-8")
+    label = str(data.get("id") or data.get(part.summary, ""))[:60]
+    summary = f"{part.title} : {'modification' if key else 'ajout'} de « {label} »"
+    try:
+        saved = files.save([(path, edit)], _expected(request.form), summary, extra)
+    except StaleError as stale:
+        theirs = _current(files, part, key)
+        return _retry(
+            dossier_id,
+            part,
+            key,
+            files,
+            path,
+            {"_": [_stale_message(stale)]},
+            status=409,
+            conflict={"theirs": theirs, "mine": data},
+        )
+    except BriefgenError as error:
+        return _retry(dossier_id, part, key, files, path, {"_": [str(p) for p in error.problems]})
+    if pending is not None:
+        app_state.imports.pop(request.form.get("_import", ""), None)
+    _after_save(app_state, files, saved.summary, [path, *extra])
+    for name, messages in warnings.items():
+        for message in messages:
+            flash(f"À vérifier ({name}) : {message}", "warning")
+    return redirect(url_for("view.dossier_page", dossier_id=dossier_id), code=303)  # type: ignore[return-value]
+
+
+def _current(files: DossierFiles, part: Part, key: str | None) -> dict[str, Any] | None:
+    """The item as the file holds it now, or None (new, or gone)."""
+    items = _items(files, part)
+    if key is None:
+        return None
+    if part.by_id:
+        return next((item for item in items if item.get("id") == key), None)
+    return items[int(key)] if key.isdigit() and int(key) < len(items) else None
+
+
+def _stale_message(stale: StaleError) -> str:
+    return (
+        f"{stale.path.name} a été modifié depuis l'ouverture du formulaire (par un autre élu ou "
+        "dans un éditeur) : rien n'a été enregistré. Comparez les deux versions ci-dessous, "
+        "puis enregistrez à nouveau."
+    )
+
+
+def _after_save(app_state: State, files: DossierFiles, summary: str, paths: list[Path]) -> None:
+    flash(f"Enregistré : {summary}. Le dossier a été vérifié à nouveau.", "ok")
+    if app_state.commit:
+        reason = commit(app_state.workspace.root, paths, f"briefgen: {summary}")
+        if reason:
+            flash(f"Pas de commit git : {reason}", "warning")
+
+
+@bp.post("/d/<dossier_id>/edit/<table>/new")
+def save_new(dossier_id: str, table: str) -> Response:
+    return _save_item(dossier_id, table, None)
+
+
+@bp.post("/d/<dossier_id>/edit/<table>/item/<key>")
+def save_item(dossier_id: str, table: str, key: str) -> Response:
+    return _save_item(dossier_id, table, key)
+
+
+@bp.post("/d/<dossier_id>/edit/<table>/check")
+def check_item(dossier_id: str, table: str) -> Response:
+    """Validation as the rep types: the messages a save would give, nothing written."""
+    check_csrf()
+    part = _part(table)
+    key = request.form.get("_item") or None
+    files, path, edit, _, errors, prefix, _ = _submitted(dossier_id, part, key)
+    warnings: dict[str, list[str]] = {}
+    if edit is not None:
+        found = assess(state(), files.folder, [(path, edit)], prefix)
+        errors, warnings = found.errors, found.warnings
+    return jsonify(errors=errors, warnings=warnings)
+
+
+@bp.post("/d/<dossier_id>/edit/<table>/item/<key>/delete")
+def delete_item(dossier_id: str, table: str, key: str) -> Response:
+    check_csrf()
+    part = _part(table)
+    app_state = state()
+    files = _files(app_state, dossier_id)
+    items = _items(files, part)
+    index = _index(part, items, key)
+    path = files.target(part.key, is_list=True)
+    edit = Edit(part.key, "delete", index)
+    found = assess(app_state, files.folder, [(path, edit)], f"{part.key}[{index}]")
+    if found.blocking:
+        users = sorted({_who(files, problem.field or "") for problem in found.blocking})
+        flash(
+            f"« {key} » n'a pas été supprimé : il est encore utilisé par {', '.join(users)}. "
+            "Retirez-le de ces éléments d'abord.",
+            "error",
+        )
+        return redirect(url_for("edit.table_page", dossier_id=dossier_id, table=table), code=303)  # type: ignore[return-value]
+    label = str(items[index].get("id") or items[index].get(part.summary, ""))[:60]
+    try:
+        saved = files.save(
+            [(path, edit)], _expected(request.form), f"{part.title} : suppression de « {label} »"
+        )
+    except StaleError as stale:
+        flash(_stale_message(stale), "error")
+        return redirect(url_for("edit.table_page", dossier_id=dossier_id, table=table), code=303)  # type: ignore[return-value]
+    _after_save(app_state, files, saved.summary, [path])
+    return redirect(url_for("edit.table_page", dossier_id=dossier_id, table=table), code=303)  # type: ignore[return-value]
+
+
+def _who(files: DossierFiles, field: str) -> str:
+    """'questions[2].facts[0]' → 'questions › q-consultation' (what refers to an item)."""
+    match = re.match(r"^(\w+)\[(\d+)\]", field)
+    if not match or match.group(1) not in TABLES:
+        return field.split(".")[0] or "le dossier"
+    part = TABLES[match.group(1)]
+    items = _items(files, part)
+    index = int(match.group(2))
+    name = items[index].get("id") if part.by_id and index < len(items) else f"n° {index + 1}"
+    return f"{part.title.lower()} › {name}"
+
+
+# -- parts edited as one form -----------------------------------------------------------
+
+
+def _section(name: str) -> tuple[str, type[BaseModel]]:
+    if name not in SECTIONS:
+        abort(404)
+    return SECTIONS[name]
+
+
+def _section_keys(name: str, model: type[BaseModel]) -> list[str]:
+    return list(model.model_fields) if name == "dossier" else [name]
+
+
+def _section_paths(files: DossierFiles, name: str, model: type[BaseModel]) -> dict[str, Path]:
+    return {key: files.target(key, is_list=False) for key in _section_keys(name, model)}
+
+
+def _section_data(files: DossierFiles, name: str, model: type[BaseModel]) -> dict[str, Any]:
+    if name == "dossier":
+        return {key: files.raw(key) for key in model.model_fields if files.raw(key) is not None}
+    raw = files.raw(name)
+    return raw if isinstance(raw, dict) else {}
+
+
+@bp.get("/d/<dossier_id>/section/<name>")
+def edit_section(dossier_id: str, name: str) -> Response:
+    title, model = _section(name)
+    files = _files(state(), dossier_id)
+    fields = form_fields(model)
+    paths = _section_paths(files, name, model)
+    return _render_form(
+        dossier_id,
+        title,
+        fields,
+        values_for(fields, _section_data(files, name, model)),
+        request.path,
+        _versions(files, list(dict.fromkeys(paths.values()))),
+    )
+
+
+@bp.post("/d/<dossier_id>/section/<name>")
+def save_section(dossier_id: str, name: str) -> Response:
+    check_csrf()
+    title, model = _section(name)
+    app_state = state()
+    files = _files(app_state, dossier_id)
+    fields = form_fields(model)
+    paths = _section_paths(files, name, model)
+    before = _section_data(files, name, model)
+    data = parse(fields, request.form)
+    item, errors = validate(model, data)
+    found = None
+    if item is not None:
+        written = to_write(model, item, before)
+        if name == "dossier":
+            edits = [(paths[k], Edit(k, "field", None, written.get(k))) for k in paths]
+        else:
+            edits = [(paths[name], Edit(name, "field", None, written))]
+        found = assess(app_state, files.folder, edits, "" if name == "dossier" else name)
+        errors = found.errors
+    retry: dict[str, Any] = {
+        "dossier_id": dossier_id,
+        "title": title,
+        "fields": fields,
+        "values": values_for(fields, data),
+        "action": request.path,
+        "versions": _expected(request.form),
+    }
+    if errors or found is None:
+        return _render_form(**retry, errors=errors, status=422)
+    try:
+        saved = files.save(edits, _expected(request.form), f"{title} : modification")
+    except StaleError as stale:
+        conflict = {"theirs": _section_data(files, name, model), "mine": data}
+        return _render_form(
+            **retry, errors={"_": [_stale_message(stale)]}, status=409, conflict=conflict
+        )
+    _after_save(app_state, files, saved.summary, list(dict.fromkeys(paths.values())))
+    return redirect(url_for("view.dossier_page", dossier_id=dossier_id), code=303)  # type: ignore[return-value]
+
+
+# -- importing a source ----------------------------------------------------------------
+
+
+@bp.get("/d/<dossier_id>/import")
+def import_page(dossier_id: str) -> str:
+    state().dossier_dir(dossier_id)
+    return render_template("import.html", dossier_id=dossier_id, error=None)
+
+
+@bp.post("/d/<dossier_id>/import")
+def import_file(dossier_id: str) -> Response:
+    """Read an uploaded article and show the source entry it gives, for the rep to confirm."""
+    from ..importer import extract, sha256_text, suggest_id
+
+    check_csrf()
+    app_state = state()
+    files = _files(app_state, dossier_id)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return Response(
+            render_template("import.html", dossier_id=dossier_id, error="choisissez un fichier"),
+            status=422,
+        )
+    try:
+        draft = extract(upload.read(), Path(upload.filename).name)
+    except InputError as error:
+        page = render_template("import.html", dossier_id=dossier_id, error=str(error.problems[0]))
+        return Response(page, status=422)
+    taken = [str(item.get("id")) for item in _items(files, TABLES["sources"])]
+    token = secrets.token_urlsafe(16)
+    while len(app_state.imports) >= 20:
+        app_state.imports.pop(next(iter(app_state.imports)))
+    app_state.imports[token] = Pending(draft, sha256_text(draft.text))
+    prefill = {
+        "id": suggest_id(draft, taken),
+        "title": draft.title or "",
+        "publisher": draft.publisher or "",
+        "author": draft.author or "",
+        "date": draft.date.isoformat() if draft.date else "",
+        "url": draft.url or "",
+        "kind": "press",
+    }
+    return _item_form(
+        dossier_id,
+        TABLES["sources"],
+        None,
+        prefill=prefill,
+        import_token=token,
+        excerpt=draft.text[:1500],
+        action_url=url_for("edit.save_new", dossier_id=dossier_id, table="sources"),
+    )
+
+
+# -- history ---------------------------------------------------------------------------
+
+
+@bp.get("/d/<dossier_id>/history")
+def history_page(dossier_id: str) -> str:
+    files = _files(state(), dossier_id)
+    entries = list(reversed(files.entries()))
+    return render_template(
+        "history.html",
+        dossier_id=dossier_id,
+        entries=entries,
+        undoable={e.number: files.undoable(e) for e in entries},
+    )
+
+
+@bp.post("/d/<dossier_id>/history/<int:number>/undo")
+def undo(dossier_id: str, number: int) -> Response:
+    check_csrf()
+    app_state = state()
+    files = _files(app_state, dossier_id)
+    try:
+        saved = files.undo(number)
+    except StaleError as stale:
+        flash(
+            f"Impossible d'annuler : {stale.path.name} a été modifié depuis cet enregistrement. "
+            "Rien n'a été changé.",
+            "error",
+        )
+    except InputError as error:
+        flash(str(error.problems[0]), "error")
+    else:
+        _after_save(app_state, files, saved.summary, [files.folder / n for n in saved.files])
+    return redirect(url_for("edit.history_page", dossier_id=dossier_id), code=303)  # type: ignore[return-value]

@@ -9,10 +9,23 @@ from pathlib import Path
 from flask import abort, current_app
 
 from ..errors import Problem
+from ..importer import Extracted
 from ..lint import check_dossier
 from ..models import Dossier
 from ..workspace import Workspace
 from .jobs import Builds
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An imported article waiting for the rep to confirm its source entry."""
+
+    draft: Extracted
+    sha256: str
+
+    @property
+    def text(self) -> str:
+        return self.draft.text
 
 
 @dataclass
@@ -25,6 +38,8 @@ class State:
     commit: bool = False
     """Commit every save when the workspace is a git repository."""
     builds: Builds = field(default_factory=Builds)
+    imports: dict[str, Pending] = field(default_factory=dict)
+    """Articles read but not yet saved as sources, by the token their form carries."""
 
     def dossier_dir(self, dossier_id: str) -> Path:
         """The folder of a dossier named in a URL; 404 unless the workspace lists it."""
