@@ -70,10 +70,13 @@ def main(ctx: click.Context, workspace: Path | None) -> None:
 
 def _warn_if_public(host: str) -> None:
     """Say so when a page is served to other machines than this one."""
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    from .hosts import is_loopback
+
+    if not is_loopback(host):
         click.echo(
             f"warning: listening on {host}: other computers on the network can reach this "
-            "page and the dossiers",
+            "page; every request needs the access token in the address below (give it only "
+            "to those who may read the dossiers)",
             err=True,
         )
 
@@ -424,6 +427,7 @@ def watch(
     import threading
 
     from .build import Options
+    from .hosts import guard_for, url_for_host
     from .watch import Watcher, make_server, run
     from .workspace import find_dossier
 
@@ -437,12 +441,14 @@ def watch(
     server = None
     if not no_serve:
         _warn_if_public(host)
+        guard = guard_for(host)
         try:
-            server = make_server(watcher, workspace, host, port)
+            server = make_server(watcher, workspace, host, port, guard)
         except OSError as exc:
             raise BriefgenError.at(f"cannot listen on {host}:{port}: {exc.strerror}") from None
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        click.echo(f"preview: http://{host}:{server.server_address[1]}/  (Ctrl-C to stop)")
+        address = url_for_host(host, server.server_address[1], guard)
+        click.echo(f"preview: {address}  (Ctrl-C to stop)")
     try:
         run(watcher, lambda message: click.echo(message, err=message.startswith("error")), stop)
     except KeyboardInterrupt:
@@ -471,15 +477,17 @@ def serve(host: str, port: int) -> None:
     """
     from werkzeug.serving import make_server
 
+    from .hosts import guard_for, url_for_host
     from .web import create_app
 
     workspace = _workspace()
     _warn_if_public(host)
+    guard = guard_for(host)
     try:
-        server = make_server(host, port, create_app(workspace), threaded=True)
+        server = make_server(host, port, create_app(workspace, guard=guard), threaded=True)
     except (OSError, SystemExit) as exc:
         raise BriefgenError.at(f"cannot listen on {host}:{port}: {exc}") from None
-    click.echo(f"briefgen: open http://{host}:{server.server_port}/  (Ctrl-C to stop)")
+    click.echo(f"briefgen: open {url_for_host(host, server.server_port, guard)}  (Ctrl-C to stop)")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -3,7 +3,9 @@ and serve the HTML documents on 127.0.0.1 with a page that reloads itself.
 
 Changes are found by polling modification times (no extra dependency, works on
 every file system).  A failed rebuild is reported and the previous output kept;
-the next change is waited for as usual.
+the next change is waited for as usual.  The preview answers only requests
+addressed to it, and off loopback only those carrying the access token (see
+`briefgen.hosts`).
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from .build import Options, build, runnable_kinds
 from .errors import BriefgenError
+from .hosts import TOKEN_COOKIE, TOKEN_PARAMETER, Guard
 from .load import display_path, load_dossier
 from .workspace import CONFIG_FILE, Workspace, find_workspace
 
@@ -123,24 +126,64 @@ def _index(watcher: Watcher) -> str:
 
 
 def make_server(
-    watcher: Watcher, workspace: Workspace, host: str, port: int
+    watcher: Watcher, workspace: Workspace, host: str, port: int, guard: Guard
 ) -> ThreadingHTTPServer:
     """An HTTP server for the preview: the built HTML pages, their fonts and assets, nothing
-    else."""
+    else, to requests that `guard` accepts."""
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: object) -> None:
             """Requests are not logged: the terminal reports builds."""
 
-        def _send(self, status: HTTPStatus, body: bytes, content_type: str) -> None:
+        def _send(
+            self,
+            status: HTTPStatus,
+            body: bytes,
+            content_type: str,
+            headers: tuple[tuple[str, str], ...] = (),
+        ) -> None:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")
+            for name, value in headers:
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(body)
 
+        def _admitted(self) -> bool:
+            """True if the request may be answered; otherwise answer it with 400, 303 or 403."""
+            if not guard.host_ok(self.headers.get("Host")):
+                message = "400 : adresse inconnue de ce serveur (en-tête Host refusé)\n"
+                self._send(HTTPStatus.BAD_REQUEST, message.encode(), "text/plain; charset=utf-8")
+                return False
+            if guard.token is None:
+                return True
+            address = urlsplit(self.path)
+            query = parse_qsl(address.query, keep_blank_values=True)
+            given = next((value for name, value in query if name == TOKEN_PARAMETER), None)
+            if given is not None and guard.token_ok(given):
+                # Kept in a cookie; the address loses it so it stays out of history.
+                rest = urlencode([pair for pair in query if pair[0] != TOKEN_PARAMETER])
+                # One leading slash, no backslash: never an address on another site.
+                path = address.path.replace("\\", "%5C").lstrip("/")
+                location = f"/{path}" + (f"?{rest}" if rest else "")
+                cookie = f"{TOKEN_COOKIE}={guard.token}; Path=/; HttpOnly; SameSite=Strict"
+                headers = (("Location", location), ("Set-Cookie", cookie))
+                self._send(HTTPStatus.SEE_OTHER, b"", "text/plain", headers)
+                return False
+            if not guard.token_ok(guard.token_from_cookies(self.headers.get("Cookie"))):
+                message = (
+                    "403 : jeton d'accès manquant ou invalide ; ouvrez l'adresse affichée au "
+                    "démarrage de briefgen watch\n"
+                )
+                self._send(HTTPStatus.FORBIDDEN, message.encode(), "text/plain; charset=utf-8")
+                return False
+            return True
+
         def do_GET(self) -> None:
+            if not self._admitted():
+                return
             path = unquote(urlsplit(self.path).path).lstrip("/")
             if path == "":
                 self._send(HTTPStatus.OK, _index(watcher).encode(), "text/html; charset=utf-8")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from briefgen.build import Options
+from briefgen.hosts import guard_for
 from briefgen.scaffold import init_workspace
 from briefgen.watch import RELOAD_SCRIPT, Watcher, make_server
 from briefgen.workspace import find_workspace
@@ -82,7 +83,7 @@ def test_template_and_config_changes_are_rebuilt(watcher: Watcher) -> None:
 @pytest.fixture
 def server(watcher: Watcher) -> Iterator[str]:
     workspace = find_workspace(watcher.workspace_root)
-    httpd = make_server(watcher, workspace, "127.0.0.1", 0)
+    httpd = make_server(watcher, workspace, "127.0.0.1", 0, guard_for("127.0.0.1"))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import Flask, Response, abort, redirect, request, session
 
@@ -60,7 +60,7 @@ def install(app: Flask, guard: Guard) -> None:
             args = request.args.to_dict(flat=False)
             args.pop(TOKEN_PARAMETER)
             query = urlencode(args, doseq=True)
-            response = redirect(request.path + (f"?{query}" if query else ""), code=303)
+            response = redirect(quote(request.path) + (f"?{query}" if query else ""), code=303)
             response.set_cookie(TOKEN_COOKIE, given, httponly=True, samesite="Strict")
             return response  # type: ignore[return-value]
         if not guard.token_ok(request.cookies.get(TOKEN_COOKIE)):
