@@ -472,6 +472,12 @@ def check_item(dossier_id: str, table: str) -> Response:
     return jsonify(errors=errors, warnings=warnings)
 
 
+@bp.get("/d/<dossier_id>/edit/choices")
+def choices(dossier_id: str) -> Response:
+    """What the pickers offer now, for a form opened before a new source was added."""
+    return jsonify(_choices(_files(state(), dossier_id)))
+
+
 @bp.post("/d/<dossier_id>/edit/<table>/item/<key>/delete")
 def delete_item(dossier_id: str, table: str, key: str) -> Response:
     check_csrf()
