@@ -311,6 +311,10 @@ class DocumentContext(View):
     key_points: list[CitedView] = Field(description="« L'essentiel ».")
     key_figures: list[FactView] = Field(description="Facts that give a figure.")
     themes: list[ThemeView] = Field(description="The concerns, by theme.")
+    other_facts: list[FactView] = Field(
+        description="Facts in no theme, divergence or timeline event and without a figure "
+        "(used only by key points, questions or demands), so that the note shows every fact."
+    )
     divergences: list[DivergenceView] = Field(description="Where sources disagree.")
     timeline: list[EventView] = Field(description="Dated events, in order.")
     stakeholders: list[StakeholderView] = Field(description="The parties involved.")
@@ -394,6 +398,12 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
         for t in dossier.themes
         if kept(t.facts)
     ]
+    placed = {
+        f
+        for group in (*dossier.themes, *dossier.divergences, *dossier.timeline)
+        for f in group.facts
+    }
+    other_facts = [fact_view(f) for f in facts.values() if f.id not in placed and f.value is None]
     divergences = [
         DivergenceView.model_construct(
             subject=d.subject,
@@ -461,6 +471,7 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
         key_points=key_points,
         key_figures=key_figures,
         themes=themes,
+        other_facts=other_facts,
         divergences=divergences,
         timeline=timeline,
         stakeholders=stakeholders,
