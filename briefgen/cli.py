@@ -340,6 +340,91 @@ def init(folder: Path) -> None:
 
 
 @main.group()
+def source() -> None:
+    """Add sources to a dossier from saved articles.
+
+    \b
+    Example:
+      briefgen source add ~/Téléchargements/article.html france-travail-linkedin
+    """
+
+
+@source.command("add")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("dossier", required=False)
+@click.option("--id", "source_id", help="Id of the new source (default: from its publisher).")
+@click.option(
+    "--kind",
+    type=click.Choice(
+        ["press", "official", "union", "legal-text", "case-law", "reader-comment", "other"]
+    ),
+    default="press",
+    show_default=True,
+    help="What kind of document it is.",
+)
+@click.option("--title", help="Title, if the one found is wrong.")
+@click.option("--publisher", help="Publisher, if the one found is wrong.")
+@click.option("--author", help="Author, if the one found is wrong.")
+@click.option(
+    "--date", "published", help="Publication date (YYYY-MM-DD), if the one found is wrong."
+)
+@click.option("--url", help="Address of the article, if the one found is wrong.")
+@click.option("--yes", "-y", is_flag=True, help="Add it without asking for confirmation.")
+def source_add(
+    file: Path,
+    dossier: str | None,
+    source_id: str | None,
+    kind: str,
+    title: str | None,
+    publisher: str | None,
+    author: str | None,
+    published: str | None,
+    url: str | None,
+    yes: bool,
+) -> None:
+    """Add FILE, a saved web page (.html), a PDF or a text file, as a source of DOSSIER: its
+    title, publisher, author, date and address are read from it, its main text (without
+    reader comments) is archived as sources/<id>.txt with its SHA-256.
+
+    \b
+    Example:
+      briefgen source add article.html                     # asks before writing
+      briefgen source add article.pdf exemple --id journal-2026 --kind official --yes
+    """
+    from .importer import add_source, draft_source, read_file
+    from .store import DossierFiles
+    from .workspace import find_dossier
+
+    workspace = _workspace()
+    folder = find_dossier(dossier, workspace.seeds)
+    files = DossierFiles.in_workspace(workspace.root, folder)
+    draft = read_file(file)
+    taken = [str(item.get("id")) for item in files.raw("sources") or [] if isinstance(item, dict)]
+    entry = draft_source(draft, taken)
+    given = {
+        "id": source_id,
+        "kind": kind,
+        "title": title,
+        "publisher": publisher,
+        "author": author,
+        "date": published,
+        "url": url,
+    }
+    entry.update({key: value for key, value in given.items() if value is not None})
+    for key in ("id", "title", "publisher", "author", "date", "url", "kind"):
+        click.echo(f"  {key}: {entry.get(key, '(not found)')}")
+    click.echo(
+        f"  text: {len(draft.text)} characters, {draft.text.count(chr(10) * 2) + 1} paragraphs"
+    )
+    if not yes and sys.stdin.isatty():
+        click.confirm("Add this source?", default=True, abort=True)
+    saved, added = add_source(files, entry, draft.text)
+    written = ", ".join(saved.files)
+    click.echo(f"added source '{added.id}' to {folder.name}: {written}")
+    click.echo(f"cite it from a fact with: sources: [{added.id}]")
+
+
+@main.group()
 def templates() -> None:
     """List, copy and document the templates a workspace can override.
 
@@ -467,7 +552,12 @@ def watch(
     help="Address to listen on; only this computer can reach 127.0.0.1.",
 )
 @click.option("--port", default=8000, show_default=True, help="Port to listen on.")
-def serve(host: str, port: int) -> None:
+@click.option(
+    "--commit",
+    is_flag=True,
+    help="Also commit every save made in the page, when the workspace is a git repository.",
+)
+def serve(host: str, port: int, commit: bool) -> None:
     """Start the local web page: pick a dossier, check it, preview and download the
     documents, with buttons. Stop with Ctrl-C.
 
@@ -484,7 +574,9 @@ def serve(host: str, port: int) -> None:
     _warn_if_public(host)
     guard = guard_for(host)
     try:
-        server = make_server(host, port, create_app(workspace, guard=guard), threaded=True)
+        server = make_server(
+            host, port, create_app(workspace, guard=guard, commit=commit), threaded=True
+        )
     except (OSError, SystemExit) as exc:
         raise BriefgenError.at(f"cannot listen on {host}:{port}: {exc}") from None
     click.echo(f"briefgen: open {url_for_host(host, server.server_port, guard)}  (Ctrl-C to stop)")

@@ -400,8 +400,12 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
     ]
     placed = {
         f
-        for group in (*dossier.themes, *dossier.divergences, *dossier.timeline)
-        for f in group.facts
+        for ids in [
+            *(t.facts for t in dossier.themes),
+            *(d.facts for d in dossier.divergences),
+            *(e.facts for e in dossier.timeline),
+        ]
+        for f in ids
     }
     other_facts = [fact_view(f) for f in facts.values() if f.id not in placed and f.value is None]
     divergences = [

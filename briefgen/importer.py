@@ -15,13 +15,18 @@ import math
 import re
 import unicodedata
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
-from briefgen.errors import InputError, Problem
+from .errors import InputError, Problem
+from .models import Source
+
+if TYPE_CHECKING:
+    from .store import DossierFiles, Saved
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 """Largest file accepted, in bytes."""
@@ -127,13 +132,17 @@ def _quiet() -> Iterator[None]:
             logger.setLevel(level)
 
 
+def _check_size(size: int, name: str) -> None:
+    if size > MAX_IMPORT_BYTES:
+        shown = math.ceil(size * 10 / 1024 / 1024) / 10
+        _fail(name, f"file too large ({shown} MB, limit {MAX_IMPORT_BYTES // 1024 // 1024} MB)")
+
+
 def extract(data: bytes, name: str) -> Extracted:
     """Read a saved web page, PDF or text file (`name` is shown in errors and picks the type)."""
     if not data:
         _fail(name, "empty file")
-    if len(data) > MAX_IMPORT_BYTES:
-        size = math.ceil(len(data) * 10 / 1024 / 1024) / 10
-        _fail(name, f"file too large ({size} MB, limit {MAX_IMPORT_BYTES // 1024 // 1024} MB)")
+    _check_size(len(data), name)
     kind = detect_kind(data, name)
     if kind == "pdf":
         result = _from_pdf(data, name)
@@ -187,6 +196,26 @@ def suggest_id(extracted: Extracted, taken: Iterable[str]) -> str:
         number += 1
         candidate = f"{base}-{number}"
     return candidate
+
+
+def snapshot_path(source_id: str) -> str:
+    """Where a source's archived text is kept, relative to its dossier folder."""
+    return f"sources/{source_id}.txt"
+
+
+def draft_source(extracted: Extracted, taken: Iterable[str]) -> dict[str, Any]:
+    """The source entry an article suggests, for the rep to confirm: what was found, an
+    unused id, and `press` as its kind."""
+    found = {
+        "id": suggest_id(extracted, taken),
+        "title": extracted.title,
+        "publisher": extracted.publisher,
+        "author": extracted.author,
+        "date": extracted.date,
+        "url": extracted.url,
+        "kind": "press",
+    }
+    return {key: value for key, value in found.items() if value is not None}
 
 
 def sha256_text(text: str) -> str:
@@ -488,3 +517,50 @@ def _from_text(data: bytes, name: str) -> Extracted:
         text=_paragraphs("\n".join(kept), name, "in this text file"),
         kind="text",
     )
+
+
+def read_file(path: Path) -> Extracted:
+    """Read a saved article from disk: `extract` on its bytes, the size checked first."""
+    name = str(path)
+    if not path.is_file():
+        _fail(name, "no such file")
+    _check_size(path.stat().st_size, name)
+    return extract(path.read_bytes(), name)
+
+
+def add_source(files: DossierFiles, entry: Mapping[str, Any], text: str) -> tuple[Saved, Source]:
+    """Add a source entry and its archived text (sources/<id>.txt, its SHA-256 recorded)
+    to a dossier in one save; the dossier's files are otherwise left as they were."""
+    from pydantic import ValidationError
+
+    from .load import display_path, error_message
+    from .store import Edit
+
+    path = files.target("sources", is_list=True)
+    taken = [str(item.get("id")) for item in files.raw("sources") or [] if isinstance(item, dict)]
+    source_id = str(entry.get("id", ""))
+    where = display_path(path)
+    if source_id in taken:
+        raise InputError(Problem(f"a source '{source_id}' already exists", where, field="id"))
+    snapshot = snapshot_path(source_id)
+    data = {**entry, "snapshot": snapshot, "sha256": sha256_text(text)}
+    try:
+        source = Source.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(
+            *(
+                Problem(error_message(e), where, field=".".join(str(p) for p in e["loc"]))
+                for e in exc.errors()
+            )
+        ) from None
+    target = files.folder / snapshot
+    if target.exists():
+        raise InputError(Problem("a snapshot of that name already exists", display_path(target)))
+    written = source.model_dump(mode="python", exclude_defaults=True)
+    saved = files.save(
+        [(path, Edit("sources", "add", None, written))],
+        files.versions([path, target]),
+        f"Sources : import de « {source_id} »",
+        {target: text.encode("utf-8")},
+    )
+    return saved, source

@@ -100,5 +100,5 @@ def init_workspace(folder: Path) -> list[Path]:
     shutil.copytree(SCAFFOLD_DIR, folder, dirs_exist_ok=True)
     for name in ("templates", "output"):
         (folder / name).mkdir(exist_ok=True)
-    (folder / ".gitignore").write_text("/output/\n", encoding="utf-8")
+    (folder / ".gitignore").write_text("/output/\n/.briefgen/\n", encoding="utf-8")
     return sorted(p for p in folder.rglob("*") if p.is_file())

@@ -390,6 +390,11 @@ class DossierFiles:
         self.folder = folder
         self.history = history
 
+    @classmethod
+    def in_workspace(cls, root: Path, folder: Path) -> DossierFiles:
+        """A dossier of the workspace at `root`, its history kept in root/.briefgen/history/."""
+        return cls(folder, root / ".briefgen" / "history" / folder.name)
+
     # -- where things are ------------------------------------------------------------
 
     def holder(self, key: str) -> Path | None:

@@ -33,6 +33,7 @@ from flask import (
 from pydantic import BaseModel
 
 from ..errors import BriefgenError, InputError, Problem
+from ..importer import snapshot_path
 from ..lint import check_dossier
 from ..load import dossier_files
 from ..models import (
@@ -121,8 +122,7 @@ declaration's wording.  Each field is written where the dossier's files set it."
 
 
 def _files(app_state: State, dossier_id: str) -> DossierFiles:
-    history = app_state.workspace.root / ".briefgen" / "history" / dossier_id
-    return DossierFiles(app_state.dossier_dir(dossier_id), history)
+    return DossierFiles.in_workspace(app_state.workspace.root, app_state.dossier_dir(dossier_id))
 
 
 def _part(table: str) -> Part:
@@ -337,7 +337,7 @@ def _submitted(
         if before and name in before:
             data[name] = before[name]
     if pending is not None and part.key == "sources" and data.get("id"):
-        data["snapshot"] = f"sources/{data['id']}.txt"
+        data["snapshot"] = snapshot_path(str(data["id"]))
         data["sha256"] = pending.sha256
     item, errors = validate(part.model, data)
     path = files.target(part.key, is_list=True)
@@ -614,7 +614,7 @@ def import_page(dossier_id: str) -> str:
 @bp.post("/d/<dossier_id>/import")
 def import_file(dossier_id: str) -> Response:
     """Read an uploaded article and show the source entry it gives, for the rep to confirm."""
-    from ..importer import extract, sha256_text, suggest_id
+    from ..importer import draft_source, extract, sha256_text
 
     check_csrf()
     app_state = state()
@@ -635,15 +635,7 @@ def import_file(dossier_id: str) -> Response:
     while len(app_state.imports) >= 20:
         app_state.imports.pop(next(iter(app_state.imports)))
     app_state.imports[token] = Pending(draft, sha256_text(draft.text))
-    prefill = {
-        "id": suggest_id(draft, taken),
-        "title": draft.title or "",
-        "publisher": draft.publisher or "",
-        "author": draft.author or "",
-        "date": draft.date.isoformat() if draft.date else "",
-        "url": draft.url or "",
-        "kind": "press",
-    }
+    prefill = values_for(form_fields(Source), draft_source(draft, taken))
     return _item_form(
         dossier_id,
         TABLES["sources"],
