@@ -33,7 +33,7 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("error: interrupted; earlier output is unchanged", err=True)
             sys.exit(130)
-        except (click.exceptions.Exit, click.ClickException, SystemExit):
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
         except Exception as exc:
             if os.environ.get("BRIEFGEN_DEBUG"):
@@ -388,7 +388,7 @@ def source_add(
 
     \b
     Example:
-      briefgen source add article.html                     # asks before writing
+      briefgen source add article.html                     # shows the entry, asks first
       briefgen source add article.pdf exemple --id journal-2026 --kind official --yes
     """
     from .importer import add_source, draft_source, read_file
@@ -416,8 +416,8 @@ def source_add(
     click.echo(
         f"  text: {len(draft.text)} characters, {draft.text.count(chr(10) * 2) + 1} paragraphs"
     )
-    if not yes and sys.stdin.isatty():
-        click.confirm("Add this source?", default=True, abort=True)
+    if not yes and not click.confirm("Add this source?", default=True):
+        raise BriefgenError.at("not added; nothing was written")
     saved, added = add_source(files, entry, draft.text)
     written = ", ".join(saved.files)
     click.echo(f"added source '{added.id}' to {folder.name}: {written}")
