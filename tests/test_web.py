@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import io
 import os
 import re
@@ -193,3 +194,97 @@ def test_a_rep_checks_previews_and_downloads_in_a_browser(
         page.get_by_role("link", name="Tout télécharger (zip)").click()
     archive = zipfile.ZipFile(io.BytesIO(Path(zip_info.value.path()).read_bytes()))
     assert archive.namelist() == ["tract-normandie.pdf"]
+
+
+STATEMENT = (
+    "Selon cet article, les syndicats jugent le projet contraire aux missions du service public."
+)
+QUESTION = (
+    "Quelle garantie la direction donne-t-elle sur le respect des missions du service public ?"
+)
+
+
+def _unhyphenated(text: str) -> str:
+    return re.sub(r"-\s+", "", text).replace("’", "'")
+
+
+def test_a_rep_writes_the_dossier_in_a_browser(
+    server: str, browser_page: object, workspace: Path, tmp_path: Path
+) -> None:
+    """Import a saved article, add a fact citing it and a question on that fact, see them in
+    the note's preview and PDF; the YAML files only gain those entries."""
+    from playwright.sync_api import Page, expect
+
+    page: Page = browser_page  # type: ignore[assignment]
+    shots = Path(os.environ.get("BRIEFGEN_SCREENSHOTS", tmp_path))
+    seeds = workspace / "seeds" / "france-travail-linkedin"
+    before = {p.name: p.read_text(encoding="utf-8") for p in seeds.glob("*.yaml")}
+    article = tmp_path / "france-travail-linkedin.html"
+    shutil.copy(Path(__file__).parent / "data" / "import" / "politique-france.html", article)
+
+    page.goto(server + "/d/france-travail-linkedin")
+    page.get_by_role("link", name="Importer un article").first.click()
+    page.set_input_files("#file", str(article))
+    page.get_by_role("button", name="Lire l'article").click()
+    expect(page.locator("[id='f-title']")).to_have_value(re.compile("un partenariat qui divise"))
+    expect(page.locator("[id='f-publisher']")).to_have_value("politique-france.info")
+    expect(page.locator("[id='f-date']")).to_have_value("2025-12-20")
+    expect(page.locator("pre.excerpt")).not_to_contain_text("70 %")
+    page.fill("[id='f-id']", "politique-france-archive")
+    page.screenshot(path=str(shots / "web-import.png"), full_page=True)
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_text("Enregistré : Sources")).to_be_visible()
+
+    page.get_by_role("link", name="Faits", exact=True).click()
+    page.get_by_role("link", name="Ajouter un fait").click()
+    page.fill("[id='f-id']", "archive-contre-nature")
+    page.fill("[id='f-statement']", STATEMENT)
+    page.check("input[name=sources][value=politique-france-archive]")
+    page.fill("[id='f-quote.text']", "contre nature")
+    page.fill("[id='f-quote.by']", "les syndicats")
+    page.screenshot(path=str(shots / "web-edit-fact.png"), full_page=True)
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_text("Enregistré : Faits")).to_be_visible()
+
+    page.get_by_role("link", name="Questions à la direction").click()
+    page.get_by_role("link", name="Ajouter une question").click()
+    page.fill("[id='f-id']", "q-missions")
+    page.fill("[id='f-text']", QUESTION)
+    page.check("input[name=facts][value=archive-contre-nature]")
+    page.locator("input[name=legal]").first.check()
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_text("Enregistré : Questions")).to_be_visible()
+    expect(page.locator("text=Aucune erreur")).to_be_visible()
+    page.screenshot(path=str(shots / "web-after-edit.png"), full_page=True)
+
+    with page.context.expect_page() as preview_info:
+        page.locator("a.preview-link[data-kind=note]").click()
+    preview = preview_info.value
+    preview.wait_for_load_state()
+    expect(preview.locator("body")).to_contain_text("contraire aux missions du service public")
+    expect(preview.locator("body")).to_contain_text("respect des missions du service public")
+    preview.close()
+
+    for kind in ("tract", "declaration", "questions", "avis"):
+        page.uncheck(f"input[name=doc][value={kind}]")
+    page.get_by_role("button", name="Produire les PDF").click()
+    expect(page.get_by_text("Documents prêts.")).to_be_visible(timeout=60_000)
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="note-de-briefing.pdf").click()
+    note = tmp_path / "note.pdf"
+    download_info.value.save_as(note)
+    text = _unhyphenated(pdf_text(note))
+    assert _unhyphenated(STATEMENT) in text
+    assert "contre nature" in text and _unhyphenated(QUESTION) in text
+
+    changed = {}
+    for path in seeds.glob("*.yaml"):
+        old, new = before[path.name], path.read_text(encoding="utf-8")
+        if old != new:
+            changed[path.name] = [
+                line[0] for line in difflib.ndiff(old.splitlines(), new.splitlines())
+            ]
+    assert sorted(changed) == ["facts.yaml", "questions.yaml", "sources.yaml"]
+    for marks in changed.values():
+        assert "-" not in marks and "?" not in marks  # only added lines
+    assert (seeds / "sources" / "politique-france-archive.txt").is_file()

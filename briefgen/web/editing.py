@@ -52,7 +52,7 @@ from ..models import (
     Tract,
 )
 from ..store import DossierFiles, Edit, StaleError, commit
-from .forms import FormField, form_fields, parse, to_write, validate, values_for
+from .forms import CHOICES, READONLY, FormField, form_fields, parse, to_write, validate, values_for
 from .routes import RULES_FR
 from .security import check_csrf
 from .state import Pending, State, state
@@ -92,10 +92,6 @@ TABLES = {
         Part("establishments", "Établissements", "un établissement", Establishment, "name"),
     )
 }
-
-
-READONLY = ("snapshot", "sha256")
-"""Fields the page shows but never takes from a form: set when a source is imported."""
 
 
 def _header_model() -> type[BaseModel]:
@@ -267,6 +263,7 @@ def _render_form(
         errors=errors or {},
         warnings=warnings or {},
         choices=_choices(files),
+        choice_labels=CHOICES,
         **extra,
     )
     return Response(page, status=status)

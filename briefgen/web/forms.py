@@ -77,7 +77,28 @@ LABELS = {
     "points": "Nombre de points clés",
     "opening": "Paragraphes d'ouverture (un par ligne)",
     "closing": "Paragraphes de clôture (un par ligne)",
+    "snapshot": "Texte archivé",
+    "sha256": "Empreinte SHA-256 du texte archivé",
 }
+CHOICES = {
+    "press": "presse",
+    "official": "officielle (employeur, administration)",
+    "union": "syndicale",
+    "legal-text": "texte juridique",
+    "case-law": "jurisprudence",
+    "reader-comment": "commentaire de lecteur",
+    "other": "autre",
+    "public": "tous (documents publics)",
+    "reps": "élus seulement (note de briefing)",
+    "established": "établi",
+    "reported": "rapporté par une source",
+    "unverified": "non vérifié",
+    "fr": "français",
+    "en": "anglais",
+}
+"""How the choices of an enumeration read in the page (the files keep the values)."""
+READONLY = frozenset({"snapshot", "sha256"})
+"""Fields the page shows but never takes from a form: written when a source is imported."""
 MULTILINE = frozenset(
     {
         "statement",
@@ -116,6 +137,8 @@ class FormField:
     """For a picker: the dossier list its ids come from."""
     max_length: int | None = None
     children: tuple[FormField, ...] = ()
+    default: str = ""
+    """What a new item's input holds: the model's default, as text."""
 
 
 def _unwrap(annotation: Any) -> tuple[Any, bool]:
@@ -140,7 +163,11 @@ def form_fields(model: type[BaseModel], prefix: str = "") -> list[FormField]:
     for name, info in model.model_fields.items():
         kind, optional = _unwrap(info.annotation)
         required = info.is_required()
+        default = info.get_default(call_default_factory=True)
+        if isinstance(default, Enum):
+            default = default.value
         common: dict[str, Any] = {
+            "default": "" if default is None or isinstance(default, list | bool) else str(default),
             "name": prefix + name,
             "label": LABELS.get(name, name.replace("_", " ").capitalize()),
             "help": info.description or "",
@@ -148,7 +175,9 @@ def form_fields(model: type[BaseModel], prefix: str = "") -> list[FormField]:
             "max_length": _max_length(info) or 4000,
         }
         origin = typing.get_origin(kind)
-        if _is_model(kind):
+        if name in READONLY:
+            fields.append(FormField(widget="readonly", **common))
+        elif _is_model(kind):
             children = tuple(form_fields(kind, f"{prefix}{name}."))
             fields.append(FormField(widget="group", children=children, **common))
         elif origin is list:
@@ -186,7 +215,7 @@ def values_for(fields: list[FormField], data: Mapping[str, Any] | None) -> dict[
     """What each input shows for an item's plain data: text, or a list for pickers."""
     values: dict[str, Any] = {}
     for field in fields:
-        value = _get(data or {}, field.name)
+        value = _get(data, field.name) if data is not None else (field.default or None)
         if field.widget == "group":
             values.update(values_for(list(field.children), data))
         elif field.widget == "pick":
@@ -217,6 +246,8 @@ def parse(fields: list[FormField], form: Any) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for field in fields:
         key = field.name.rsplit(".", 1)[-1]
+        if field.widget == "readonly":
+            continue
         if field.widget == "group":
             inner = parse(list(field.children), form)
             if inner:
