@@ -242,7 +242,10 @@ def test_a_rep_writes_the_dossier_in_a_browser(
     page.check("input[name=sources][value=politique-france-archive]")
     page.fill("[id='f-quote.text']", "contre nature")
     page.fill("[id='f-quote.by']", "les syndicats")
-    page.screenshot(path=str(shots / "web-edit-fact.png"), full_page=True)
+    page.set_viewport_size({"width": 1100, "height": 1280})
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(shots / "web-editor.png"))
+    page.set_viewport_size({"width": 1100, "height": 900})
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.get_by_text("Enregistré : Faits")).to_be_visible()
 
