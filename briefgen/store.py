@@ -180,8 +180,20 @@ def styled(value: Any, old: Any = None) -> Any:
             folded = FoldedScalarString(value)
             folded.fold_pos = _folds(value, FOLD_WIDTH)
             return folded
+        if _not_text(value):
+            return SingleQuotedScalarString(value)
         return value
     return value
+
+
+def _not_text(value: str) -> bool:
+    """True if the dossier's loader (PyYAML, YAML 1.1) would read `value`, written plain, as
+    something else than text: yes, on, 12:30… (ruamel.yaml, YAML 1.2, leaves them plain)."""
+    import yaml
+
+    resolver = yaml.resolver.Resolver()
+    tag = resolver.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+    return bool(tag != "tag:yaml.org,2002:str")
 
 
 def merge(node: Any, data: Mapping[str, Any]) -> None:
@@ -367,6 +379,8 @@ class Edit:
         if not isinstance(root, CommentedMap):
             raise InputError(Problem("expected a mapping of dossier fields at the top level"))
         expected = self.expected(plain(root))
+        if expected == plain(root):
+            return text  # nothing changes: not one byte is rewritten
         indent, offset = _guess(text)
         lines = text.splitlines(keepends=True)
         if lines and not lines[-1].endswith("\n"):

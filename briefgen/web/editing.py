@@ -355,12 +355,13 @@ def _retry(
     errors: Mapping[str, list[str]],
     warnings: Mapping[str, list[str]] | None = None,
     status: int = 422,
+    versions: Mapping[str, str] | None = None,
     **extra: Any,
 ) -> Response:
     """The form again, with what the rep typed and what is wrong with it."""
     fields = form_fields(part.model)
     values = values_for(fields, parse(fields, request.form))
-    versions = _expected(request.form) or _versions(files, [path])
+    versions = versions or _expected(request.form) or _versions(files, [path])
     return _render_form(
         dossier_id,
         f"Modifier {part.one}" if key else f"Ajouter {part.one}",
@@ -397,6 +398,7 @@ def _save_item(dossier_id: str, table: str, key: str | None) -> Response:
     try:
         saved = files.save([(path, edit)], _expected(request.form), summary, extra)
     except StaleError as stale:
+        now = _versions(files, [path])  # what the rep is shown: saving again replaces it
         theirs = _current(files, part, key)
         return _retry(
             dossier_id,
@@ -406,6 +408,7 @@ def _save_item(dossier_id: str, table: str, key: str | None) -> Response:
             path,
             {"_": [_stale_message(stale)]},
             status=409,
+            versions=now,
             conflict={"theirs": theirs, "mine": data},
         )
     except BriefgenError as error:
@@ -591,6 +594,7 @@ def save_section(dossier_id: str, name: str) -> Response:
     try:
         saved = files.save(edits, _expected(request.form), f"{title} : modification")
     except StaleError as stale:
+        retry["versions"] = _versions(files, list(dict.fromkeys(paths.values())))
         conflict = {"theirs": _section_data(files, name, model), "mine": data}
         return _render_form(
             **retry, errors={"_": [_stale_message(stale)]}, status=409, conflict=conflict

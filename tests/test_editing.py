@@ -1,0 +1,696 @@
+"""The editor of `briefgen serve`, through Flask's test client, as a browser would use it.
+
+Each test reads the form from the real page (its form token, the hidden `v:<file>`
+versions, the values the inputs hold), changes what a rep would type and posts it;
+it then checks what the rep sees (status, page text) and what is on disk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import html
+import io
+import re
+import shutil
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+from flask.testing import FlaskClient
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import TestResponse, encode_multipart
+
+from briefgen.load import load_dossier
+from briefgen.web import MAX_UPLOAD_BYTES, create_app
+from briefgen.workspace import find_workspace
+from conftest import FIRST_DOSSIER
+
+TODAY = dt.date(2026, 11, 23)
+DOSSIER = "france-travail-linkedin"
+BASE = f"/d/{DOSSIER}"
+ARTICLE = Path(__file__).resolve().parent / "data" / "import" / "politique-france.html"
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "ws"
+    shutil.copytree(FIRST_DOSSIER, root / "seeds" / DOSSIER)
+    (root / "briefgen.toml").write_text("")
+    return root
+
+
+@pytest.fixture
+def folder(workspace: Path) -> Path:
+    return workspace / "seeds" / DOSSIER
+
+
+@pytest.fixture
+def client(workspace: Path) -> FlaskClient:
+    app = create_app(find_workspace(workspace), today=TODAY)
+    app.config["TESTING"] = True
+    return app.test_client()
+
+
+def csrf(client: FlaskClient, dossier: str) -> str:
+    page = client.get(f"/d/{dossier}").get_data(as_text=True)
+    match = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert match
+    return match.group(1)
+
+
+# -- reading pages as a browser does -------------------------------------------------------
+
+
+@dataclass
+class Form:
+    """A form of a page and what a browser would send for it."""
+
+    action: str
+    fields: list[tuple[str, str]] = field(default_factory=list)
+
+    def get(self, name: str) -> str:
+        return next(value for key, value in self.fields if key == name)
+
+    def getlist(self, name: str) -> list[str]:
+        return [value for key, value in self.fields if key == name]
+
+    def fill(self, **values: str | list[str]) -> Form:
+        """Type into inputs (`quote__text` for `quote.text`); a list ticks those boxes."""
+        for key, value in values.items():
+            name = key.replace("__", ".")
+            position = next((i for i, (k, _) in enumerate(self.fields) if k == name), None)
+            self.fields = [(k, v) for k, v in self.fields if k != name]
+            given = value if isinstance(value, list) else [value]
+            at = len(self.fields) if position is None else position
+            self.fields[at:at] = [(name, v) for v in given]
+        return self
+
+    def data(self) -> MultiDict[str, str]:
+        return MultiDict(self.fields)
+
+
+class _Forms(HTMLParser):
+    """The forms of a page with the values a browser would submit for each."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: list[Form] = []
+        self._textarea: str | None = None
+        self._text: list[str] = []
+        self._select: str | None = None
+        self._options: list[tuple[str, bool]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        name = found.get("name")
+        if tag == "form":
+            self.forms.append(Form(found.get("action") or ""))
+        elif not self.forms:
+            return
+        elif tag == "input" and name:
+            kind = found.get("type") or "text"
+            if kind in ("submit", "button", "file", "image", "reset"):
+                return
+            if kind in ("checkbox", "radio") and "checked" not in found:
+                return
+            self.forms[-1].fields.append((name, found.get("value") or ""))
+        elif tag == "textarea" and name:
+            self._textarea, self._text = name, []
+        elif tag == "select" and name:
+            self._select, self._options = name, []
+        elif tag == "option" and self._select is not None:
+            self._options.append((found.get("value") or "", "selected" in found))
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "textarea" and self._textarea is not None:
+            text = "".join(self._text)
+            self.forms[-1].fields.append((self._textarea, text.removeprefix("\n")))
+            self._textarea = None
+        elif tag == "select" and self._select is not None:
+            chosen = [value for value, selected in self._options if selected]
+            options = chosen or [value for value, _ in self._options[:1]]
+            self.forms[-1].fields.extend((self._select, value) for value in options[:1])
+            self._select = None
+
+
+def forms(page: str) -> list[Form]:
+    parser = _Forms()
+    parser.feed(page)
+    parser.close()
+    return parser.forms
+
+
+def form(page: str, action: str) -> Form:
+    """The form of `page` that posts to `action`."""
+    found = [f for f in forms(page) if f.action == action]
+    assert len(found) == 1, [f.action for f in forms(page)]
+    return found[0]
+
+
+def open_form(client: FlaskClient, url: str, action: str | None = None) -> Form:
+    response = client.get(url)
+    assert response.status_code == 200
+    return form(response.get_data(as_text=True), action or url)
+
+
+def submit(client: FlaskClient, sent: Form) -> TestResponse:
+    return client.post(sent.action, data=sent.data())
+
+
+def text(page: str) -> str:
+    """What the page reads as: tags left out, entities decoded, spaces collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def messages(page: str, name: str) -> list[str]:
+    """The messages shown next to the input `name` ('_' for the form's own)."""
+    box = re.search(rf'<div class="msgs" id="m-{re.escape(name)}">(.*?)</div>', page, re.S)
+    assert box, name
+    return [text(m) for m in re.findall(r"<p [^>]*>(.*?)</p>", box.group(1), re.S)]
+
+
+def flashes(page: str) -> list[str]:
+    box = re.search(r'<div class="flashes">(.*?)</div>', page, re.S)
+    return [text(m) for m in re.findall(r"<p [^>]*>(.*?)</p>", box.group(1), re.S)] if box else []
+
+
+def form_values(page: str) -> dict[str, str]:
+    """What the inputs of the page's (last) editing form hold."""
+    edit = [f for f in forms(page) if any(k == "csrf" for k, _ in f.fields)]
+    return dict(edit[-1].fields)
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def history(workspace: Path) -> list[Path]:
+    return sorted((workspace / ".briefgen" / "history" / DOSSIER).glob("*/entry.json"))
+
+
+def diff(old: bytes, new: bytes) -> list[str]:
+    lines = difflib.unified_diff(
+        old.decode().splitlines(keepends=True), new.decode().splitlines(keepends=True), n=0
+    )
+    return [line for line in lines if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+
+
+def dossier_page(client: FlaskClient) -> str:
+    return client.get(BASE).get_data(as_text=True)
+
+
+# -- adding items --------------------------------------------------------------------------
+
+
+def test_a_new_fact_with_a_source_and_a_quote_is_appended_then_used_by_a_new_question(
+    client: FlaskClient, folder: Path, workspace: Path
+) -> None:
+    facts = folder / "facts.yaml"
+    before = facts.read_bytes()
+    new = open_form(client, f"{BASE}/edit/facts/new")
+    assert new.getlist("v:facts.yaml") == [hashlib.sha256(before).hexdigest()[:16]]
+    assert new.get("audience") == "public" and new.get("status") == "reported"
+    new.fill(
+        id="licences-cout",
+        statement="Le coût des licences, pris sur le budget de l'opérateur, n'est pas public.",
+        sources=["politique-france-2025"],
+        quote__text="n'a pas été rendu public",
+        quote__by="politique-france.info",
+    )
+    response = submit(client, new)
+
+    assert response.status_code == 303 and response.headers["Location"] == BASE
+    after = facts.read_bytes()
+    assert after.startswith(before)
+    added = diff(before, after)
+    assert all(line.startswith("+") for line in added)
+    assert yaml.safe_load(after[len(before) :].decode()) == [
+        {
+            "id": "licences-cout",
+            "statement": "Le coût des licences, pris sur le budget de l'opérateur, "
+            "n'est pas public.",
+            "sources": ["politique-france-2025"],
+            "quote": {"text": "n'a pas été rendu public", "by": "politique-france.info"},
+        }
+    ]
+    assert {p.name for p in folder.iterdir()} == {p.name for p in FIRST_DOSSIER.iterdir()}
+    assert len(history(workspace)) == 1
+
+    page = dossier_page(client)
+    assert any(
+        m.startswith("Enregistré : Faits : ajout de « licences-cout »") for m in flashes(page)
+    )
+    findings = text(page)
+    assert "E105" in findings and "'licences-cout' is never used" in findings
+
+    page = client.get(f"{BASE}/edit/questions/new").get_data(as_text=True)
+    assert 'name="facts" value="licences-cout"' in page  # the picker offers the new fact
+    question = form(page, f"{BASE}/edit/questions/new")
+    question.fill(
+        id="q-cout-licences",
+        text="Combien coûtent les licences LinkedIn, et sur quelle ligne budgétaire ?",
+        facts=["licences-cout"],
+        legal=["l2312-15"],
+    )
+    response = submit(client, question)
+    assert response.status_code == 303
+    findings = text(dossier_page(client))
+    assert "E105" not in findings and "Aucune erreur" in findings
+    assert load_dossier(folder).questions[-1].facts == ["licences-cout"]
+
+
+def test_a_value_yaml_would_read_as_a_boolean_is_saved_as_typed(
+    client: FlaskClient, folder: Path
+) -> None:
+    edit = open_form(client, f"{BASE}/edit/facts/item/pilote-cinq-departements")
+    response = submit(client, edit.fill(said_by="yes", unit="12:30"))
+    assert response.status_code == 303
+    assert "Aucune erreur" in text(dossier_page(client))
+    fact = next(f for f in load_dossier(folder).facts if f.id == "pilote-cinq-departements")
+    assert (fact.said_by, fact.unit) == ("yes", "12:30")
+
+
+# -- forms with errors ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "field", "message"),
+    [
+        ({"statement": ""}, "statement", "required field is missing"),
+        ({"as_of": "2025-13-45"}, "as_of", "month value is outside expected range"),
+        ({"as_of": "hier"}, "as_of", "Input should be a valid date"),
+        ({"id": "Licences-Cout"}, "id", "String should match pattern"),
+        ({"statement": "é" * 4001}, "statement", "at most 4000 characters"),
+    ],
+)
+def test_a_form_with_an_error_answers_422_writes_nothing_and_keeps_what_was_typed(
+    client: FlaskClient,
+    folder: Path,
+    workspace: Path,
+    typed: dict[str, str],
+    field: str,
+    message: str,
+) -> None:
+    before = files_of(folder)
+    new = open_form(client, f"{BASE}/edit/facts/new")
+    new.fill(
+        id="licences-cout",
+        statement="Le coût des licences n'est pas public.",
+        sources=["politique-france-2025"],
+        said_by="la direction",
+    )
+    response = submit(client, new.fill(**typed))
+
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert any(message in m for m in messages(page, field)), messages(page, field)
+    values = form_values(page)
+    for name, value in {**dict(new.fields), **typed}.items():
+        if name not in ("csrf", "sources"):
+            assert values[name] == value, name
+    assert form(page, f"{BASE}/edit/facts/new").getlist("sources") == ["politique-france-2025"]
+    assert files_of(folder) == before
+    assert history(workspace) == []
+
+
+def test_a_fact_citing_an_unknown_source_cannot_be_saved(
+    client: FlaskClient, folder: Path, workspace: Path
+) -> None:
+    before = files_of(folder)
+    new = open_form(client, f"{BASE}/edit/facts/new")
+    new.fill(id="licences-cout", statement="Le coût n'est pas public.", sources=["le-canard"])
+    response = submit(client, new)
+
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    shown = messages(page, "sources")
+    assert len(shown) == 1
+    assert shown[0].startswith("Référence à un identifiant qui n'existe pas")
+    assert "unknown source 'le-canard'" in shown[0]
+    assert form(page, f"{BASE}/edit/facts/new").getlist("sources") == ["le-canard"]
+    assert files_of(folder) == before and history(workspace) == []
+
+
+def test_renaming_a_fact_that_others_refer_to_is_refused(
+    client: FlaskClient, folder: Path, workspace: Path
+) -> None:
+    before = files_of(folder)
+    url = f"{BASE}/edit/facts/item/pilote-cinq-regions"
+    response = submit(client, open_form(client, url).fill(id="pilote-regions"))
+
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    refused = " ".join(messages(page, "_"))
+    assert "Référence à un identifiant qui n'existe pas" in refused
+    assert "themes[0].facts[3] : unknown fact 'pilote-cinq-regions'" in refused
+    assert form_values(page)["id"] == "pilote-regions"
+    assert files_of(folder) == before and history(workspace) == []
+
+
+# -- deleting ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "user"),
+    [
+        ("facts", "pilote-cinq-regions", "thèmes › experimentation"),
+        ("legal", "l2312-15", "questions à la direction › q-effectifs-territoires"),
+        ("sources", "infos-it", "faits › pilote-licences-500"),
+    ],
+)
+def test_deleting_an_item_still_in_use_is_refused_and_names_its_users(
+    client: FlaskClient, folder: Path, workspace: Path, table: str, key: str, user: str
+) -> None:
+    before = files_of(folder)
+    url = f"{BASE}/edit/{table}/item/{key}/delete"
+    delete = open_form(client, f"{BASE}/edit/{table}", url)
+    response = submit(client, delete)
+
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"{BASE}/edit/{table}"
+    shown = flashes(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert len(shown) == 1
+    assert shown[0].startswith(f"« {key} » n'a pas été supprimé : il est encore utilisé par ")
+    assert user in shown[0]
+    assert files_of(folder) == before and history(workspace) == []
+
+
+def test_deleting_an_item_nothing_uses_removes_exactly_its_lines(
+    client: FlaskClient, folder: Path
+) -> None:
+    original = files_of(folder)
+    new = open_form(client, f"{BASE}/edit/facts/new")
+    new.fill(id="licences-cout", statement="Le coût n'est pas public.", sources=["infos-it"])
+    assert submit(client, new).status_code == 303
+    added = (folder / "facts.yaml").read_bytes()
+
+    url = f"{BASE}/edit/facts/item/licences-cout/delete"
+    response = submit(client, open_form(client, f"{BASE}/edit/facts", url))
+
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert flashes(page)[0].startswith("Enregistré : Faits : suppression de « licences-cout »")
+    assert "<code>licences-cout</code>" not in page  # no longer listed
+    removed = diff(added, (folder / "facts.yaml").read_bytes())
+    assert removed and all(line.startswith("-") for line in removed)
+    assert files_of(folder) == original
+
+
+def test_deleting_a_stakeholder_keeps_every_other_line(client: FlaskClient, folder: Path) -> None:
+    path = folder / "stakeholders.yaml"
+    before = path.read_bytes()
+    url = f"{BASE}/edit/stakeholders/item/linkedin/delete"
+    response = submit(client, open_form(client, f"{BASE}/edit/stakeholders", url))
+    assert response.status_code == 303
+    removed = diff(before, path.read_bytes())
+    assert removed and all(line.startswith("-") for line in removed)
+    assert "-  - id: linkedin\n" in removed
+    assert "linkedin" not in [s.id for s in load_dossier(folder).stakeholders]
+
+
+# -- another writer ------------------------------------------------------------------------
+
+
+def test_a_save_after_another_writer_changed_the_file_is_refused_and_keeps_both_versions(
+    client: FlaskClient, folder: Path, workspace: Path
+) -> None:
+    path = folder / "facts.yaml"
+    url = f"{BASE}/edit/facts/item/pilote-cinq-regions"
+    mine = open_form(client, url)  # the rep opens the form…
+
+    old = "Selon politique-france.info, le projet pilote a été lancé dans cinq régions."
+    theirs = "Le pilote couvre cinq régions (politique-france.info, relu par Anne)."
+    path.write_text(path.read_text(encoding="utf-8").replace(old, theirs), encoding="utf-8")
+    written = path.read_bytes()  # …another rep saves the same fact in an editor…
+
+    typed = "Selon politique-france.info, le pilote a démarré dans cinq régions en 2025."
+    response = submit(client, mine.fill(statement=typed))  # …then the rep saves.
+
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    said = " ".join(messages(page, "_"))
+    assert "facts.yaml a été modifié depuis l'ouverture du formulaire" in said
+    assert "rien n'a été enregistré" in said
+    shown = text(page)
+    assert "Deux versions" in shown
+    now = shown.index("Dans le fichier maintenant")
+    yours = shown.index("Votre version (gardée dans le formulaire)")
+    assert theirs in shown[now:yours] and typed not in shown[now:yours]
+    assert typed in shown[yours:]
+    assert form_values(page)["statement"] == typed  # the rep's text is still in the form
+    assert path.read_bytes() == written
+    assert history(workspace) == []
+
+
+def test_after_a_conflict_the_rep_can_save_from_the_conflict_page(
+    client: FlaskClient, folder: Path
+) -> None:
+    path = folder / "facts.yaml"
+    url = f"{BASE}/edit/facts/item/pilote-cinq-regions"
+    mine = open_form(client, url)
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "  - id: outil-rh\n", "  # relu\n  - id: outil-rh\n"
+        ),
+        encoding="utf-8",
+    )
+    typed = "Selon politique-france.info, le pilote a démarré dans cinq régions en 2025."
+    conflict = submit(client, mine.fill(statement=typed))
+    assert conflict.status_code == 409
+
+    again = form(conflict.get_data(as_text=True), url)  # "puis enregistrez à nouveau"
+    response = submit(client, again)
+    assert response.status_code == 303, text(response.get_data(as_text=True))[:600]
+    fact = next(f for f in load_dossier(folder).facts if f.id == "pilote-cinq-regions")
+    assert fact.statement == typed
+    assert "  # relu\n  - id: outil-rh\n" in path.read_text(encoding="utf-8")
+
+
+# -- history -------------------------------------------------------------------------------
+
+
+def test_undo_from_the_history_page_restores_the_file(client: FlaskClient, folder: Path) -> None:
+    path = folder / "facts.yaml"
+    before = path.read_bytes()
+    edit = open_form(client, f"{BASE}/edit/facts/item/outil-rh")
+    assert submit(client, edit.fill(said_by="Direction de France Travail")).status_code == 303
+    assert path.read_bytes() != before
+
+    undo = open_form(client, f"{BASE}/history", f"{BASE}/history/1/undo")
+    response = submit(client, undo)
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"{BASE}/history"
+    assert path.read_bytes() == before
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert flashes(page)[0].startswith("Enregistré : annulation : Faits : modification")
+    assert f"{BASE}/history/1/undo" not in page  # the file changed since: no more undo
+    assert f"{BASE}/history/2/undo" in page
+
+
+# -- checking as the rep types -------------------------------------------------------------
+
+
+def test_check_answers_the_errors_by_input_name_and_writes_nothing(
+    client: FlaskClient, folder: Path, workspace: Path
+) -> None:
+    before = files_of(folder)
+    new = open_form(client, f"{BASE}/edit/facts/new")
+    new.fill(
+        id="Licences Cout", statement="", as_of="2025-02-30", sources=["politique-france-2025"]
+    )
+    response = client.post(f"{BASE}/edit/facts/check", data=new.data())
+
+    assert response.status_code == 200 and response.is_json
+    errors = response.get_json()["errors"]
+    assert set(errors) == {"id", "statement", "as_of"}
+    assert errors["statement"] == ["required field is missing"]
+    assert "String should match pattern" in errors["id"][0]
+
+    new.fill(id="licences-cout", statement="Le coût n'est pas public.", as_of="2025-12-20")
+    checked = client.post(f"{BASE}/edit/facts/check", data=new.data()).get_json()
+    assert checked["errors"] == {}
+    assert "'licences-cout' is never used" in checked["warnings"]["id"][0]
+
+    new.fill(sources=["le-canard"])
+    checked = client.post(f"{BASE}/edit/facts/check", data=new.data()).get_json()
+    assert list(checked["errors"]) == ["sources"]
+    assert files_of(folder) == before and history(workspace) == []
+
+
+# -- importing an article ------------------------------------------------------------------
+
+
+def test_an_imported_article_prefills_the_source_and_its_text_is_archived(
+    client: FlaskClient, folder: Path
+) -> None:
+    token = csrf(client, DOSSIER)
+    response = client.post(
+        f"{BASE}/import",
+        data={"csrf": token, "file": (io.BytesIO(ARTICLE.read_bytes()), ARTICLE.name)},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    draft = form(page, f"{BASE}/edit/sources/new")
+    assert draft.get("id") == "politique-france-2025-2"  # politique-france-2025 is taken
+    assert draft.get("title") == (
+        "France Travail et LinkedIn : un partenariat qui divise et interroge sur la "
+        "souveraineté numérique"
+    )
+    assert draft.get("publisher") == "politique-france.info"
+    assert draft.get("author") == "Aurélie Lefebvre"
+    assert draft.get("date") == "2025-12-20"
+    assert draft.get("kind") == "press"
+    excerpt = text(page)
+    assert "France Travail a engagé cet automne une expérimentation avec LinkedIn" in excerpt
+    assert "Cactus_du_94" not in excerpt
+
+    sources = folder / "sources.yaml"
+    before = sources.read_bytes()
+    saved = submit(client, draft.fill(note="Article importé depuis la page enregistrée."))
+    assert saved.status_code == 303
+
+    added = sources.read_bytes()
+    assert added.startswith(before)
+    entry = yaml.safe_load(added[len(before) :].decode())[0]
+    assert entry["id"] == "politique-france-2025-2"
+    assert entry["snapshot"] == "sources/politique-france-2025-2.txt"
+    archived = folder / "sources" / "politique-france-2025-2.txt"
+    assert entry["sha256"] == hashlib.sha256(archived.read_bytes()).hexdigest()
+    archive = archived.read_text(encoding="utf-8")
+    assert "France Travail a engagé cet automne" in archive
+    assert "Les syndicats demandent à être associés à ce bilan." in archive
+    for comment in ("Commentaires (3)", "Cactus_du_94", "MarcelDuQuai", "lectrice_attentive"):
+        assert comment not in archive
+    assert entry["date"] == dt.date(2025, 12, 20)
+    assert entry["publisher"] == "politique-france.info"
+    assert entry["note"] == "Article importé depuis la page enregistrée."
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "said"),
+    [
+        ("vide.html", b"", "vide.html: empty file"),
+        (
+            "capture.png",
+            b"\x89PNG\r\n\x1a\n" + bytes(64),
+            "capture.png: unknown file type: expected a saved web page (.html), a PDF or a "
+            "text file (.txt)",
+        ),
+        ("casse.pdf", b"%PDF-1.7 garbage", "casse.pdf: cannot read this PDF ("),
+    ],
+)
+def test_an_unreadable_upload_is_one_line_on_the_import_page(
+    client: FlaskClient, folder: Path, workspace: Path, name: str, content: bytes, said: str
+) -> None:
+    before = files_of(folder)
+    response = client.post(
+        f"{BASE}/import",
+        data={"csrf": csrf(client, DOSSIER), "file": (io.BytesIO(content), name)},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    errors = re.findall(r'<p class="status status-error" role="alert">(.*?)</p>', page, re.S)
+    assert len(errors) == 1 and "\n" not in errors[0]
+    assert html.unescape(errors[0]).startswith(said)
+    assert "Traceback" not in page
+    assert form(page, "").getlist("csrf")  # the upload form is there to try again
+    assert files_of(folder) == before and history(workspace) == []
+
+
+def test_an_upload_over_the_request_limit_is_refused_without_a_traceback(
+    client: FlaskClient, folder: Path, workspace: Path
+) -> None:
+    before = files_of(folder)
+    big = b"<html><body><p>" + b"a" * MAX_UPLOAD_BYTES + b"</p></body></html>"
+    fields = {"csrf": csrf(client, DOSSIER), "file": FileStorage(io.BytesIO(big), "enorme.html")}
+    boundary, body = encode_multipart(fields)  # in memory: the test client spools to a file
+    response = client.post(
+        f"{BASE}/import",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    assert response.status_code == 413
+    page = response.get_data(as_text=True)
+    assert "Traceback" not in page and "File " not in page
+    assert "Request Entity Too Large" in page  # Flask's own page, in English
+    assert files_of(folder) == before and history(workspace) == []
+
+
+# -- sections ------------------------------------------------------------------------------
+
+
+def test_the_dossier_form_writes_only_the_agenda_item_lines(
+    client: FlaskClient, folder: Path
+) -> None:
+    before = files_of(folder)
+    path = folder / "dossier.yaml"
+    section = open_form(client, f"{BASE}/section/dossier")
+    assert section.getlist("v:dossier.yaml") == [
+        hashlib.sha256(before["dossier.yaml"]).hexdigest()[:16]
+    ]
+    agenda = (
+        "Expérimentation de licences LinkedIn : bilan d'étape demandé par les élus, et ouverture "
+        "d'une procédure d'information-consultation du CSE central"
+    )
+    response = submit(client, section.fill(**{"meeting.agenda_item": agenda}))
+
+    assert response.status_code == 303
+    old_lines = before["dossier.yaml"].splitlines(keepends=True)
+    new_lines = path.read_bytes().splitlines(keepends=True)
+    start = old_lines.index(b"  agenda_item: >-\n")
+    end = old_lines.index(b"  unions: [CGT, FSU]\n")
+    new_end = new_lines.index(b"  unions: [CGT, FSU]\n")
+    assert new_lines[:start] == old_lines[:start]
+    assert new_lines[new_end:] == old_lines[end:]
+    assert new_lines[start] == b"  agenda_item: >-\n"
+    assert all(len(line) <= 100 for line in new_lines[start:new_end])
+    assert load_dossier(folder).meeting.agenda_item == agenda
+    assert {k: v for k, v in files_of(folder).items() if k != "dossier.yaml"} == {
+        k: v for k, v in before.items() if k != "dossier.yaml"
+    }
+
+
+# -- the form token ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/edit/facts/new",
+        "/edit/facts/item/outil-rh",
+        "/edit/facts/item/outil-rh/delete",
+        "/edit/facts/check",
+        "/section/dossier",
+        "/section/tract",
+        "/import",
+        "/history/1/undo",
+    ],
+)
+def test_every_post_without_the_form_token_is_refused(
+    client: FlaskClient, folder: Path, workspace: Path, url: str
+) -> None:
+    before = files_of(folder)
+    edit = open_form(client, f"{BASE}/edit/facts/item/outil-rh")
+    edit.fill(statement="Texte qui ne doit pas être écrit.")
+    versions = [(k, v) for k, v in edit.fields if k.startswith("v:")]
+    without = [(k, v) for k, v in edit.fields if k != "csrf"]
+    assert versions and len(without) == len(edit.fields) - 1
+
+    assert client.post(BASE + url, data=MultiDict(without)).status_code == 403
+    forged = MultiDict([*without, ("csrf", "forged-token")])
+    assert client.post(BASE + url, data=forged).status_code == 403
+    assert files_of(folder) == before and history(workspace) == []
