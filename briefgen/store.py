@@ -14,13 +14,15 @@ history with the previous bytes, so that it can be undone.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import io
 import json
 import re
 import subprocess
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -428,7 +430,8 @@ class DossierFiles:
         return self.folder / (f"{key}.yaml" if is_list else "dossier.yaml")
 
     def versions(self, paths: Iterable[Path]) -> dict[str, str]:
-        return {path.name: file_version(path) for path in paths}
+        """The version of each file, by its name in the dossier folder."""
+        return {self._name(path): file_version(path) for path in paths}
 
     def raw(self, key: str) -> Any:
         """The plain value of a top-level field as the files hold it, or None."""
@@ -452,25 +455,40 @@ class DossierFiles:
         `expected` gives the version of each file (by name) when the form was opened;
         a file that changed since raises StaleError and nothing is written.
         """
-        texts: dict[Path, str] = {}
-        for path, edit in edits:
-            if path not in texts:
+        with self._locked():
+            texts: dict[Path, str] = {}
+            for path, edit in edits:
+                if path not in texts:
+                    self._check(path, expected)
+                    texts[path] = path.read_text(encoding="utf-8-sig") if path.exists() else ""
+                try:
+                    texts[path] = edit.apply(texts[path])
+                except InputError as error:
+                    problem = error.problems[0]
+                    raise InputError(
+                        Problem(problem.message, display_path(path), field=edit.key)
+                    ) from None
+            files: dict[Path, bytes | None] = {p: t.encode("utf-8") for p, t in texts.items()}
+            files.update(extra or {})
+            for path in extra or {}:
                 self._check(path, expected)
-                texts[path] = path.read_text(encoding="utf-8-sig") if path.exists() else ""
-            try:
-                texts[path] = edit.apply(texts[path])
-            except InputError as error:
-                problem = error.problems[0]
-                raise InputError(
-                    Problem(problem.message, display_path(path), field=edit.key)
-                ) from None
-        files: dict[Path, bytes | None] = {p: t.encode("utf-8") for p, t in texts.items()}
-        files.update(extra or {})
-        return self._write(files, summary)
+            return self._write(files, summary)
 
     def _check(self, path: Path, expected: Mapping[str, str]) -> None:
-        if expected.get(path.name, ABSENT) != file_version(path):
+        if expected.get(self._name(path), ABSENT) != file_version(path):
             raise StaleError(path)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """One save at a time on this dossier, across threads and processes (serve, the
+        command line): the versions checked are those written over."""
+        self.history.mkdir(parents=True, exist_ok=True)
+        with (self.history / ".lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _write(
         self, files: Mapping[Path, bytes | None], summary: str, undo_of: int | None = None
@@ -499,6 +517,8 @@ class DossierFiles:
         for path, data in files.items():
             if data is None:
                 path.unlink(missing_ok=True)
+                if path.parent != self.folder and not any(path.parent.iterdir()):
+                    path.parent.rmdir()  # an emptied sources/ goes with its last file
         return record
 
     def _name(self, path: Path) -> str:
@@ -529,12 +549,13 @@ class DossierFiles:
             raise InputError(Problem(f"no save number {number} in the history"))
         folder = self.history / f"{number:04d}"
         files: dict[Path, bytes | None] = {}
-        for name, (before, after) in entry.files.items():
-            path = self.folder / name
-            if file_version(path) != after:
-                raise StaleError(path)
-            files[path] = None if before == ABSENT else (folder / name).read_bytes()
-        return self._write(files, f"annulation : {entry.summary}", undo_of=number)
+        with self._locked():
+            for name, (before, after) in entry.files.items():
+                path = self.folder / name
+                if file_version(path) != after:
+                    raise StaleError(path)
+                files[path] = None if before == ABSENT else (folder / name).read_bytes()
+            return self._write(files, f"annulation : {entry.summary}", undo_of=number)
 
 
 def commit(root: Path, paths: Iterable[Path], message: str) -> str | None:

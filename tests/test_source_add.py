@@ -99,3 +99,13 @@ def test_an_id_already_taken_is_refused(workspace: Path) -> None:
 def test_a_missing_file_is_one_line(workspace: Path) -> None:
     code, _, err = add("nulle-part.html", "--yes")
     assert code == 2 and err == "error: nulle-part.html: no such file\n"
+
+
+def test_an_archived_text_is_never_overwritten(workspace: Path) -> None:
+    snapshot = workspace / "seeds" / "exemple" / "sources" / "archive.txt"
+    snapshot.parent.mkdir()
+    snapshot.write_text("texte archivé à la main\n", encoding="utf-8")
+    code, _, err = add(str(ARTICLE), "--yes", "--id", "archive")
+    assert code == 2
+    assert "sources/archive.txt: a snapshot of that name already exists" in err
+    assert snapshot.read_text(encoding="utf-8") == "texte archivé à la main\n"

@@ -392,7 +392,11 @@ def _save_item(dossier_id: str, table: str, key: str | None) -> Response:
         return _retry(dossier_id, part, key, files, path, found.errors, warnings)
     extra: dict[Path, bytes | None] = {}
     if pending is not None and data.get("snapshot"):
-        extra[files.folder / data["snapshot"]] = pending.text.encode("utf-8")
+        snapshot = files.folder / data["snapshot"]
+        if snapshot.exists():
+            taken = f"{data['snapshot']} existe déjà : choisissez un autre identifiant"
+            return _retry(dossier_id, part, key, files, path, {"id": [taken]})
+        extra[snapshot] = pending.text.encode("utf-8")
     label = str(data.get("id") or data.get(part.summary, ""))[:60]
     summary = f"{part.title} : {'modification' if key else 'ajout'} de « {label} »"
     try:
@@ -646,6 +650,22 @@ def import_file(dossier_id: str) -> Response:
         excerpt=draft.text[:1500],
         action_url=url_for("edit.save_new", dossier_id=dossier_id, table="sources"),
     )
+
+
+@bp.app_errorhandler(413)
+def too_large(_: Exception) -> Response:
+    """A request over the size limit: one line on the page it came from, nothing written."""
+    from ..importer import MAX_IMPORT_BYTES
+
+    limit = MAX_IMPORT_BYTES // 1024 // 1024
+    message = (
+        f"fichier ou formulaire trop volumineux : {limit} Mo au plus ; rien n'a été enregistré"
+    )
+    dossier_id = (request.view_args or {}).get("dossier_id")
+    if request.endpoint == "edit.import_file" and dossier_id:
+        page = render_template("import.html", dossier_id=dossier_id, error=message)
+        return Response(page, status=413)
+    return Response(message + "\n", status=413, mimetype="text/plain")
 
 
 # -- history ---------------------------------------------------------------------------
