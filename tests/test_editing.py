@@ -14,6 +14,7 @@ import html
 import io
 import re
 import shutil
+import subprocess
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -497,6 +498,35 @@ def test_undo_from_the_history_page_restores_the_file(client: FlaskClient, folde
     assert flashes(page)[0].startswith("Enregistré : annulation : Faits : modification")
     assert f"{BASE}/history/1/undo" not in page  # the file changed since: no more undo
     assert f"{BASE}/history/2/undo" in page
+
+
+def test_with_commit_every_save_is_a_git_commit(workspace: Path, folder: Path) -> None:
+    git = ["git", "-c", "user.name=Élue", "-c", "user.email=elue@example.org"]
+    for command in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "dossier"]):
+        subprocess.run([*git, *command], cwd=workspace, check=True, capture_output=True)
+    app = create_app(find_workspace(workspace), today=TODAY, commit=True)
+    app.config["TESTING"] = True
+    client = app.test_client()
+    edit = open_form(client, f"{BASE}/edit/facts/item/outil-rh")
+    env = {"GIT_AUTHOR_NAME": "Élue", "GIT_AUTHOR_EMAIL": "elue@example.org"}
+    env |= {"GIT_COMMITTER_NAME": "Élue", "GIT_COMMITTER_EMAIL": "elue@example.org"}
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        assert submit(client, edit.fill(said_by="Direction de France Travail")).status_code == 303
+    log = subprocess.run(
+        ["git", "log", "--format=%s", "--name-only", "-1"],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert log.splitlines()[0] == "briefgen: Faits : modification de « outil-rh »"
+    assert f"seeds/{DOSSIER}/facts.yaml" in log
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=workspace, capture_output=True, text=True
+    ).stdout
+    assert status == "?? .briefgen/\n"  # only the history, never committed
 
 
 # -- checking as the rep types -------------------------------------------------------------
