@@ -399,7 +399,7 @@ def source_add(
     folder = find_dossier(dossier, workspace.seeds)
     files = DossierFiles.in_workspace(workspace.root, folder)
     draft = read_file(file)
-    taken = [str(item.get("id")) for item in files.raw("sources") or [] if isinstance(item, dict)]
+    taken = files.ids("sources")
     entry = draft_source(draft, taken)
     given = {
         "id": source_id,

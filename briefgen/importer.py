@@ -537,7 +537,7 @@ def add_source(files: DossierFiles, entry: Mapping[str, Any], text: str) -> tupl
     from .store import Edit
 
     path = files.target("sources", is_list=True)
-    taken = [str(item.get("id")) for item in files.raw("sources") or [] if isinstance(item, dict)]
+    taken = files.ids("sources")
     source_id = str(entry.get("id", ""))
     where = display_path(path)
     if source_id in taken:

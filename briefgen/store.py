@@ -433,6 +433,13 @@ class DossierFiles:
         """The version of each file, by its name in the dossier folder."""
         return {self._name(path): file_version(path) for path in paths}
 
+    def ids(self, key: str) -> list[str]:
+        """The ids of the items of the top-level list `key`, as the files hold them."""
+        items = self.raw(key)
+        if not isinstance(items, list):
+            return []
+        return [str(item["id"]) for item in items if isinstance(item, dict) and "id" in item]
+
     def raw(self, key: str) -> Any:
         """The plain value of a top-level field as the files hold it, or None."""
         path = self.holder(key)

@@ -635,7 +635,7 @@ def import_file(dossier_id: str) -> Response:
     except InputError as error:
         page = render_template("import.html", dossier_id=dossier_id, error=str(error.problems[0]))
         return Response(page, status=422)
-    taken = [str(item.get("id")) for item in _items(files, TABLES["sources"])]
+    taken = files.ids("sources")
     token = secrets.token_urlsafe(16)
     while len(app_state.imports) >= 20:
         app_state.imports.pop(next(iter(app_state.imports)))
