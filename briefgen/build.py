@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from . import provenance
 from .atomic import write_all
 from .context import DocView, build_context
 from .errors import InputError, RenderError
@@ -70,6 +71,8 @@ class Options:
     pdf_variant: str = "pdf/ua-1"
     created: str | None = None
     """Creation date stamped in the documents (ISO 8601); default: see `creation_date`."""
+    trace: bool | None = None
+    """Print the trace line in the footer; None: as briefgen.toml's [output] trace says."""
 
 
 def creation_date(dossier: Dossier, environ: Mapping[str, str] = os.environ) -> str:
@@ -138,8 +141,13 @@ def render_document(
     workspace: Workspace,
     source: str = "dossier",
     contact: str | None = None,
+    establishment: str | None = None,
 ) -> Built:
-    """Run one document through the pipeline: context → Markdown → HTML → PDF."""
+    """Run one document through the pipeline: context → Markdown → HTML → PDF.
+
+    The PDF embeds the provenance record of the facts the document shows; the
+    footer prints the trace line unless the options or briefgen.toml turn it off.
+    """
     if kind.requires and getattr(dossier, kind.requires) is None:
         raise InputError.at(
             f"the {kind.name} needs a '{kind.requires}' section in the dossier",
@@ -152,7 +160,11 @@ def render_document(
     context = document_context(dossier, kind, lang, workspace, contact)
     labels, branding = context["labels"], context["branding"]
     markdown_text = render(markdown_environment(lang, dirs), kind.template, context)
+    shown = context["sources"].facts_shown()
     body = to_html(markdown_text)
+    digest = provenance.dossier_hash(dossier)
+    created = options.created or creation_date(dossier)
+    trace = workspace.config.output.trace if options.trace is None else options.trace
     title = labels[f"{kind.name}_title"]
     author = branding.name or " · ".join(dossier.meeting.unions)
     meta = PageMeta(
@@ -163,7 +175,8 @@ def render_document(
         keywords=[dossier.organisation, dossier.meeting.instance, *dossier.meeting.unions, title],
         kind=kind.name,
         running_title=dossier.title,
-        created=options.created or creation_date(dossier),
+        created=created,
+        trace=provenance.trace_line(dossier, digest) if trace else "",
     )
     files = {"md": markdown_text.encode()}
     warnings: list[str] = []
@@ -173,9 +186,26 @@ def render_document(
         from .pdf import render_pdf
 
         template = display_path(find_template_file(kind.template, dirs) or Path(kind.template))
+        settings = {
+            "lang": lang,
+            "pdf_variant": options.pdf_variant,
+            "created": created,
+            "establishment": establishment,
+            "meeting_date": dossier.meeting.date.isoformat(),
+        }
+        entry = provenance.record(dossier, kind.name, kind.audience.value, shown, settings)
+        attachment = (provenance.ATTACHMENT, provenance.to_bytes(entry), "Provenance of the facts")
         for scale in FIT_SCALES if kind.max_pages else (1.0,):
             html = page(body, replace(meta, scale=scale), labels, dirs, branding)
-            pdf = render_pdf(html, workspace.root, workspace.resolve, template, options.pdf_variant)
+            pdf = render_pdf(
+                html,
+                workspace.root,
+                workspace.resolve,
+                template,
+                options.pdf_variant,
+                [attachment],
+                created,
+            )
             if kind.max_pages is None or pdf.pages <= kind.max_pages:
                 break
         else:
@@ -213,6 +243,7 @@ class Job:
     dossier: Dossier
     filename: str
     contact: str | None = None
+    establishment: str | None = None
 
 
 def variant(dossier: Dossier, establishment: Establishment) -> Dossier:
@@ -246,14 +277,16 @@ def plan(dossier: Dossier, kinds: list[str], each: str | None = None) -> list[Jo
             f"--each {each}: the dossier lists no {EACH[each]}", None, None, EACH[each]
         )
     return [
-        Job(DOCUMENTS[k], variant(dossier, e), f"{DOCUMENTS[k].filename}-{e.id}", e.contact)
+        Job(DOCUMENTS[k], variant(dossier, e), f"{DOCUMENTS[k].filename}-{e.id}", e.contact, e.id)
         for e in entries
         for k in kinds
     ]
 
 
 def _render_job(job: Job, options: Options, workspace: Workspace, source: str) -> Built:
-    built = render_document(job.dossier, job.kind, options, workspace, source, job.contact)
+    built = render_document(
+        job.dossier, job.kind, options, workspace, source, job.contact, job.establishment
+    )
     return replace(built, filename=job.filename)
 
 
@@ -316,3 +349,29 @@ def build(
     }
     write_all(files)
     return list(files), [w for document in built for w in document.warnings]
+
+
+def facts_shown(dossier: Dossier, kind: DocumentKind, lang: str, workspace: Workspace) -> list[str]:
+    """The ids of the facts a document of `kind` shows, from its Markdown alone (no PDF)."""
+    context = document_context(dossier, kind, lang, workspace)
+    render(markdown_environment(lang, workspace.template_dirs), kind.template, context)
+    shown: list[str] = context["sources"].facts_shown()
+    return shown
+
+
+def as_recorded(dossier: Dossier, document: Mapping[str, Any]) -> Dossier:
+    """The dossier as a document's provenance record says it was made: the establishment's
+    variant and the meeting date it was made for."""
+    establishment = document.get("establishment")
+    if establishment:
+        entries = {e.id: e for e in dossier.establishments}
+        if establishment not in entries:
+            raise InputError.at(f"the establishment '{establishment}' is no longer in the dossier")
+        dossier = variant(dossier, entries[establishment])
+    meeting_date = document.get("meeting_date")
+    if meeting_date and meeting_date != dossier.meeting.date.isoformat():
+        meeting = dossier.meeting.model_copy(
+            update={"date": datetime.fromisoformat(meeting_date).date(), "questions_by": None}
+        )
+        dossier = dossier.model_copy(update={"meeting": meeting})
+    return dossier

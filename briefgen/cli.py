@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from .errors import RULES, BriefgenError
+from .errors import RULES, BriefgenError, Problem
 
 if TYPE_CHECKING:
     from .workspace import Workspace
@@ -142,6 +142,12 @@ def _format_option(default: tuple[str, ...], help: str) -> Callable[[F], F]:
     help="Tagged, accessible PDF (pdf/ua-1) or archival PDF (pdf/a-3b).",
 )
 @click.option(
+    "--trace/--no-trace",
+    default=None,
+    help="Print the trace line (dossier hash and date) in every footer "
+    "(default: as briefgen.toml's [output] trace says, else yes).",
+)
+@click.option(
     "--each",
     type=click.Choice(["establishment"]),
     help="Make one copy of each document per establishment of the dossier, named after it.",
@@ -161,6 +167,7 @@ def build(
     out_dir: Path | None,
     lang: str | None,
     pdf_variant: str,
+    trace: bool | None,
     each: str | None,
     jobs: int | None,
     force: bool,
@@ -196,6 +203,7 @@ def build(
         "lang": lang,
         "pdf_variant": pdf_variant,
         "each": each,
+        "trace": trace,
         "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH"),
     }
     key = json.dumps(settings, sort_keys=True)
@@ -219,7 +227,7 @@ def build(
         kinds, skipped = runnable_kinds(loaded, list(docs))
         for message in skipped:
             click.echo(f"warning: {message}", err=True)
-        options = Options(formats=ordered, lang=lang, pdf_variant=pdf_variant)
+        options = Options(formats=ordered, lang=lang, pdf_variant=pdf_variant, trace=trace)
 
         def progress(job: Job, done: int, total: int) -> None:
             if sys.stdout.isatty():
@@ -319,6 +327,60 @@ def check(dossier: str | None, output_format: str, strict: bool, max_age: int, t
         sys.exit(2)
     if warnings and strict:
         sys.exit(1)
+
+
+@main.command()
+@click.argument("pdf", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("dossier", required=False)
+def verify(pdf: Path, dossier: str | None) -> None:
+    """Say whether PDF, made by briefgen, still matches DOSSIER (default: the dossier it
+    names): up to date, or which facts changed, were removed or were added since, and which
+    sources changed. Exit 0 if up to date, 1 if not, 2 if the PDF has no readable record.
+
+    \b
+    Example:
+      briefgen verify output/france-travail-linkedin/tract.pdf
+    """
+    from . import provenance
+    from .build import DOCUMENTS, as_recorded, facts_shown
+    from .load import display_path, load_dossier
+    from .workspace import find_dossier
+
+    name = display_path(pdf)
+    if not pdf.is_file():
+        raise BriefgenError(Problem("no such file", name))
+    entry = provenance.read(pdf.read_bytes(), name)
+    workspace = _workspace()
+    folder = find_dossier(dossier or entry["dossier"].get("id"), workspace.seeds)
+    document = entry.get("document", {})
+    kind = DOCUMENTS.get(document.get("kind", ""))
+    if kind is None:
+        raise BriefgenError(Problem(f"unknown document kind {document.get('kind')!r}", name))
+    current = as_recorded(load_dossier(folder), document)
+    shown = facts_shown(current, kind, document.get("lang") or current.lang, workspace)
+    result = provenance.compare(entry, current, shown)
+    then, now = entry["dossier"]["sha256"][:7], provenance.dossier_hash(current)[:7]
+    where = display_path(folder)
+    if result.up_to_date:
+        click.echo(f"{name}: up to date with {where} (dossier {now})")
+        return
+    click.echo(f"{name}: out of date with {where} (dossier {then} then, {now} now)")
+    facts = {fact.id: fact for fact in current.facts}
+    recorded = {fact["id"]: fact for fact in entry["facts"]}
+    for fact_id in result.changed:
+        click.echo(f"  changed: {fact_id}: {facts[fact_id].statement}")
+    for fact_id in result.removed:
+        gone = "no longer in the dossier" if fact_id not in facts else "no longer shown"
+        click.echo(f"  removed: {fact_id} ({gone}): {recorded[fact_id].get('statement', '')}")
+    for fact_id in result.added:
+        click.echo(f"  added: {fact_id}: {facts[fact_id].statement}")
+    for source_id in result.sources_changed:
+        click.echo(f"  source changed: {source_id}")
+    if not (result.changed or result.removed or result.added or result.sources_changed):
+        click.echo(
+            "  none of the facts this document shows changed (other parts of the dossier did)"
+        )
+    sys.exit(1)
 
 
 @main.command()

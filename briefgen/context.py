@@ -47,6 +47,8 @@ class _References:
     def __init__(self, sources: Iterable[Source], citable: set[str]) -> None:
         self.sources = {s.id: s for s in sources if s.id in citable}
         self.number: dict[str, int] = {}
+        self.shown: dict[str, None] = {}
+        """The facts whose marks the document has printed, in the order it printed them."""
 
     def mark(self, source_ids: Iterable[str]) -> Markup:
         """`<sup>` with a link to each source, e.g. [1, 3]; empty if nothing is cited."""
@@ -76,11 +78,13 @@ class _References:
 class _Mark:
     """A reference mark, numbered when it is printed (see `_References`)."""
 
-    def __init__(self, references: _References, source_ids: list[str]) -> None:
+    def __init__(self, references: _References, source_ids: list[str], facts: list[str]) -> None:
         self._references = references
         self._source_ids = source_ids
+        self._facts = facts
 
     def __html__(self) -> str:
+        self._references.shown.update(dict.fromkeys(self._facts))
         return str(self._references.mark(self._source_ids))
 
     __str__ = __html__
@@ -97,6 +101,10 @@ class _CitedSources:
 
     def __iter__(self) -> Iterator[SourceView]:
         return iter(self._references.cited())
+
+    def facts_shown(self) -> list[str]:
+        """The ids of the facts the document has shown so far (their marks printed)."""
+        return list(self._references.shown)
 
     def __len__(self) -> int:
         return len(self._references.number)
@@ -339,8 +347,8 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
     cited = {source_id for fact in facts.values() for source_id in fact.sources}
     references = _References(dossier.sources, cited)
 
-    def mark(source_ids: list[str]) -> _Mark:
-        return _Mark(references, source_ids)
+    def mark(source_ids: list[str], fact_ids: list[str]) -> _Mark:
+        return _Mark(references, source_ids, fact_ids)
 
     def _only_unverifiable(fact: Fact) -> bool:
         kinds = {source_index[s].kind for s in fact.sources}
@@ -365,7 +373,7 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
         return {
             **fact.model_dump(include=set(FactView.model_fields)),
             "quote": fact.quote,
-            "refs": mark(fact.sources),
+            "refs": mark(fact.sources, [fact.id]),
             "unverified": unverified(fact),
             "disputed": fact.id in disputed,
         }
@@ -376,7 +384,7 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
     def cites(ids: list[str]) -> dict[str, Any]:
         visible = kept(ids)
         return {
-            "refs": mark(sources_of(ids)),
+            "refs": mark(sources_of(ids), [f.id for f in visible]),
             "union_position": bool(visible) and all(f.union_position for f in visible),
         }
 

@@ -117,7 +117,7 @@ def _fail(name: str, message: str) -> NoReturn:
 
 
 @contextmanager
-def _quiet() -> Iterator[None]:
+def quiet() -> Iterator[None]:
     """Silence the parsers' warnings and log lines: their problems reach the user as errors."""
     loggers = [logging.getLogger(n) for n in ("pypdf", "trafilatura", "htmldate", "courlan")]
     levels = [logger.level for logger in loggers]
@@ -349,7 +349,7 @@ def _from_html(data: bytes, name: str) -> Extracted:
     except UnicodeDecodeError:
         page = data  # trafilatura guesses the encoding from the bytes
     try:
-        with _quiet():
+        with quiet():
             result = trafilatura.bare_extraction(
                 page,
                 url=None,
@@ -420,7 +420,7 @@ def _from_pdf(data: bytes, name: str) -> Extracted:
     encrypted = "encrypted PDF: save an unprotected copy (print it to PDF) and import that"
     pages: list[str] = []
     try:
-        with _quiet():
+        with quiet():
             reader = PdfReader(io.BytesIO(data))
             if reader.is_encrypted:
                 try:

@@ -31,6 +31,8 @@ class PageMeta:
     running_title: str = ""
     created: str = ""
     scale: float = 1.0
+    trace: str = ""
+    """The footer's trace line (dossier hash and date), or nothing."""
 
 
 def stylesheet(dirs: tuple[Path, ...] = (TEMPLATE_DIR,)) -> Markup:

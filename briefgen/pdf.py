@@ -8,10 +8,12 @@ the resource, rather than printing a document with a hole in it.
 
 from __future__ import annotations
 
+import io
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -91,6 +93,14 @@ def _weasyprint_warnings() -> Iterator[list[str]]:
         LOGGER.removeHandler(handler)
 
 
+def _moment(created: str | None) -> datetime:
+    """The date stamped on attachments: `created` (a date or a UTC time), else 1 Jan 1980."""
+    if not created:
+        return datetime(1980, 1, 1, tzinfo=UTC)
+    moment = datetime.fromisoformat(created.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3b")
 """Accessible (tagged, PDF/UA-1) by default; PDF/A-3b for archiving."""
 
@@ -104,19 +114,39 @@ class RenderedPdf:
     warnings: list[str]
 
 
+def _associate(_: Any, pdf: Any) -> None:
+    """Make every embedded file an associated file of the document (catalog /AF), with the
+    relationship Data, as PDF/A-3 and Factur-X do; in every variant, not only PDF/A-3."""
+    catalog = pdf.catalog
+    if "AF" not in catalog:
+        import pydyf
+
+        catalog["AF"] = pydyf.Array()
+    listed = {str(reference) for reference in catalog["AF"]}
+    for pdf_object in pdf.objects:
+        if isinstance(pdf_object, dict) and pdf_object.get("Type") == "/Filespec":
+            reference: Any = getattr(pdf_object, "reference")  # noqa: B009
+            pdf_object["AFRelationship"] = "/Data"
+            if str(reference) not in listed:
+                catalog["AF"].append(reference)
+
+
 def render_pdf(
     html: str,
     base_dir: Path,
     resolve: Callable[[str], Path | None],
     source_name: str,
     variant: str = PDF_VARIANTS[0],
+    attachments: Sequence[tuple[str, bytes, str]] = (),
+    created: str | None = None,
 ) -> RenderedPdf:
-    """Render `html` to a PDF of the given variant.
+    """Render `html` to a PDF of the given variant, with `attachments` (name, content,
+    description) embedded as associated files dated `created` (ISO 8601).
 
     `source_name` names the template in error messages.  Raises RenderError
     if a resource was refused or could not be read.
     """
-    from weasyprint import HTML
+    from weasyprint import HTML, Attachment
 
     refusals: list[str] = []
     with _weasyprint_warnings() as warnings:
@@ -125,7 +155,21 @@ def render_pdf(
             base_url=base_dir.resolve().as_uri() + "/",
             url_fetcher=make_fetcher(base_dir, resolve, refusals),
         ).render(font_config=_font_config(), pdf_variant=variant)
-        data = document.write_pdf(pdf_variant=variant)
+        moment = _moment(created)
+        files = [
+            Attachment(
+                file_obj=io.BytesIO(content),
+                name=name,
+                description=description,
+                created=moment,
+                modified=moment,
+                relationship="Data",
+            )
+            for name, content, description in attachments
+        ]
+        data = document.write_pdf(
+            pdf_variant=variant, attachments=files, finisher=_associate if files else None
+        )
     if refusals:
         raise RenderError(
             *(Problem(f"resource refused: {refusal}", source_name) for refusal in refusals)

@@ -92,11 +92,22 @@ class Style(_Section):
     fonts: Fonts | None = Field(None, description="Font files for `font`, in assets/.")
 
 
+class Output(_Section):
+    """What every document carries besides its content."""
+
+    trace: bool = Field(
+        True,
+        description="Print a trace line in the footer (dossier hash and date), so that a "
+        "printout can be matched to the dossier it was made from.",
+    )
+
+
 class Config(_Section):
     """The whole of briefgen.toml."""
 
     union: Signatory = Field(Signatory(), description="[union] section.")
     style: Style = Field(Style(), description="[style] section.")
+    output: Output = Field(Output(), description="[output] section.")
 
 
 class FontFace(_Section):

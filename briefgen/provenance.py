@@ -1,0 +1,191 @@
+"""Every document carries its own proof: what it shows, and where each fact comes from.
+
+A PDF embeds `provenance.json` (an associated file, relationship Data): the
+dossier's id and content hash, briefgen's version, the options, and for each
+fact the document shows its statement, quote and sources (with the hash of
+each source's archived text).  Only what the document shows is recorded, so a
+staff document's record holds no item meant for the representatives.  Its
+footer prints a short trace (`dossier 3f9a2c1 · 20/11/2026`) so that a
+printout can be matched to its data; `verify` compares a PDF's record with the
+dossier as it is now.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError, Problem
+from .models import Dossier, Fact
+
+ATTACHMENT = "provenance.json"
+SCHEMA = "https://briefgen.invalid/provenance/1"
+"""Identifies the record's format (see provenance.schema.json beside this module)."""
+SCHEMA_FILE = Path(__file__).with_name("provenance.schema.json")
+
+
+def dossier_hash(dossier: Dossier) -> str:
+    """SHA-256 of the dossier's content (not of its files: comments and layout do not count)."""
+    data = json.dumps(
+        dossier.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def version() -> str:
+    """briefgen's version, as installed."""
+    try:
+        return metadata.version("briefgen")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def trace_line(dossier: Dossier, digest: str) -> str:
+    """The footer's trace: the dossier's short hash and the date it was brought up to date."""
+    return f"dossier {digest[:7]} · {dossier.date.strftime('%d/%m/%Y')}"
+
+
+def _fact_entry(fact: Fact, dossier: Dossier) -> dict[str, Any]:
+    sources = {source.id: source for source in dossier.sources}
+
+    def published(source_id: str) -> str | None:
+        date = sources[source_id].date
+        return date.isoformat() if date else None
+
+    return {
+        "id": fact.id,
+        "statement": fact.statement,
+        "status": fact.status.value,
+        "union_position": fact.union_position,
+        "quote": fact.quote.model_dump(mode="json") if fact.quote else None,
+        "sources": [
+            {
+                "id": source_id,
+                "title": sources[source_id].title,
+                "publisher": sources[source_id].publisher,
+                "date": published(source_id),
+                "url": sources[source_id].url,
+                "snapshot_sha256": sources[source_id].sha256,
+            }
+            for source_id in fact.sources
+            if source_id in sources
+        ],
+    }
+
+
+def record(
+    dossier: Dossier,
+    kind: str,
+    audience: str,
+    shown: Iterable[str],
+    options: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The provenance record of one document: the facts it shows (`shown`, by id) and how
+    it was made."""
+    visible = set(shown)
+    digest = dossier_hash(dossier)
+    return {
+        "$schema": SCHEMA,
+        "generator": {"name": "briefgen", "version": version()},
+        "dossier": {
+            "id": dossier.id,
+            "title": dossier.title,
+            "date": dossier.date.isoformat(),
+            "sha256": digest,
+        },
+        "document": {"kind": kind, "audience": audience, **options},
+        "facts": [_fact_entry(fact, dossier) for fact in dossier.facts if fact.id in visible],
+    }
+
+
+def to_bytes(entry: Mapping[str, Any]) -> bytes:
+    """The record as the attachment holds it: JSON, stable from one build to the next."""
+    return (json.dumps(entry, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def read(pdf: bytes, name: str) -> dict[str, Any]:
+    """The provenance record embedded in a PDF; InputError (one line) if there is none or it
+    is damaged."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    from .importer import quiet
+
+    try:
+        with quiet():
+            found = PdfReader(io.BytesIO(pdf)).attachments.get(ATTACHMENT)
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise InputError(Problem(f"not a readable PDF ({type(exc).__name__})", name)) from None
+    if not found:
+        raise InputError(
+            Problem(f"no {ATTACHMENT} in this PDF: it was not made by briefgen", name)
+        )
+    try:
+        entry = json.loads(found[0].decode("utf-8"))
+        _check_shape(entry)
+    except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
+        raise InputError(Problem(f"damaged {ATTACHMENT}: {exc}", name)) from None
+    return dict(entry)
+
+
+def _check_shape(entry: Any) -> None:
+    """The few things `verify` relies on, checked before it reads them."""
+    if not isinstance(entry, dict) or entry.get("$schema") != SCHEMA:
+        raise ValueError("not a briefgen provenance record")
+    dossier, facts = entry.get("dossier"), entry.get("facts")
+    if not isinstance(dossier, dict) or not isinstance(dossier.get("sha256"), str):
+        raise ValueError("no dossier hash")
+    if not isinstance(facts, list) or not all(
+        isinstance(f, dict) and isinstance(f.get("id"), str) for f in facts
+    ):
+        raise ValueError("no list of facts")
+
+
+@dataclass
+class Comparison:
+    """How a document's record compares with the dossier as it is now."""
+
+    up_to_date: bool
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    sources_changed: list[str] = field(default_factory=list)
+    dossier_changed: bool = False
+
+
+def compare(entry: Mapping[str, Any], dossier: Dossier, shown_now: Iterable[str]) -> Comparison:
+    """Compare a record with the dossier now (`shown_now`: the facts the same document
+    would show if made again)."""
+    then = {f["id"]: f for f in entry["facts"]}
+    now_ids = list(dict.fromkeys(shown_now))
+    now = {fact.id: _fact_entry(fact, dossier) for fact in dossier.facts if fact.id in set(now_ids)}
+    result = Comparison(up_to_date=False)
+    result.dossier_changed = entry["dossier"]["sha256"] != dossier_hash(dossier)
+    result.removed = [i for i in then if i not in now]
+    result.added = [i for i in now if i not in then]
+    sources_then = {s["id"]: s for f in then.values() for s in f.get("sources", [])}
+    sources_now = {s["id"]: s for f in now.values() for s in f["sources"]}
+    result.sources_changed = [
+        i for i in sources_then if i in sources_now and sources_then[i] != sources_now[i]
+    ]
+    for fact_id in then.keys() & now.keys():
+        old, new = then[fact_id], now[fact_id]
+        if {k: v for k, v in old.items() if k != "sources"} != {
+            k: v for k, v in new.items() if k != "sources"
+        } or [s["id"] for s in old.get("sources", [])] != [s["id"] for s in new["sources"]]:
+            result.changed.append(fact_id)
+    result.changed = [i for i in then if i in result.changed]
+    result.up_to_date = not (
+        result.dossier_changed
+        or result.changed
+        or result.removed
+        or result.added
+        or result.sources_changed
+    )
+    return result
