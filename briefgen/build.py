@@ -58,6 +58,10 @@ DOCUMENTS = {
     )
 }
 
+CHANGES = DocumentKind("changes", "changes.md.j2", "ce-qui-a-change", Audience.reps)
+"""What changed since the last meeting: made by `briefgen diff --doc changes`, from two
+versions of a dossier, not by `build`."""
+
 FIT_SCALES = (1.0, 0.95, 0.9, 0.85, 0.8)
 """Type scales tried, largest first, to fit a document into its page budget."""
 
@@ -142,6 +146,7 @@ def render_document(
     source: str = "dossier",
     contact: str | None = None,
     establishment: str | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> Built:
     """Run one document through the pipeline: context → Markdown → HTML → PDF.
 
@@ -157,7 +162,7 @@ def render_document(
         )
     lang = options.lang or dossier.lang
     dirs = workspace.template_dirs
-    context = document_context(dossier, kind, lang, workspace, contact)
+    context = {**document_context(dossier, kind, lang, workspace, contact), **(extra or {})}
     labels, branding = context["labels"], context["branding"]
     markdown_text = render(markdown_environment(lang, dirs), kind.template, context)
     shown = context["sources"].facts_shown()

@@ -6,9 +6,11 @@ happen inside the build, so `--help` stays instant.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -327,6 +329,87 @@ def check(dossier: str | None, output_format: str, strict: bool, max_age: int, t
         sys.exit(2)
     if warnings and strict:
         sys.exit(1)
+
+
+@main.command()
+@click.argument("old")
+@click.argument("new", required=False)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Text for people, JSON for tools.",
+)
+@click.option(
+    "--doc",
+    "document",
+    type=click.Choice(["changes"]),
+    help="Also make the one-page document 'Ce qui a changé depuis la dernière séance'.",
+)
+@click.option(
+    "--public",
+    is_flag=True,
+    help="Leave out reps-only items (for a document staff or management will read).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where --doc writes (default: the workspace's output/).",
+)
+def diff(
+    old: str,
+    new: str | None,
+    output_format: str,
+    document: str | None,
+    public: bool,
+    out_dir: Path | None,
+) -> None:
+    """What changed from OLD to NEW: facts, sources, questions, demands and the meeting,
+    added, removed or changed. NEW is a dossier folder (or a name under seeds/; default:
+    the workspace's dossier); OLD is another folder, or a git revision of NEW's folder.
+
+    \b
+    Example:
+      briefgen diff HEAD~3 seeds/france-travail-linkedin
+      briefgen diff archive/2026-09 seeds/x --format json
+      briefgen diff HEAD~1 --doc changes          # output/<id>/ce-qui-a-change.pdf
+    """
+    from . import changes
+    from .load import display_path, load_dossier
+    from .models import Audience
+    from .workspace import find_dossier
+
+    workspace = _workspace()
+    folder = find_dossier(new, workspace.seeds)
+    after = load_dossier(folder)
+    old_path = Path(old)
+    if old_path.is_dir():
+        before, old_label = load_dossier(old_path), display_path(old_path)
+    else:
+        before, old_label = changes.dossier_at(old, folder), f"{old}:{display_path(folder)}"
+    audience = Audience.public if public else Audience.reps
+    found = changes.for_audience(changes.compare(before, after), audience)
+    if output_format == "json":
+        report = changes.as_json(found, old_label, display_path(folder))
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        for line in changes.as_text(found):
+            click.echo(line)
+    if document:
+        from .atomic import write_all
+        from .build import CHANGES, Options, render_document
+
+        kind = replace(CHANGES, audience=audience)
+        view = changes.document_view(found, before, after)
+        built = render_document(
+            after, kind, Options(formats=("pdf",)), workspace, extra={"changes": view}
+        )
+        target = (out_dir or workspace.output) / after.id / f"{kind.filename}.pdf"
+        write_all({target: built.files["pdf"]})
+        click.echo(f"wrote {display_path(target)}", err=output_format == "json")
 
 
 @main.command()
