@@ -6,6 +6,7 @@ happen inside the build, so `--help` stays instant.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
@@ -223,9 +224,13 @@ def build(
     with worker_pool(workers if "pdf" in ordered else 1) as pool:
         from .build import Job, Options, runnable_kinds
         from .build import build as run_build
-        from .load import load_dossier
+        from .errors import InputError
+        from .lint import check_dossier
 
-        loaded = load_dossier(folder)
+        loaded, findings = check_dossier(folder, dt.date.today())
+        errors = [finding for finding in findings if finding.severity == "error"]
+        if loaded is None or errors:  # E107/E108 are found by check, not by loading
+            raise InputError(*errors)
         kinds, skipped = runnable_kinds(loaded, list(docs))
         for message in skipped:
             click.echo(f"warning: {message}", err=True)

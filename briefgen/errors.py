@@ -13,6 +13,8 @@ RULES = {
     "E104": "a union position that cites sources",
     "E105": "a source, fact or legal reference that nothing uses",
     "E106": "a fact backed only by unverifiable sources (reader comments) not marked unverified",
+    "E107": "a source's snapshot is missing, unreadable, outside sources/ or changed (sha256)",
+    "E108": "a fact's quote is not found word for word in its sources' snapshots",
     "W201": "sources disagree on a subject (a declared divergence): shown in every document",
     "W202": "facts on the same topic disagree but no divergence declares it",
     "W301": "a fact's as-of date is older than the threshold before the meeting",
@@ -20,6 +22,9 @@ RULES = {
     "W303": "the meeting date is in the past",
     "W401": "a question for management with no motivating fact",
     "W402": "a question for management with no legal basis",
+    "W501": "a source has no snapshot: its quotes and wording cannot be checked",
+    "W502": "a source's snapshot has no recorded sha256 (the message gives it)",
+    "W503": "a fact's statement copies 12 or more words in a row from a source's snapshot",
 }
 """What each rule code means: E… stops a build, W… is a warning (`briefgen check`)."""
 

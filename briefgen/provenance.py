@@ -123,9 +123,7 @@ def read(pdf: bytes, name: str) -> dict[str, Any]:
     except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
         raise InputError(Problem(f"not a readable PDF ({type(exc).__name__})", name)) from None
     if not found:
-        raise InputError(
-            Problem(f"no {ATTACHMENT} in this PDF: it was not made by briefgen", name)
-        )
+        raise InputError(Problem(f"no {ATTACHMENT} in this PDF: it was not made by briefgen", name))
     try:
         entry = json.loads(found[0].decode("utf-8"))
         _check_shape(entry)

@@ -10,6 +10,7 @@ addressed to it, and off loopback only those carrying the access token (see
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import threading
 import time
@@ -21,9 +22,10 @@ from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from .build import Options, build, runnable_kinds
-from .errors import BriefgenError
+from .errors import BriefgenError, InputError
 from .hosts import TOKEN_COOKIE, TOKEN_PARAMETER, Guard
-from .load import display_path, load_dossier
+from .lint import check_dossier
+from .load import display_path
 from .workspace import CONFIG_FILE, Workspace, find_workspace
 
 POLL_SECONDS = 0.2
@@ -80,7 +82,11 @@ class Watcher:
         self._state = snapshot(self.watched())
         try:
             workspace = find_workspace(self.workspace_root)
-            dossier = load_dossier(self.dossier_dir)
+            found, findings = check_dossier(self.dossier_dir, dt.date.today())
+            errors = [finding for finding in findings if finding.severity == "error"]
+            if found is None or errors:
+                raise InputError(*errors)
+            dossier = found
             kinds, _ = runnable_kinds(dossier, self.kinds)
             written, _ = build(
                 dossier,

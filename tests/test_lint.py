@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -10,10 +11,30 @@ import pytest
 from click.testing import CliRunner
 
 from briefgen.cli import main
+from briefgen.load import load_dossier
 from conftest import FIRST_DOSSIER
 
 Edit = Callable[[str, str, str], Path]
 TODAY = "2026-11-01"  # before the minimal dossier's meeting (2026-12-01)
+
+
+@pytest.fixture
+def minimal(minimal: Path) -> Path:
+    """The minimal dossier with its sources archived (snapshot and sha256), so that it
+    checks clean: each test then sees only the finding it provokes."""
+    sources = minimal / "sources.yaml"
+    text = sources.read_text(encoding="utf-8")
+    (minimal / "sources").mkdir()
+    for source_id, kind in (("journal", "press"), ("direction", "official")):
+        data = f"Texte archivé de la source {source_id}.\n".encode()
+        (minimal / "sources" / f"{source_id}.txt").write_bytes(data)
+        digest = hashlib.sha256(data).hexdigest()
+        text = text.replace(
+            f"    kind: {kind}\n",
+            f"    kind: {kind}\n    snapshot: sources/{source_id}.txt\n    sha256: {digest}\n",
+        )
+    sources.write_text(text, encoding="utf-8")
+    return minimal
 
 
 def check(folder: Path, *args: str) -> tuple[int, list[dict[str, object]]]:
@@ -26,10 +47,14 @@ def codes(folder: Path, *args: str) -> list[str]:
     return [str(f["code"]) for f in check(folder, "--today", TODAY, *args)[1]]
 
 
-def test_first_dossier_reports_its_divergences_and_nothing_else() -> None:
+def test_first_dossier_reports_its_divergences_and_unarchived_sources_only() -> None:
     code, findings = check(FIRST_DOSSIER, "--today", "2026-11-23")
     assert code == 0
-    assert [f["code"] for f in findings] == ["W201", "W201"]
+    sources = len(load_dossier(FIRST_DOSSIER).sources)
+    assert [f["code"] for f in findings] == ["W201", "W201"] + ["W501"] * sources
+    assert [f["field"] for f in findings[2:]] == [
+        f"sources[{index}].snapshot" for index in range(sources)
+    ]
     assert "cinq régions ou cinq départements" in str(findings[0]["message"])
     assert "politique-france.info (pilote-cinq-regions) vs infos-it.fr" in str(
         findings[0]["message"]

@@ -215,7 +215,7 @@ def assess(
             texts[name] = edit.apply(texts[name])
         for name, text in texts.items():
             (copy / name).write_text(text, encoding="utf-8")
-        _, after = check_dossier(copy, app_state.today or _today())
+        _, after = check_dossier(copy, app_state.today or _today(), snapshots=folder)
     result = Assessment({}, {}, [])
     for problem in after:
         field = problem.field or ""

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import threading
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,8 @@ RULES_FR = {
     "E104": "Position syndicale qui cite des sources",
     "E105": "Élément qui ne sert nulle part (source, fait ou texte de loi)",
     "E106": "Fait qui ne repose que sur des commentaires de lecteurs : à marquer non vérifié",
+    "E107": "Texte archivé d'une source absent, illisible, hors de sources/ ou modifié",
+    "E108": "Citation introuvable mot pour mot dans le texte archivé de ses sources",
     "W201": "Les sources divergent : le document le signale",
     "W202": "Des faits sur un même sujet divergent sans que la divergence soit déclarée",
     "W301": "Fait ancien : vérifier qu'il est toujours vrai",
@@ -38,6 +41,9 @@ RULES_FR = {
     "W303": "La date de la séance est passée",
     "W401": "Question à la direction sans fait qui la motive",
     "W402": "Question à la direction sans fondement juridique",
+    "W501": "Source sans texte archivé : citations et formulations non vérifiables",
+    "W502": "Texte archivé sans empreinte SHA-256 enregistrée",
+    "W503": "Fait qui recopie mot pour mot un long passage d'une source : à reformuler",
 }
 KIND_LABELS = {
     "note": "Note de briefing (élus)",
@@ -143,7 +149,9 @@ def run_build(
         dossier = prepared(loaded, choices)
         kinds, _ = runnable_kinds(dossier, [k for k in choices.docs if k in DOCUMENTS])
         kinds = [k for k in kinds if k in choices.docs]
-        jobs: list[Job] = plan(dossier, kinds)
+        jobs: list[Job] = [
+            replace(job, establishment=choices.establishment) for job in plan(dossier, kinds)
+        ]
         suffix = f"-{choices.establishment}" if choices.establishment else ""
         job.total = len(jobs)
 
