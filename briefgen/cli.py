@@ -107,6 +107,18 @@ def _doc_option(help: str) -> Callable[[F], F]:
     )
 
 
+def _output_option(help: str) -> Callable[[F], F]:
+    """--format text|json, for commands that report to people or to tools."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help=help,
+    )
+
+
 def _format_option(default: tuple[str, ...], help: str) -> Callable[[F], F]:
     return click.option(
         "--format",
@@ -259,14 +271,7 @@ def build(
     epilog="\b\nRules:\n" + "\n".join(f"  {code}  {text}" for code, text in RULES.items())
 )
 @click.argument("dossier", required=False)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Findings as lines of text or as JSON.",
-)
+@_output_option("Findings as lines of text or as JSON.")
 @click.option("--strict", is_flag=True, help="Exit 1 when there are warnings.")
 @click.option(
     "--max-age",
@@ -339,14 +344,7 @@ def check(dossier: str | None, output_format: str, strict: bool, max_age: int, t
 @main.command()
 @click.argument("old")
 @click.argument("new", required=False)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Text for people, JSON for tools.",
-)
+@_output_option("Text for people, JSON for tools.")
 @click.option(
     "--doc",
     "document",
