@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import logging
+import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -101,6 +103,32 @@ def _moment(created: str | None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+_FONT_CLOCK = threading.Lock()
+
+
+@contextmanager
+def _font_clock(moment: datetime) -> Iterator[None]:
+    """Stamp subset fonts with the document's date rather than the time of the build.
+
+    Without HarfBuzz's subsetter WeasyPrint subsets fonts with fontTools, which
+    writes the current time into each font's `head` table unless
+    SOURCE_DATE_EPOCH says otherwise: it is set to the document's date while
+    the PDF is written (one PDF at a time), so the bytes do not depend on the
+    subsetter the machine has.
+    """
+    from weasyprint.pdf import fonts
+
+    if fonts.harfbuzz_subset is not None or "SOURCE_DATE_EPOCH" in os.environ:
+        yield
+        return
+    with _FONT_CLOCK:
+        os.environ["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()))
+        try:
+            yield
+        finally:
+            del os.environ["SOURCE_DATE_EPOCH"]
+
+
 PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3b")
 """Accessible (tagged, PDF/UA-1) by default; PDF/A-3b for archiving."""
 
@@ -167,9 +195,10 @@ def render_pdf(
             )
             for name, content, description in attachments
         ]
-        data = document.write_pdf(
-            pdf_variant=variant, attachments=files, finisher=_associate if files else None
-        )
+        with _font_clock(moment):
+            data = document.write_pdf(
+                pdf_variant=variant, attachments=files, finisher=_associate if files else None
+            )
     if refusals:
         raise RenderError(
             *(Problem(f"resource refused: {refusal}", source_name) for refusal in refusals)
