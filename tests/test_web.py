@@ -291,3 +291,10 @@ def test_a_rep_writes_the_dossier_in_a_browser(
     for marks in changed.values():
         assert "-" not in marks and "?" not in marks  # only added lines
     assert (seeds / "sources" / "politique-france-archive.txt").is_file()
+
+
+def test_many_findings_of_one_rule_make_one_entry(client) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/d/france-travail-linkedin").get_data(as_text=True)
+    assert page.count('<span class="code">W501</span>') == 1
+    assert "W501</span> — 13 éléments" in page
+    assert page.count("no snapshot: quotes and wording") == 13

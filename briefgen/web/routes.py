@@ -87,6 +87,15 @@ def index() -> str:
     return render_template("index.html", dossiers=state().workspace.dossiers())
 
 
+def _by_rule(problems: list[Problem]) -> list[tuple[str, list[Problem]]]:
+    """Findings grouped by rule, in the order the rules first appear: thirteen sources
+    without an archived text make one entry, not thirteen."""
+    groups: dict[str, list[Problem]] = {}
+    for problem in problems:
+        groups.setdefault(problem.code or "", []).append(problem)
+    return list(groups.items())
+
+
 @bp.get("/d/<dossier_id>")
 def dossier_page(dossier_id: str) -> str:
     from .editing import TABLES
@@ -99,7 +108,7 @@ def dossier_page(dossier_id: str) -> str:
         dossier=dossier,
         errors=[p for p in problems if p.severity == "error"],
         divergences=[p for p in problems if p.code == "W201"],
-        warnings=[p for p in problems if p.severity == "warning" and p.code != "W201"],
+        warnings=_by_rule([p for p in problems if p.severity == "warning" and p.code != "W201"]),
         kinds=KIND_LABELS,
         runnable=runnable_kinds(dossier, [])[0] if dossier else [],
         tables=TABLES,
