@@ -130,7 +130,8 @@ def _font_clock(moment: datetime) -> Iterator[None]:
 
 
 PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3b")
-"""Accessible (tagged, PDF/UA-1) by default; PDF/A-3b for archiving."""
+"""Accessible (tagged, PDF/UA-1) by default; PDF/A-3b for archiving, tagged as well and
+identified as PDF/UA-1 too."""
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,12 @@ class RenderedPdf:
     warnings: list[str]
 
 
-def _associate(_: Any, pdf: Any) -> None:
+def _object(pdf: Any, reference: Any) -> Any:
+    """The object of `pdf` that an indirect reference (b"12 0 R") points to."""
+    return pdf.objects[int(reference.split()[0])]
+
+
+def _associate(pdf: Any) -> None:
     """Make every embedded file an associated file of the document (catalog /AF), with the
     relationship Data, as PDF/A-3 and Factur-X do; in every variant, not only PDF/A-3."""
     catalog = pdf.catalog
@@ -157,6 +163,120 @@ def _associate(_: Any, pdf: Any) -> None:
             pdf_object["AFRelationship"] = "/Data"
             if str(reference) not in listed:
                 catalog["AF"].append(reference)
+
+
+def _printable_annotations(pdf: Any) -> None:
+    """Set the Print flag (/F 4) on every annotation, as PDF/A does, so that the printed
+    page and the page on screen have the same links."""
+    for pdf_object in pdf.objects:
+        if isinstance(pdf_object, dict) and pdf_object.get("Type") == "/Annot":
+            pdf_object["F"] = 4
+
+
+def _margin_boxes_as_artifacts(pdf: Any) -> None:
+    """Mark the text of the page margin boxes (running title, author, page number, trace
+    line) as pagination artifacts.
+
+    WeasyPrint tags that text as /Span marked content whose structure elements it keeps
+    out of the structure tree, so a reader meets it as content with no place in the
+    document.  Those marked-content sequences become /Artifact (/Type /Pagination), and
+    their entries in the parent tree null.
+    """
+    import pydyf
+
+    if "StructTreeRoot" not in pdf.catalog:
+        return
+    root = _object(pdf, pdf.catalog["StructTreeRoot"])
+    in_tree: set[int] = set()
+    pending = list(root["K"])
+    while pending:
+        reference = pending.pop()
+        if not isinstance(reference, bytes) or not reference.endswith(b" R"):
+            continue  # a marked-content identifier
+        number = int(reference.split()[0])
+        element = pdf.objects[number]
+        if number not in in_tree and isinstance(element, dict) and "K" in element:
+            in_tree.add(number)
+            pending.extend(element["K"])
+    nums = _object(pdf, root["ParentTree"])["Nums"]
+    pages = pdf.page_references
+    for key, value in zip(nums[::2], nums[1::2], strict=True):
+        if not isinstance(value, list) or key >= len(pages):
+            continue  # an annotation's entry, not a page's
+        outside = {
+            mcid
+            for mcid, reference in enumerate(value)
+            if isinstance(reference, bytes) and int(reference.split()[0]) not in in_tree
+        }
+        if not outside:
+            continue
+        for mcid in outside:
+            value[mcid] = b"null"
+        operations = _object(pdf, _object(pdf, pages[key])["Contents"]).stream
+        for index, operation in enumerate(operations):
+            if isinstance(operation, dict) and operation.get("MCID") in outside:
+                operations[index - 1] = "/Artifact"
+                operations[index] = pydyf.Dictionary({"Type": "/Pagination"})
+
+
+_PDFUA_IDENTIFICATION = (
+    b'<rdf:Description rdf:about=""'
+    b' xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"'
+    b' xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#"'
+    b' xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">'
+    b'<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">'
+    b"<pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>"
+    b"<pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>"
+    b"<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>"
+    b'<pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource">'
+    b"<pdfaProperty:name>part</pdfaProperty:name>"
+    b"<pdfaProperty:valueType>Integer</pdfaProperty:valueType>"
+    b"<pdfaProperty:category>internal</pdfaProperty:category>"
+    b"<pdfaProperty:description>Part of ISO 14289 the file conforms to</pdfaProperty:description>"
+    b"</rdf:li></rdf:Seq></pdfaSchema:property>"
+    b"</rdf:li></rdf:Bag></pdfaExtension:schemas></rdf:Description>"
+    b'<rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/"'
+    b' pdfuaid:part="1"/>'
+)
+"""XMP saying that a PDF/A file conforms to PDF/UA-1 as well: the PDF/UA identification,
+and the extension schema that declares it (PDF/A admits no undeclared XMP property)."""
+
+
+def _complete_metadata(pdf: Any, lang: str | None, pdfua: bool) -> None:
+    """Add the document's language (dc:language) to the XMP metadata, and the PDF/UA-1
+    identification if `pdfua`; write the metadata stream unfiltered, readable without
+    decoding the PDF (PDF/A-1 requires it; later parts and PDF/UA allow it)."""
+    from xml.sax.saxutils import escape
+
+    metadata = _object(pdf, pdf.catalog["Metadata"])
+    packet = b"".join(
+        part if isinstance(part, bytes) else str(part).encode() for part in metadata.stream
+    )
+    extra = b""
+    if lang and b"<dc:language>" not in packet:
+        extra += (
+            b'<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+            b"<dc:language><rdf:Bag><rdf:li>"
+            + escape(lang).encode()
+            + b"</rdf:li></rdf:Bag></dc:language></rdf:Description>"
+        )
+    if pdfua and b"pdfuaid:part" not in packet:
+        extra += _PDFUA_IDENTIFICATION
+    metadata.stream = [packet.replace(b"</rdf:RDF>", extra + b"</rdf:RDF>", 1)]
+    metadata.compress = False
+
+
+def _finisher(variant: str, attachments: bool) -> Callable[[Any, Any], None]:
+    """What is done to the PDF WeasyPrint has built, before it is written."""
+
+    def finish(document: Any, pdf: Any) -> None:
+        if attachments:
+            _associate(pdf)
+        _printable_annotations(pdf)
+        _margin_boxes_as_artifacts(pdf)
+        _complete_metadata(pdf, document.metadata.lang, pdfua=variant != "pdf/ua-1")
+
+    return finish
 
 
 def render_pdf(
@@ -182,7 +302,7 @@ def render_pdf(
             string=html,
             base_url=base_dir.resolve().as_uri() + "/",
             url_fetcher=make_fetcher(base_dir, resolve, refusals),
-        ).render(font_config=_font_config(), pdf_variant=variant)
+        ).render(font_config=_font_config(), pdf_variant=variant, pdf_tags=True)
         moment = _moment(created)
         files = [
             Attachment(
@@ -197,7 +317,10 @@ def render_pdf(
         ]
         with _font_clock(moment):
             data = document.write_pdf(
-                pdf_variant=variant, attachments=files, finisher=_associate if files else None
+                pdf_variant=variant,
+                pdf_tags=True,
+                attachments=files,
+                finisher=_finisher(variant, attachments=bool(files)),
             )
     if refusals:
         raise RenderError(
