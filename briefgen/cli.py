@@ -607,11 +607,13 @@ def templates_list() -> None:
 def templates_copy(name: str, force: bool) -> None:
     """Copy built-in template NAME into the workspace's templates/ to edit it.
 
-    A copy already edited is never replaced unless --force is given.
+    NAME is a document (note, tract, declaration, questions, avis) or a file
+    name, as `briefgen templates list` shows it. A copy already edited is
+    never replaced unless --force is given.
 
     \b
     Example:
-      briefgen templates copy tract.md.j2
+      briefgen templates copy tract
       briefgen templates copy labels/fr.yaml
     """
     from .load import display_path

@@ -317,11 +317,15 @@ class DocumentContext(View):
     meeting: MeetingView = Field(description="The meeting.")
     audience: str = Field(description="public or reps: who the document is for.")
     key_points: list[CitedView] = Field(description="« L'essentiel ».")
-    key_figures: list[FactView] = Field(description="Facts that give a figure.")
+    key_figures: list[FactView] = Field(
+        description="Facts that give a figure, except unverified ones (they stay in their "
+        "theme, or in other_facts, with their unverified flag)."
+    )
     themes: list[ThemeView] = Field(description="The concerns, by theme.")
     other_facts: list[FactView] = Field(
-        description="Facts in no theme, divergence or timeline event and without a figure "
-        "(used only by key points, questions or demands), so that the note shows every fact."
+        description="Facts in no theme, divergence or timeline event and not among the key "
+        "figures (used only by key points, questions or demands), so that the note shows "
+        "every fact."
     )
     divergences: list[DivergenceView] = Field(description="Where sources disagree.")
     timeline: list[EventView] = Field(description="Dated events, in order.")
@@ -398,7 +402,10 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
         )
 
     key_points = [summary(p.text, p.facts) for p in dossier.key_points if shown(p.facts)]
-    key_figures = [fact_view(f) for f in facts.values() if f.value is not None]
+    key_figures = [
+        fact_view(f) for f in facts.values() if f.value is not None and not unverified(f)
+    ]
+    figures = {f.id for f in key_figures}
     themes = [
         ThemeView.model_construct(
             id=t.id, title=t.title, summary=t.summary, facts=[fact_view(f) for f in kept(t.facts)]
@@ -415,7 +422,9 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
         ]
         for f in ids
     }
-    other_facts = [fact_view(f) for f in facts.values() if f.id not in placed and f.value is None]
+    other_facts = [
+        fact_view(f) for f in facts.values() if f.id not in placed and f.id not in figures
+    ]
     divergences = [
         DivergenceView.model_construct(
             subject=d.subject,

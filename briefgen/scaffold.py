@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import filecmp
 import shutil
 from dataclasses import dataclass
@@ -70,12 +71,27 @@ def list_templates(workspace: Workspace) -> list[TemplateEntry]:
     return entries
 
 
-def copy_template(workspace: Workspace, name: str, force: bool = False) -> Path:
-    """Copy built-in template `name` into the workspace for editing; never clobber an edit."""
-    source = TEMPLATE_DIR / name
+def builtin_template(name: str) -> Path:
+    """The built-in template file `name` names: a document's name (tract, note…) or a file
+    name (tract.md.j2, labels/fr.yaml)."""
+    from .build import DOCUMENTS
+
+    documents = {kind.name: kind.template for kind in DOCUMENTS.values()}
+    filename = documents.get(name, name)
     builtin = sorted(_files(TEMPLATE_DIR))
-    if ".." in Path(name).parts or not source.is_file():
-        raise InputError.at(f"no built-in template '{name}' (known: {', '.join(builtin)})")
+    if Path(filename).as_posix() in builtin:
+        return TEMPLATE_DIR / filename
+    known = [*documents, *builtin]
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    raise InputError.at(f"no built-in template '{name}' (known: {', '.join(known)}){hint}")
+
+
+def copy_template(workspace: Workspace, name: str, force: bool = False) -> Path:
+    """Copy built-in template `name` (a document's name or a file name, see
+    `builtin_template`) into the workspace for editing; never clobber an edit."""
+    source = builtin_template(name)
+    name = source.relative_to(TEMPLATE_DIR).as_posix()
     target = workspace.templates / name
     if target.resolve() == source.resolve():
         raise InputError.at("this workspace's templates are the built-in ones", name)

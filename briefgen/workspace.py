@@ -49,8 +49,17 @@ def _asset(value: str) -> str:
     return value
 
 
+def _line(value: str) -> str:
+    if not value.strip():
+        raise ValueError("is empty; remove the setting to use the default")
+    if "\n" in value or "\r" in value:
+        raise ValueError("must be one line")
+    return value
+
+
 Colour = Annotated[str, AfterValidator(_colour)]
 Asset = Annotated[str, AfterValidator(_asset)]
+Line = Annotated[str, AfterValidator(_line)]
 
 
 class _Section(BaseModel):
@@ -68,6 +77,19 @@ class Signatory(_Section):
     )
     contact: str | None = Field(
         None, description="Contact line of the tract; replaces the dossier's tract.contact."
+    )
+    address: Line | None = Field(
+        None, description="Postal address, printed after the name at the foot of the tract."
+    )
+
+
+class Handout(_Section):
+    """What the tract, printed and handed out, says of its printing."""
+
+    printed_by: Line | None = Field(
+        None,
+        description="Printer's mention at the foot of the tract "
+        "(default: the label tract_printed_by, « Imprimé par nos soins »).",
     )
 
 
@@ -106,6 +128,7 @@ class Config(_Section):
     """The whole of briefgen.toml."""
 
     union: Signatory = Field(Signatory(), description="[union] section.")
+    tract: Handout = Field(Handout(), description="[tract] section.")
     style: Style = Field(Style(), description="[style] section.")
     output: Output = Field(Output(), description="[output] section.")
 
@@ -124,6 +147,8 @@ class Branding(_Section):
     name: str | None = Field(description=Signatory.model_fields["name"].description)
     logo: str | None = Field(description=Signatory.model_fields["logo"].description)
     contact: str | None = Field(description=Signatory.model_fields["contact"].description)
+    address: str | None = Field(description=Signatory.model_fields["address"].description)
+    printed_by: str | None = Field(description=Handout.model_fields["printed_by"].description)
     paper: str = Field(description=Style.model_fields["paper"].description)
     accent: str | None = Field(description=Style.model_fields["accent"].description)
     ink: str | None = Field(description=Style.model_fields["ink"].description)
@@ -132,7 +157,8 @@ class Branding(_Section):
 
 
 def branding(config: Config) -> Branding:
-    """What the layout needs of a configuration: name, logo, contact, paper, colours, fonts."""
+    """What the documents need of a configuration: name, logo, contact, address, printer's
+    mention, paper, colours, fonts."""
     union, style = config.union, config.style
     faces = []
     if style.fonts is not None:
@@ -149,6 +175,8 @@ def branding(config: Config) -> Branding:
         name=union.name,
         logo=union.logo,
         contact=union.contact,
+        address=union.address,
+        printed_by=config.tract.printed_by,
         paper=style.paper,
         accent=style.accent,
         ink=style.ink,
