@@ -238,9 +238,7 @@ def _item_spans(root: Any, key: str, lines: list[str]) -> list[_Span]:
     """The span of every item of the top-level list `key`."""
     seq = root[key]
     starts = [seq.lc.item(i)[0] for i in range(len(seq))]
-    keys = list(root)
-    after = keys[keys.index(key) + 1] if keys.index(key) + 1 < len(keys) else None
-    stop = root.lc.key(after)[0] if after is not None else len(lines)
+    stop = _next_key_line(root, key, lines)
     spans = []
     for i, start in enumerate(starts):
         column = lines[start].index("-") if "-" in lines[start] else 0
@@ -250,11 +248,25 @@ def _item_spans(root: Any, key: str, lines: list[str]) -> list[_Span]:
 
 
 def _key_span(root: Any, key: str, lines: list[str]) -> _Span:
-    keys = list(root)
     start = root.lc.key(key)[0]
-    after = keys[keys.index(key) + 1] if keys.index(key) + 1 < len(keys) else None
-    end = root.lc.key(after)[0] if after is not None else len(lines)
-    return _Span(start, _trim(lines, start, end, 0), 0)
+    return _Span(start, _trim(lines, start, _next_key_line(root, key, lines), 0), 0)
+
+
+def _next_key_line(root: Any, key: str, lines: list[str]) -> int:
+    """The line of the top-level key after `key`, or the end of the file."""
+    keys = list(root)
+    position = keys.index(key) + 1
+    return int(root.lc.key(keys[position])[0]) if position < len(keys) else len(lines)
+
+
+def _appended(lines: list[str], key: str, value: Any, indent: int, offset: int) -> str:
+    """The file with a new top-level `key` at its end (after a blank line if the file
+    separates its parts with them)."""
+    from ruamel.yaml.comments import CommentedMap
+
+    fragment = _dump(CommentedMap({key: value}), indent, offset)
+    gap = "\n" if lines and any(_blank(line) for line in lines) else ""
+    return "".join(lines) + gap + fragment
 
 
 def _shift(text: str, columns: int) -> list[str]:
@@ -308,13 +320,11 @@ class Edit:
     def cut(self, root: Any, lines: list[str], indent: int, offset: int) -> str | None:
         """The file with only the lines of the item (or field) replaced; None when the
         layout does not allow it."""
-        from ruamel.yaml.comments import CommentedMap, CommentedSeq
+        from ruamel.yaml.comments import CommentedSeq
 
         if self.action == "field":
             if self.key not in root:
-                fragment = _dump(CommentedMap({self.key: styled(self.value)}), indent, offset)
-                gap = "\n" if lines and any(_blank(line) for line in lines) else ""
-                return "".join(lines) + gap + fragment
+                return _appended(lines, self.key, styled(self.value), indent, offset)
             span = _key_span(root, self.key, lines)
             if self.value is None:
                 return "".join(_collapse(lines[: span.start] + lines[span.end :], span.start))
@@ -325,9 +335,7 @@ class Edit:
         seq = root.get(self.key)
         if not isinstance(seq, CommentedSeq) or seq.fa.flow_style():
             if self.action == "add" and self.key not in root:
-                fragment = _dump(CommentedMap({self.key: [styled(self.value)]}), indent, offset)
-                gap = "\n" if lines and any(_blank(line) for line in lines) else ""
-                return "".join(lines) + gap + fragment
+                return _appended(lines, self.key, [styled(self.value)], indent, offset)
             return None
         spans = _item_spans(root, self.key, lines)
         if not spans:
@@ -380,8 +388,9 @@ class Edit:
         root = _load(text) if text.strip() else CommentedMap()
         if not isinstance(root, CommentedMap):
             raise InputError(Problem("expected a mapping of dossier fields at the top level"))
-        expected = self.expected(plain(root))
-        if expected == plain(root):
+        current = plain(root)
+        expected = self.expected(current)
+        if expected == current:
             return text  # nothing changes: not one byte is rewritten
         indent, offset = _guess(text)
         lines = text.splitlines(keepends=True)
