@@ -165,10 +165,6 @@ def _short(text: str, item: Mapping[str, Any], key: str) -> str:
     return text if len(text) <= 110 else text[:107].rstrip() + "…"
 
 
-def _versions(files: DossierFiles, paths: list[Path]) -> dict[str, str]:
-    return files.versions(paths)
-
-
 def _expected(form: Mapping[str, str]) -> dict[str, str]:
     return {name[2:]: value for name, value in form.items() if name.startswith("v:")}
 
@@ -215,7 +211,7 @@ def assess(
             texts[name] = edit.apply(texts[name])
         for name, text in texts.items():
             (copy / name).write_text(text, encoding="utf-8")
-        _, after = check_dossier(copy, app_state.today or _today(), snapshots=folder)
+        _, after = check_dossier(copy, app_state.date(), snapshots=folder)
     result = Assessment({}, {}, [])
     for problem in after:
         field = problem.field or ""
@@ -231,12 +227,6 @@ def assess(
         elif mine:
             result.warnings.setdefault(name, []).append(text)
     return result
-
-
-def _today() -> Any:
-    import datetime as dt
-
-    return dt.date.today()
 
 
 def _render_form(
@@ -297,7 +287,7 @@ def _item_form(dossier_id: str, part: Part, key: str | None, **extra: Any) -> Re
         form_fields(part.model),
         values,
         request.path,
-        _versions(files, [path]),
+        files.versions([path]),
         part=part,
         item_key=key,
         **extra,
@@ -361,7 +351,7 @@ def _retry(
     """The form again, with what the rep typed and what is wrong with it."""
     fields = form_fields(part.model)
     values = values_for(fields, parse(fields, request.form))
-    versions = versions or _expected(request.form) or _versions(files, [path])
+    versions = versions or _expected(request.form) or files.versions([path])
     return _render_form(
         dossier_id,
         f"Modifier {part.one}" if key else f"Ajouter {part.one}",
@@ -402,7 +392,7 @@ def _save_item(dossier_id: str, table: str, key: str | None) -> Response:
     try:
         saved = files.save([(path, edit)], _expected(request.form), summary, extra)
     except StaleError as stale:
-        now = _versions(files, [path])  # what the rep is shown: saving again replaces it
+        now = files.versions([path])  # what the rep is shown: saving again replaces it
         theirs = _current(files, part, key)
         return _retry(
             dossier_id,
@@ -544,7 +534,8 @@ def _section_paths(files: DossierFiles, name: str, model: type[BaseModel]) -> di
 
 def _section_data(files: DossierFiles, name: str, model: type[BaseModel]) -> dict[str, Any]:
     if name == "dossier":
-        return {key: files.raw(key) for key in model.model_fields if files.raw(key) is not None}
+        found = {key: files.raw(key) for key in model.model_fields}
+        return {key: value for key, value in found.items() if value is not None}
     raw = files.raw(name)
     return raw if isinstance(raw, dict) else {}
 
@@ -561,7 +552,7 @@ def edit_section(dossier_id: str, name: str) -> Response:
         fields,
         values_for(fields, _section_data(files, name, model)),
         request.path,
-        _versions(files, list(dict.fromkeys(paths.values()))),
+        files.versions(list(dict.fromkeys(paths.values()))),
     )
 
 
@@ -598,7 +589,7 @@ def save_section(dossier_id: str, name: str) -> Response:
     try:
         saved = files.save(edits, _expected(request.form), f"{title} : modification")
     except StaleError as stale:
-        retry["versions"] = _versions(files, list(dict.fromkeys(paths.values())))
+        retry["versions"] = files.versions(list(dict.fromkeys(paths.values())))
         conflict = {"theirs": _section_data(files, name, model), "mine": data}
         return _render_form(
             **retry, errors={"_": [_stale_message(stale)]}, status=409, conflict=conflict

@@ -47,9 +47,13 @@ class State:
             abort(404)
         return self.workspace.seeds / dossier_id
 
+    def date(self) -> dt.date:
+        """The date findings are judged at: the pinned one, else today."""
+        return self.today or dt.date.today()
+
     def findings(self, folder: Path) -> tuple[Dossier | None, list[Problem]]:
         """What `briefgen check` says of a dossier folder today."""
-        return check_dossier(folder, self.today or dt.date.today())
+        return check_dossier(folder, self.date())
 
 
 def state() -> State:
