@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -364,19 +364,27 @@ def facts_shown(dossier: Dossier, kind: DocumentKind, lang: str, workspace: Work
     return shown
 
 
-def as_recorded(dossier: Dossier, document: Mapping[str, Any]) -> Dossier:
-    """The dossier as a document's provenance record says it was made: the establishment's
-    variant and the meeting date it was made for."""
-    establishment = document.get("establishment")
+def adapted(dossier: Dossier, establishment: str | None, meeting_date: date | None) -> Dossier:
+    """The dossier as one document is made from it: an establishment's variant, and a
+    meeting date other than the dossier's (the written questions' deadline then follows it).
+    """
     if establishment:
         entries = {e.id: e for e in dossier.establishments}
         if establishment not in entries:
-            raise InputError.at(f"the establishment '{establishment}' is no longer in the dossier")
+            known = ", ".join(entries) or "none"
+            raise InputError.at(f"unknown establishment '{establishment}' (known: {known})")
         dossier = variant(dossier, entries[establishment])
-    meeting_date = document.get("meeting_date")
-    if meeting_date and meeting_date != dossier.meeting.date.isoformat():
-        meeting = dossier.meeting.model_copy(
-            update={"date": datetime.fromisoformat(meeting_date).date(), "questions_by": None}
-        )
+    if meeting_date and meeting_date != dossier.meeting.date:
+        meeting = dossier.meeting.model_copy(update={"date": meeting_date, "questions_by": None})
         dossier = dossier.model_copy(update={"meeting": meeting})
     return dossier
+
+
+def as_recorded(dossier: Dossier, document: Mapping[str, Any]) -> Dossier:
+    """The dossier as a document's provenance record says it was made."""
+    meeting_date = document.get("meeting_date")
+    return adapted(
+        dossier,
+        document.get("establishment"),
+        date.fromisoformat(meeting_date) if meeting_date else None,
+    )

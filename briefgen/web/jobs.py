@@ -7,8 +7,8 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 
-from ..build import variant
-from ..errors import BriefgenError, Problem
+from ..build import adapted
+from ..errors import Problem
 from ..models import Dossier
 
 
@@ -62,14 +62,4 @@ class Builds:
 
 def prepared(dossier: Dossier, choices: Choices) -> Dossier:
     """The dossier as the rep asked for it: an establishment's variant, another date."""
-    if choices.establishment:
-        entries = {e.id: e for e in dossier.establishments}
-        if choices.establishment not in entries:
-            raise BriefgenError(Problem(f"unknown establishment '{choices.establishment}'"))
-        dossier = variant(dossier, entries[choices.establishment])
-    if choices.meeting_date:
-        meeting = dossier.meeting.model_copy(
-            update={"date": choices.meeting_date, "questions_by": None}
-        )
-        dossier = dossier.model_copy(update={"meeting": meeting})
-    return dossier
+    return adapted(dossier, choices.establishment, choices.meeting_date)
