@@ -236,13 +236,9 @@ def build(
     with worker_pool(workers if "pdf" in ordered else 1) as pool:
         from .build import Job, Options, runnable_kinds
         from .build import build as run_build
-        from .errors import InputError
-        from .lint import check_dossier
+        from .lint import buildable
 
-        loaded, findings = check_dossier(folder, dt.date.today())
-        errors = [finding for finding in findings if finding.severity == "error"]
-        if loaded is None or errors:  # E107/E108 are found by check, not by loading
-            raise InputError(*errors)
+        loaded = buildable(folder, dt.date.today())
         kinds, skipped = runnable_kinds(loaded, list(docs))
         for message in skipped:
             click.echo(f"warning: {message}", err=True)

@@ -258,3 +258,13 @@ def check_dossier(
     except InputError as error:
         return None, list(error.problems)
     return dossier, list(lint(dossier, locate, today, max_age_days, snapshots or folder))
+
+
+def buildable(folder: Path, today: dt.date) -> Dossier:
+    """The dossier in `folder` when `briefgen check` finds no error in it (some, such as a
+    quote missing from its source, only check finds); else InputError with every error."""
+    dossier, findings = check_dossier(folder, today)
+    errors = [finding for finding in findings if finding.severity == "error"]
+    if dossier is None or errors:
+        raise InputError(*errors)
+    return dossier

@@ -22,9 +22,9 @@ from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from .build import Options, build, runnable_kinds
-from .errors import BriefgenError, InputError
+from .errors import BriefgenError
 from .hosts import TOKEN_COOKIE, TOKEN_PARAMETER, Guard
-from .lint import check_dossier
+from .lint import buildable
 from .load import display_path
 from .workspace import CONFIG_FILE, Workspace, find_workspace
 
@@ -82,11 +82,7 @@ class Watcher:
         self._state = snapshot(self.watched())
         try:
             workspace = find_workspace(self.workspace_root)
-            found, findings = check_dossier(self.dossier_dir, dt.date.today())
-            errors = [finding for finding in findings if finding.severity == "error"]
-            if found is None or errors:
-                raise InputError(*errors)
-            dossier = found
+            dossier = buildable(self.dossier_dir, dt.date.today())
             kinds, _ = runnable_kinds(dossier, self.kinds)
             written, _ = build(
                 dossier,
