@@ -161,7 +161,7 @@ def form_fields(model: type[BaseModel], prefix: str = "") -> list[FormField]:
     """The inputs of the form for `model`, in the order of its fields."""
     fields = []
     for name, info in model.model_fields.items():
-        kind, optional = _unwrap(info.annotation)
+        kind, _ = _unwrap(info.annotation)
         required = info.is_required()
         default = info.get_default(call_default_factory=True)
         if isinstance(default, Enum):
@@ -201,14 +201,7 @@ def form_fields(model: type[BaseModel], prefix: str = "") -> list[FormField]:
         else:
             widget = "textarea" if name in MULTILINE else "text"
             fields.append(FormField(widget=widget, **common))
-        del optional
     return fields
-
-
-def editable(model: type[BaseModel]) -> bool:
-    """True if every field of `model` has an input (a list of nested models has none)."""
-    names = {f.name for f in form_fields(model)}
-    return names == set(model.model_fields)
 
 
 def values_for(fields: list[FormField], data: Mapping[str, Any] | None) -> dict[str, Any]:
