@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, Problem
-from .models import Dossier, Fact
+from .models import Dossier, Source
 
 ATTACHMENT = "provenance.json"
 SCHEMA = "https://briefgen.invalid/provenance/1"
@@ -51,31 +51,32 @@ def trace_line(dossier: Dossier, digest: str) -> str:
     return f"dossier {digest[:7]} · {dossier.date.strftime('%d/%m/%Y')}"
 
 
-def _fact_entry(fact: Fact, dossier: Dossier) -> dict[str, Any]:
-    sources = {source.id: source for source in dossier.sources}
-
-    def published(source_id: str) -> str | None:
-        date = sources[source_id].date
-        return date.isoformat() if date else None
-
+def _source_entry(source: Source) -> dict[str, Any]:
     return {
-        "id": fact.id,
-        "statement": fact.statement,
-        "status": fact.status.value,
-        "union_position": fact.union_position,
-        "quote": fact.quote.model_dump(mode="json") if fact.quote else None,
-        "sources": [
-            {
-                "id": source_id,
-                "title": sources[source_id].title,
-                "publisher": sources[source_id].publisher,
-                "date": published(source_id),
-                "url": sources[source_id].url,
-                "snapshot_sha256": sources[source_id].sha256,
-            }
-            for source_id in fact.sources
-            if source_id in sources
-        ],
+        "id": source.id,
+        "title": source.title,
+        "publisher": source.publisher,
+        "date": source.date.isoformat() if source.date else None,
+        "url": source.url,
+        "snapshot_sha256": source.sha256,
+    }
+
+
+def _fact_entries(dossier: Dossier, shown: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """What the record says of each fact in `shown`, by id, in the dossier's order."""
+    visible = set(shown)
+    sources = {source.id: _source_entry(source) for source in dossier.sources}
+    return {
+        fact.id: {
+            "id": fact.id,
+            "statement": fact.statement,
+            "status": fact.status.value,
+            "union_position": fact.union_position,
+            "quote": fact.quote.model_dump(mode="json") if fact.quote else None,
+            "sources": [sources[s] for s in fact.sources if s in sources],
+        }
+        for fact in dossier.facts
+        if fact.id in visible
     }
 
 
@@ -88,7 +89,6 @@ def record(
 ) -> dict[str, Any]:
     """The provenance record of one document: the facts it shows (`shown`, by id) and how
     it was made."""
-    visible = set(shown)
     digest = dossier_hash(dossier)
     return {
         "$schema": SCHEMA,
@@ -100,7 +100,7 @@ def record(
             "sha256": digest,
         },
         "document": {"kind": kind, "audience": audience, **options},
-        "facts": [_fact_entry(fact, dossier) for fact in dossier.facts if fact.id in visible],
+        "facts": list(_fact_entries(dossier, shown).values()),
     }
 
 
@@ -161,8 +161,7 @@ def compare(entry: Mapping[str, Any], dossier: Dossier, shown_now: Iterable[str]
     """Compare a record with the dossier now (`shown_now`: the facts the same document
     would show if made again)."""
     then = {f["id"]: f for f in entry["facts"]}
-    now_ids = list(dict.fromkeys(shown_now))
-    now = {fact.id: _fact_entry(fact, dossier) for fact in dossier.facts if fact.id in set(now_ids)}
+    now = _fact_entries(dossier, shown_now)
     result = Comparison(up_to_date=False)
     result.dossier_changed = entry["dossier"]["sha256"] != dossier_hash(dossier)
     result.removed = [i for i in then if i not in now]
