@@ -23,7 +23,7 @@ from .load import display_path
 from .markdown import to_html
 from .models import Audience, Dossier, Establishment, KeyPoint
 from .paths import find_template_file
-from .templating import load_labels, markdown_environment, render
+from .templating import load_labels, markdown_environment, render, tagged_labels
 from .workspace import Workspace
 
 
@@ -72,6 +72,7 @@ class Options:
 
     formats: tuple[str, ...] = ("pdf",)
     lang: str | None = None
+    """Language of the labels; None: the dossier's.  The dossier's text keeps its own."""
     pdf_variant: str = "pdf/ua-1"
     created: str | None = None
     """Creation date stamped in the documents (ISO 8601); default: see `creation_date`."""
@@ -110,17 +111,18 @@ class Built:
 def document_context(
     dossier: Dossier,
     kind: DocumentKind,
-    lang: str,
+    labels: Mapping[str, str],
+    labels_lang: str,
     workspace: Workspace,
     contact: str | None = None,
 ) -> dict[str, Any]:
-    """What the template of `kind` sees: the dossier's context, the labels, the document
-    and the workspace's branding.
+    """What the template of `kind` sees: the dossier's context, the labels (tagged with
+    their language when it is not the dossier's), the document and the workspace's branding.
 
     The tract's contact line is, most specific first: `contact` (an establishment's),
     briefgen.toml's, the dossier's.
     """
-    labels = load_labels(lang, workspace.template_dirs)
+    labels = tagged_labels(labels, labels_lang, dossier.lang)
     context = build_context(dossier, kind.audience)
     branding = workspace.branding()
     contact = contact or branding.contact
@@ -162,9 +164,13 @@ def render_document(
         )
     lang = options.lang or dossier.lang
     dirs = workspace.template_dirs
-    context = {**document_context(dossier, kind, lang, workspace, contact), **(extra or {})}
-    labels, branding = context["labels"], context["branding"]
-    markdown_text = render(markdown_environment(lang, dirs), kind.template, context)
+    labels = load_labels(lang, dirs)
+    context = {
+        **document_context(dossier, kind, labels, lang, workspace, contact),
+        **(extra or {}),
+    }
+    branding = context["branding"]
+    markdown_text = render(markdown_environment(dossier.lang, dirs), kind.template, context)
     shown = context["sources"].facts_shown()
     body = to_html(markdown_text)
     digest = provenance.dossier_hash(dossier)
@@ -174,7 +180,7 @@ def render_document(
     author = branding.name or " · ".join(dossier.meeting.unions)
     meta = PageMeta(
         title=f"{title} · {dossier.title}",
-        lang=lang,
+        lang=dossier.lang,
         author=author,
         subject=dossier.meeting.agenda_item,
         keywords=[dossier.organisation, dossier.meeting.instance, *dossier.meeting.unions, title],
@@ -358,8 +364,9 @@ def build(
 
 def facts_shown(dossier: Dossier, kind: DocumentKind, lang: str, workspace: Workspace) -> list[str]:
     """The ids of the facts a document of `kind` shows, from its Markdown alone (no PDF)."""
-    context = document_context(dossier, kind, lang, workspace)
-    render(markdown_environment(lang, workspace.template_dirs), kind.template, context)
+    labels = load_labels(lang, workspace.template_dirs)
+    context = document_context(dossier, kind, labels, lang, workspace)
+    render(markdown_environment(dossier.lang, workspace.template_dirs), kind.template, context)
     shown: list[str] = context["sources"].facts_shown()
     return shown
 

@@ -147,7 +147,8 @@ def _format_option(default: tuple[str, ...], help: str) -> Callable[[F], F]:
 @click.option(
     "--lang",
     type=click.Choice(["fr", "en"]),
-    help="Language of the labels and dates (default: the dossier's).",
+    help="Language of the labels (default: the dossier's). The dossier's text keeps its "
+    "own language, typography and date format.",
 )
 @click.option(
     "--pdf-variant",

@@ -30,6 +30,7 @@ from .models import (
     Source,
     Status,
 )
+from .templating import foreign
 
 
 def _visible(audience: Audience, item_audience: Audience) -> bool:
@@ -44,8 +45,10 @@ class _References:
     sources at the end holds exactly the sources the document cites.
     """
 
-    def __init__(self, sources: Iterable[Source], citable: set[str]) -> None:
+    def __init__(self, sources: Iterable[Source], citable: set[str], lang: str) -> None:
         self.sources = {s.id: s for s in sources if s.id in citable}
+        self.lang = lang
+        """The language of the dossier's text: a title in another one is tagged with it."""
         self.number: dict[str, int] = {}
         self.shown: dict[str, None] = {}
         """The facts whose marks the document has printed, in the order it printed them."""
@@ -65,14 +68,18 @@ class _References:
 
     def cited(self) -> list[SourceView]:
         """The sources cited so far, in number order, as the template shows them."""
-        return [
-            SourceView.model_construct(
-                number=number,
-                **self.sources[source_id].model_dump(),
-                unverifiable=self.sources[source_id].kind in UNVERIFIABLE_KINDS,
+        views = []
+        for source_id, number in self.number.items():
+            source = self.sources[source_id]
+            fields = source.model_dump()
+            if source.lang and source.lang != self.lang:
+                fields["title"] = foreign(source.title, source.lang)
+            views.append(
+                SourceView.model_construct(
+                    number=number, **fields, unverifiable=source.kind in UNVERIFIABLE_KINDS
+                )
             )
-            for source_id, number in self.number.items()
-        ]
+        return views
 
 
 class _Mark:
@@ -292,13 +299,14 @@ class SourceView(View):
 
     number: int = Field(description="Its number in this document.")
     id: str = Field(description="Its id.")
-    title: str = Field(description="Title.")
+    title: str = Field(description="Title; tagged with its language when it is not the dossier's.")
     publisher: str = Field(description="Publisher.")
     author: str | None = Field(description="Author.")
     date: dt.date | None = Field(description="Publication date.")
     url: str | None = Field(description="Address (http or https only).")
     kind: str = Field(description="press, official, union, legal-text, case-law, reader-comment…")
     note: str | None = Field(description="What a reader should know about it.")
+    lang: str | None = Field(description="Language of the title, if not the dossier's.")
     unverifiable: bool = Field(description="True for reader comments.")
 
 
@@ -349,7 +357,7 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
     facts = {f.id: f for f in dossier.facts if _visible(audience, f.audience)}
     source_index = {s.id: s for s in dossier.sources}
     cited = {source_id for fact in facts.values() for source_id in fact.sources}
-    references = _References(dossier.sources, cited)
+    references = _References(dossier.sources, cited, dossier.lang)
 
     def mark(source_ids: list[str], fact_ids: list[str]) -> _Mark:
         return _Mark(references, source_ids, fact_ids)

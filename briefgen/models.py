@@ -112,6 +112,11 @@ class Source(Model):
     note: str | None = Field(
         None, description="What a reader should know about this source (reliability, access)."
     )
+    lang: Literal["fr", "en"] | None = Field(
+        None,
+        description="Language of the title, if not the dossier's: the documents tag the "
+        "title with it, so it is read aloud, hyphenated and checked as such.",
+    )
     snapshot: str | None = Field(
         None,
         pattern=r"^sources/[a-z0-9][a-z0-9-]*\.txt$",
@@ -140,7 +145,9 @@ class Fact(Model):
     value: float | None = Field(None, description="A figure the fact gives, if any.")
     unit: str | None = Field(None, description="Unit of the figure (conseillers, €, %).")
     label: str | None = Field(
-        None, description="Short caption of the figure in the key figures table."
+        None,
+        description="Short caption that follows the figure and its unit in the key figures "
+        "(500 conseillers | France Travail Pro dotés d'une licence LinkedIn).",
     )
     sources: list[Id] = Field(
         default_factory=list, max_length=200, description="Ids of the sources that back the fact."
@@ -343,7 +350,11 @@ class Dossier(Model):
     title: Text = Field(description="Title of the dossier, shown on every cover.")
     subtitle: str | None = Field(None, description="Optional line under the title.")
     organisation: Text = Field(description="The employer concerned.")
-    lang: Literal["fr", "en"] = Field("fr", description="Language of the documents.")
+    lang: Literal["fr", "en"] = Field(
+        "fr",
+        description="Language of the dossier's text: the documents' typography, hyphenation "
+        "and declared language follow it (`build --lang` changes only the labels).",
+    )
     date: dt.date = Field(description="Date the dossier was last brought up to date.")
     meeting: Meeting = Field(description="The meeting the documents prepare.")
     key_points: list[KeyPoint] = Field(

@@ -129,6 +129,36 @@ def _font_clock(moment: datetime) -> Iterator[None]:
             del os.environ["SOURCE_DATE_EPOCH"]
 
 
+def _tag_languages() -> None:
+    """Give the structure element of every HTML element with a `lang` attribute that
+    language (/Lang, ISO 32000-1 14.9.2), as the page's own goes to the catalog.
+
+    WeasyPrint tags elements without their language: a label in English in a French
+    document would be read aloud in French.  Its tree builder is wrapped once; a
+    WeasyPrint without it leaves the tags as they are (tests/test_documents.py checks
+    the /Lang entries).
+    """
+    import pydyf
+    from weasyprint.pdf import tags
+
+    build = getattr(tags, "_build_box_tree", None)
+    if build is None or getattr(build, "tags_languages", False):
+        return
+
+    def with_language(box: Any, *args: Any) -> Iterator[Any]:
+        element = getattr(box, "element", None)
+        lang = None
+        if element is not None and getattr(box, "element_tag", None) not in ("html", "body"):
+            lang = element.get("lang")
+        for structure in build(box, *args):
+            if lang and isinstance(structure, pydyf.Dictionary):
+                structure["Lang"] = pydyf.String(lang)
+            yield structure
+
+    with_language.tags_languages = True  # type: ignore[attr-defined]
+    tags._build_box_tree = with_language
+
+
 PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3b")
 """Accessible (tagged, PDF/UA-1) by default; PDF/A-3b for archiving, tagged as well and
 identified as PDF/UA-1 too."""
@@ -296,6 +326,7 @@ def render_pdf(
     """
     from weasyprint import HTML, Attachment
 
+    _tag_languages()
     refusals: list[str] = []
     with _weasyprint_warnings() as warnings:
         document = HTML(

@@ -64,6 +64,46 @@ def escape_text(value: object) -> Markup:
     return Markup(_LINE_START.sub(_entity, text))
 
 
+def foreign(value: object, lang: str) -> Markup:
+    """Dossier or label text in another language than the document's, tagged with its own
+    (`<span lang="en">`) so that it is read aloud, hyphenated and typeset as such."""
+    return Markup('<span lang="{}">').format(lang) + escape_text(value) + Markup("</span>")
+
+
+def tagged_labels(labels: Mapping[str, str], lang: str, text_lang: str) -> dict[str, str]:
+    """The labels as the document templates print them: tagged with their language when
+    it is not the language of the dossier's text."""
+    if lang == text_lang:
+        return dict(labels)
+    return {key: foreign(value, lang) for key, value in labels.items()}
+
+
+# French words elided before a vowel: « que aucune » → « qu'aucune », « du établissement »
+# → « de l'établissement ».  A word starting with h is left alone (h aspiré or not is a
+# matter of the word, which a rule cannot tell).
+_ELIDED = {
+    "de": "d’", "du": "de l’", "le": "l’", "la": "l’", "que": "qu’", "ne": "n’", "je": "j’",
+    "me": "m’", "te": "t’", "se": "s’", "ce": "c’", "lorsque": "lorsqu’", "puisque": "puisqu’",
+    "jusque": "jusqu’", "quoique": "quoiqu’",
+}  # fmt: skip
+_VOWEL = re.compile(r"[aeiouyàâäéèêëîïôöùûüœæ]", re.IGNORECASE)
+
+
+def elide(words: object, following: object) -> Markup:
+    """`words` as they stand before `following`: their last word elided if it is French and
+    `following` starts with a vowel, else followed by a space.  Labels tagged with another
+    language (see `tagged_labels`) are left as they are."""
+    if isinstance(words, Markup):
+        return words + Markup(" ")
+    head, _, last = str(words).rpartition(" ")
+    start = str(following).lstrip()[:1]
+    if last.lower() in _ELIDED and _VOWEL.match(start):
+        elided = _ELIDED[last.lower()]
+        elided = elided[0].upper() + elided[1:] if last[0].isupper() else elided
+        return escape_text(f"{head} {elided}" if head else elided)
+    return escape_text(words) + Markup(" ")
+
+
 def css_string(value: object) -> Markup:
     """Text → a CSS string literal, safe inside a <style> element."""
     escaped = "".join(
@@ -199,6 +239,7 @@ def _sandbox(autoescape: bool, lang: str, dirs: tuple[Path, ...]) -> ImmutableSa
     env.filters["date"] = lambda value, precision=None: format_date(value, lang, precision)
     env.filters["number"] = lambda value: format_number(value, lang)
     env.filters["typography"] = lambda value: typography.text(str(value), lang)
+    env.filters["elide"] = elide
     if autoescape:
         env.filters["css_string"] = css_string
     return env

@@ -1,32 +1,141 @@
 """Language typography applied to the text of an HTML body (never to its tags).
 
-French: a narrow no-break space before ; ! ? and inside « », a no-break
-space before :, a typographic apostrophe.  Text inside code, pre, style and
-script is left alone, and so are URLs and times (a colon with no space after).
-In headings, hyphenated words (parlons-en, Hauts-de-France) are kept on one
-line: a heading broken after a hyphen reads as two words.
+Each text node gets the typography of its language: the `lang` attribute of
+the nearest element that has one, else the page's.  English gets none; French
+follows the Imprimerie nationale's rules:
+
+- a narrow no-break space in the digit groups of numbers (6 000) and before
+  % ; ! ? and inside « »; a no-break space before : and between a number and
+  its unit or currency (310 M€, 7 500 euros), and after n°;
+- a typographic apostrophe;
+- reference calls before the punctuation they follow (« géographique[1, 2]. »),
+  and bound to the word before them, so a call never starts a line;
+- no break and no hyphenation inside proper names (LinkedIn, Hauts-de-France),
+  site names (politique-france.info), article numbers (L2312-15) and case
+  numbers (RG 22/00134).
+
+Text inside code, pre, style and script is left alone, and so are URLs and
+times (a colon with no space after).  In headings, every hyphenated word is
+kept on one line: a heading broken after a hyphen reads as two words.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 
 NBSP = "\u00a0"
 NNBSP = "\u202f"
+_SPACE = "[ \u00a0\u202f]"
 
 _TAG = re.compile(r"(<[^>]*>)")
-_RAW_ELEMENTS = re.compile(r"^<(/?)(code|pre|style|script)\b", re.IGNORECASE)
-_HEADINGS = re.compile(r"^<(/?)h[1-6]\b", re.IGNORECASE)
+_START_TAG = re.compile(r"^<([a-zA-Z][a-zA-Z0-9-]*)([^>]*?)(/?)>$")
+_END_TAG = re.compile(r"^</([a-zA-Z][a-zA-Z0-9-]*)\s*>$")
+_LANG_ATTRIBUTE = re.compile(r"""\blang\s*=\s*["']?([A-Za-z-]+)""")
+_VOID = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+    ]
+)
+_RAW = frozenset({"code", "pre", "style", "script"})
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_BLOCKS = frozenset(
+    [
+        "address",
+        "blockquote",
+        "body",
+        "caption",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "li",
+        "ol",
+        "p",
+        "section",
+        "table",
+        "td",
+        "th",
+        "tr",
+        "ul",
+        "br",
+    ]
+)
+
+_UNITS = (
+    r"(?:[kM]?€|Md€|\$|£|euros?|dollars?|millions?|milliards?|km|cm|mm|kg|°C|Go|Mo|ko|To|m|g|h)"
+)
+_Replacement = str | Callable[[re.Match[str]], str]
+_FRENCH_RULES: list[tuple[re.Pattern[str], _Replacement]] = [
+    # Digit groups: 6 000, 310 000 000 (never inside a longer figure, a decimal or a year list).
+    (
+        re.compile(rf"(?<![\d,.])\d{{1,3}}(?:{_SPACE}\d{{3}})+(?![\d])"),
+        lambda m: re.sub(_SPACE, NNBSP, m.group()),
+    ),
+    (re.compile(rf"(?<=\d){_SPACE}?([%‰])"), NNBSP + r"\1"),
+    (re.compile(rf"(?<=\d){_SPACE}+({_UNITS})(?![\w])"), NBSP + r"\1"),
+    (re.compile(rf"\b([nN]°){_SPACE}*(?=\d)"), r"\1" + NBSP),
+    (re.compile(rf"(?<=[^\s;!?]){_SPACE}*([;!?])(?=\s|$|[)»\"’.,;!?])"), NNBSP + r"\1"),
+    (re.compile(rf"(?<=[\w)»\]]){_SPACE}*:(?=\s|$)"), NBSP + ":"),
+    (re.compile(rf"«{_SPACE}*"), "«" + NNBSP),
+    (re.compile(rf"{_SPACE}*»"), NNBSP + "»"),
+    (re.compile(r"(?<=\w)'(?=\w)"), "’"),
+    (re.compile(rf"\b([LRD]\.){_SPACE}+(?=\d)"), r"\1" + NBSP),
+    (re.compile(rf"\b(RG|art\.|article){_SPACE}+(?=[LRD]?\.?{_SPACE}?\d)"), r"\1" + NBSP),
+]
+
+# Tokens that are never broken nor hyphenated, in escaped French text.  Each is
+# a whole "word" (no letter, digit, dot, hyphen or slash touching it), so a
+# site name inside a URL is left to the URL.
+_EDGE_BEFORE = r"(?<![\w./@-])"
+_EDGE_AFTER = r"(?![\w/@-]|\.\w)"
+_UNBREAKABLE = re.compile(
+    _EDGE_BEFORE
+    + "(?:"
+    + r"RG\u00a0\d[\d/.-]*\d"  # case numbers
+    + r"|[LRD]\.?\u00a0?\d{1,4}(?:-\d+)+"  # articles of a code
+    + r"|[\w-]+(?:\.[\w-]+)*\.(?:fr|info|news|xyz|ie|com|org|net|eu|gouv|io)"  # site names
+    + r"|\w*[a-zà-ÿ]\w*[A-Z]\w*"  # names with inner capitals: LinkedIn
+    + r"|[A-ZÀ-Ý]\w+(?:-\w+)+"  # hyphenated names: Hauts-de-France
+    + ")"
+    + _EDGE_AFTER
+)
+# A capitalised word of five letters or more (shorter ones are never hyphenated),
+# after a letter, comma or closing mark and a space: a proper name in a sentence,
+# not the first word of one.
+_NAME_IN_SENTENCE = re.compile(r"(?<=[\w,»)’]\s)([A-ZÀ-Ý][a-zà-ÿ]{4,})(?![\w-])")
 _HYPHENATED = re.compile(r"\w+(?:-\w+)+")
 
-_FRENCH_RULES = [
-    (re.compile(r"(?<=[^\s;!?])[ \u00a0\u202f]*([;!?])(?=\s|$|[)»\"’.,;!?])"), NNBSP + r"\1"),
-    (re.compile(r"(?<=[\w)»\]])[ \u00a0\u202f]*:(?=\s|$)"), NBSP + ":"),
-    (re.compile(r"«[ \u00a0\u202f]*"), "«" + NNBSP),
-    (re.compile(r"[ \u00a0\u202f]*»"), NNBSP + "»"),
-    (re.compile(r"(?<=\w)'(?=\w)"), "’"),
-]
+# A reference call after punctuation moves before it; the call and the word it
+# follows are then kept on one line.
+_CALL = r'<sup class="ref">(?:(?!</sup>).)*</sup>'
+_CALL_AFTER_PUNCTUATION = re.compile(
+    rf"({_SPACE}?[.,;:!?…]+)((?:</(?:strong|em|b|i|span)>)*)({_CALL})"
+)
+_CALL_AFTER_WORD = re.compile(rf"([^\s<>]+)({_CALL})")
 
 
 def _french(text: str) -> str:
@@ -40,21 +149,69 @@ def text(value: str, lang: str) -> str:
     return _french(value) if lang == "fr" else value
 
 
+def _nowrap(match: re.Match[str]) -> str:
+    return f'<span class="nowrap">{match.group()}</span>'
+
+
+def _french_text(piece: str, before: str, heading: bool) -> str:
+    """One text node, escaped, with `before` (the end of the previous text node in the same
+    block) as context for the rules that look behind."""
+    typeset = _french(before + html.unescape(piece))[len(before) :]
+    escaped = html.escape(typeset, quote=False)
+    if heading:
+        return _HYPHENATED.sub(_nowrap, escaped)
+    escaped = _UNBREAKABLE.sub(_nowrap, escaped)
+    return _NAME_IN_SENTENCE.sub(_nowrap, escaped)
+
+
 def apply(body: str, lang: str) -> str:
-    """Return `body` with the typography of `lang` applied to its text nodes."""
-    if lang != "fr":
-        return body
+    """Return `body` with the typography of each text node's language applied."""
+    if lang == "fr":
+        body = _CALL_AFTER_PUNCTUATION.sub(r"\3\1\2", body)
+    body = _CALL_AFTER_WORD.sub(r'<span class="nowrap">\1\2</span>', body)
     pieces = _TAG.split(body)
-    raw_depth = heading_depth = 0
+    stack: list[tuple[str, str | None]] = []
+    before = ""
     for index, piece in enumerate(pieces):
         if index % 2:  # a tag
-            if match := _RAW_ELEMENTS.match(piece):
-                raw_depth = max(raw_depth + (-1 if match.group(1) else 1), 0)
-            elif match := _HEADINGS.match(piece):
-                heading_depth = max(heading_depth + (-1 if match.group(1) else 1), 0)
-        elif piece and not raw_depth:
-            text = html.escape(_french(html.unescape(piece)), quote=False)
-            if heading_depth:
-                text = _HYPHENATED.sub(r'<span class="nowrap">\g<0></span>', text)
-            pieces[index] = text
+            before = _follow(stack, piece, before)
+            continue
+        if not piece or any(name in _RAW for name, _ in stack):
+            continue
+        here = next((code for _, code in reversed(stack) if code), lang)
+        if here.split("-")[0].lower() == "fr":
+            heading = any(name in _HEADINGS for name, _ in stack)
+            pieces[index] = _french_text(piece, before, heading)
+        before = _context(html.unescape(piece)[-1:])
     return "".join(pieces)
+
+
+def _context(char: str) -> str:
+    """What the rules that look behind need of the previous text node's last character:
+    digit, letter, space or other (mapped so that no rule can change it)."""
+    if not char:
+        return ""
+    if char.isdigit():
+        return "0"
+    if char.isalpha() or char == "_":
+        return "a"
+    return " " if char.isspace() else ")"
+
+
+def _follow(stack: list[tuple[str, str | None]], tag: str, before: str) -> str:
+    """Update the stack of open elements for `tag`; return the context the next text node
+    sees (nothing after the start or end of a block)."""
+    if match := _START_TAG.match(tag):
+        name = match.group(1).lower()
+        if name not in _VOID and not match.group(3):
+            code = _LANG_ATTRIBUTE.search(match.group(2))
+            stack.append((name, code.group(1) if code else None))
+        return "" if name in _BLOCKS else before
+    if match := _END_TAG.match(tag):
+        name = match.group(1).lower()
+        for depth in range(len(stack) - 1, -1, -1):
+            if stack[depth][0] == name:
+                del stack[depth:]
+                break
+        return "" if name in _BLOCKS else before
+    return before

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -156,15 +157,62 @@ def test_source_date_epoch_sets_the_creation_date(tmp_path: Path) -> None:
     assert re.search(r"^CreationDate:\s+Tue Nov 14 22:13:20 2023 UTC$", info, re.M)
 
 
-def test_english_labels(tmp_path: Path) -> None:
+def languages_in_tags(pdf_file: Path) -> dict[str, int]:
+    """How many structure elements declare each language (/Lang), and the catalog's."""
+    import pikepdf
+
+    counts: dict[str, int] = {}
+    with pikepdf.open(pdf_file) as pdf:
+        counts["catalog:" + str(pdf.Root.Lang)] = 1
+        todo = [pdf.Root.StructTreeRoot]
+        while todo:
+            element = todo.pop()
+            if not isinstance(element, pikepdf.Dictionary):
+                continue
+            if "/Lang" in element:
+                counts[str(element.Lang)] = counts.get(str(element.Lang), 0) + 1
+            kids = element.get("/K")
+            todo.extend(kids if isinstance(kids, pikepdf.Array) else [kids])
+    return counts
+
+
+def test_english_labels_leave_the_french_text_french(tmp_path: Path) -> None:
+    """`--lang en` changes the labels only: the dossier's text keeps its language, its
+    typography and its dates; the labels are tagged as English in the HTML and the PDF."""
     out = build(tmp_path, "--doc", "note", "--lang", "en", "-f", "pdf", "-f", "html")
     text = pdf_text(out / "note-de-briefing.pdf")
     for label in ["Key points", "CONTENTS", "Where sources disagree", "Our demands", "page 1 / "]:
         assert label in text
-    assert "L’essentiel" not in text and "Meeting of 10 December 2026" in text.replace(
-        "Meeting of December 10, 2026", "Meeting of 10 December 2026"
+    assert "L’essentiel" not in text
+    assert "10 décembre 2026" in text and "December" not in text and "6,000" not in text
+    html = (out / "note-de-briefing.html").read_text(encoding="utf-8")
+    assert '<html lang="fr">' in html and '<span lang="en">Key points</span>' in html
+    assert "quelque 6\u202f000 conseillers" in html and "l’expérimentation" in html
+    languages = languages_in_tags(out / "note-de-briefing.pdf")
+    assert languages["catalog:fr"] == 1 and languages["en"] > 20
+
+
+def test_titles_in_another_language_are_tagged_with_it(folder: Path) -> None:
+    languages = languages_in_tags(folder / FILES["note"])
+    assert languages == {"catalog:fr": 1, "en": 4}  # the four English sources' titles
+
+
+def test_an_english_dossier_gets_english_text_and_tags(tmp_path: Path) -> None:
+    dossier = tmp_path / "dossier"
+    shutil.copytree(FIRST_DOSSIER, dossier)
+    header = dossier / "dossier.yaml"
+    header.write_text(
+        header.read_text(encoding="utf-8").replace("lang: fr", "lang: en"), encoding="utf-8"
     )
-    assert '<html lang="en">' in (out / "note-de-briefing.html").read_text(encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["build", str(dossier), "--out", str(tmp_path / "out"), "--doc", "tract"]
+    )
+    assert result.exit_code == 0, result.output
+    pdf_file = tmp_path / "out" / "france-travail-linkedin" / "tract.pdf"
+    assert languages_in_tags(pdf_file)["catalog:en"] == 1
+    text = pdf_text(pdf_file)
+    assert "Ce que nous exigeons" not in text and "What we demand" in text
+    assert "November 20, 2026" in text and "l'expérimentation" in text  # no French typography
 
 
 def test_archival_variant(tmp_path: Path) -> None:

@@ -109,7 +109,7 @@ def test_the_mentions_are_labels(ws: Path) -> None:
     )
     folder = build_first(ws, "--doc", "tract", "-f", "md", "--lang", "en")
     assert imprint((folder / "tract.md").read_text(encoding="utf-8")) == (
-        "November 20, 2026 — CGT · FSU — Printed by the union — Do not litter"
+        "20 novembre 2026 — CGT · FSU — Printed by the union — Do not litter"  # a French date
     )
 
 

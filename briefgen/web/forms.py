@@ -70,7 +70,7 @@ LABELS = {
     "meeting_date": "Date de sa séance",
     "contact": "Contact",
     "organisation": "Employeur",
-    "lang": "Langue des documents",
+    "lang": "Langue du texte",
     "meeting": "Séance",
     "headline": "Titre du tract",
     "call_to_action": "Appel à l'action",
