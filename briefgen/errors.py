@@ -22,6 +22,8 @@ RULES = {
     "W303": "the meeting date is in the past",
     "W401": "a question for management with no motivating fact",
     "W402": "a question for management with no legal basis",
+    "W403": "the tract lists a fact it cannot show as a key figure (unverified, reps-only, "
+    "no figure)",
     "W501": "a source has no snapshot: its quotes and wording cannot be checked",
     "W502": "a source's snapshot has no recorded sha256 (the message gives it)",
     "W503": "a fact's statement copies 12 or more words in a row from a source's snapshot",

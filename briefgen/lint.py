@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .errors import InputError, Problem
 from .load import Locate, read_dossier
-from .models import Dossier, Status
+from .models import UNVERIFIABLE_KINDS, Audience, Dossier, Fact, Source, Status
 from .quotes import Passages, one_line
 
 DEFAULT_MAX_AGE_DAYS = 365
@@ -109,7 +109,27 @@ def lint(
             yield locate(("questions", index, "facts"), "no fact motivates this question", "W401")
         if not question.legal:
             yield locate(("questions", index, "legal"), "no legal basis for this question", "W402")
+    for index, fact_id in enumerate(dossier.tract.facts if dossier.tract else []):
+        if fact_id in facts and (why := _not_a_key_figure(facts[fact_id], sources)):
+            yield locate(
+                ("tract", "facts", index),
+                f"the tract does not show {fact_id} as a key figure: {why}",
+                "W403",
+            )
     yield from warnings
+
+
+def _not_a_key_figure(fact: Fact, sources: dict[str, Source]) -> str:
+    """Why the tract leaves a fact out of its key figures, or '' if it shows it."""
+    if fact.audience is Audience.reps:
+        return "it is for representatives only"
+    if fact.status is Status.unverified or (
+        fact.sources and all(sources[s].kind in UNVERIFIABLE_KINDS for s in fact.sources)
+    ):
+        return "it is unverified, and an unverified figure is never a key figure"
+    if fact.value is None:
+        return "it gives no figure (value)"
+    return ""
 
 
 def read_snapshot(folder: Path, name: str) -> bytes | str:

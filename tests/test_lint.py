@@ -176,6 +176,20 @@ def test_divergence_is_shown_in_the_tract(disagreeing: Path, tmp_path: Path) -> 
             (),
             "W402",
         ),
+        (
+            "dossier.yaml",
+            "  contact: elus@example.org\n  facts: [outil-teste]",
+            "  contact: elus@example.org\n  facts: [outil-teste, sites]",
+            (),
+            "W403",
+        ),
+        (
+            "facts.yaml",
+            "    label: agents équipés de l'outil",
+            "    label: agents équipés de l'outil\n    status: unverified",
+            (),
+            "W403",
+        ),
     ],
 )
 def test_warning_rules(

@@ -41,6 +41,7 @@ RULES_FR = {
     "W303": "La date de la séance est passée",
     "W401": "Question à la direction sans fait qui la motive",
     "W402": "Question à la direction sans fondement juridique",
+    "W403": "Chiffre du tract qui n'y figurera pas (non vérifié, réservé aux élus ou sans valeur)",
     "W501": "Source sans texte archivé : citations et formulations non vérifiables",
     "W502": "Texte archivé sans empreinte SHA-256 enregistrée",
     "W503": "Fait qui recopie mot pour mot un long passage d'une source : à reformuler",
