@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from . import provenance
+from . import office, provenance
 from .atomic import write_all
 from .context import DocView, build_context
 from .errors import InputError, RenderError
@@ -226,6 +226,9 @@ def render_document(
                 template,
             )
         files["pdf"], files["html"], warnings = pdf.data, html.encode(), pdf.warnings
+    for fmt in office.FORMATS:
+        if fmt in options.formats:
+            files[fmt] = office.render(body, fmt, meta, labels, workspace)
     return Built(kind, {f: files[f] for f in options.formats}, warnings)
 
 

@@ -97,7 +97,7 @@ def _workspace() -> Workspace:
 
 
 DOC_KINDS = ("note", "tract", "declaration", "questions", "avis")
-FORMATS = ("pdf", "html", "md")
+FORMATS = ("pdf", "odt", "docx", "html", "md")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -135,7 +135,9 @@ def _format_option(default: tuple[str, ...], help: str) -> Callable[[F], F]:
 @main.command()
 @click.argument("dossier", required=False)
 @_doc_option("Document to make; repeat for several. Default: every document the dossier allows.")
-@_format_option(("pdf",), "Format to write; repeat for several (pdf, html, md).")
+@_format_option(
+    ("pdf",), "Format to write; repeat for several (pdf; odt and docx to edit; html, md)."
+)
 @click.option(
     "--out",
     "-o",
@@ -222,6 +224,10 @@ def build(
         "trace": trace,
         "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH"),
     }
+    if {"odt", "docx"} & set(ordered):  # another pandoc may write other files
+        from importlib.metadata import version
+
+        settings["pandoc"] = version("pypandoc-binary")
     key = json.dumps(settings, sort_keys=True)
     digest = input_digest(workspace.inputs(folder), settings)
     current = None if force else up_to_date(out, key, digest)
@@ -233,8 +239,8 @@ def build(
     from .pool import worker_pool
 
     workers = jobs or os.cpu_count() or 1
-    # HTML and Markdown take milliseconds: only PDFs are worth worker processes.
-    with worker_pool(workers if "pdf" in ordered else 1) as pool:
+    # HTML and Markdown take milliseconds: only PDFs and pandoc's files are worth workers.
+    with worker_pool(workers if {"pdf", "odt", "docx"} & set(ordered) else 1) as pool:
         from .build import Job, Options, runnable_kinds
         from .build import build as run_build
         from .lint import buildable

@@ -46,6 +46,8 @@ def _kind(name: str) -> str:
         return f"labels ({Path(name).stem})"
     if name.startswith("fonts/"):
         return "font" if not name.endswith(".txt") else "font licence"
+    if name in ("reference.odt", "reference.docx"):
+        return f"styles of the {Path(name).suffix[1:].upper()} files (open it in a word processor)"
     return "template file"
 
 

@@ -124,5 +124,5 @@ def test_unwritable_output_is_a_clear_error(minimal: Path, tmp_path: Path) -> No
 
 
 def test_unknown_format_is_a_usage_error(minimal: Path) -> None:
-    code, _, err = invoke("build", str(minimal), "-f", "docx")
-    assert code == 2 and "'docx' is not one of 'pdf', 'html', 'md'" in err
+    code, _, err = invoke("build", str(minimal), "-f", "rtf")
+    assert code == 2 and "'rtf' is not one of 'pdf', 'odt', 'docx', 'html', 'md'" in err

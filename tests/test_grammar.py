@@ -32,7 +32,7 @@ ALLOW = yaml.safe_load((Path(__file__).parent / "grammalecte-allow.yaml").read_t
 FILES = [f"{kind.filename}.html" for kind in DOCUMENTS.values()]
 
 if GRAMMALECTE is None:
-    reason = "grammalecte-cli is not installed (Debian package grammalecte-cli; ./scripts/setup)"
+    reason = "grammalecte-cli is not installed (Debian grammalecte-cli: scripts/setup --for-tests)"
     if os.environ.get("CI"):
         raise RuntimeError(reason)
     pytest.skip(reason, allow_module_level=True)

@@ -1,0 +1,343 @@
+"""Word-processor files (ODT, DOCX) made from a document's HTML, through pandoc.
+
+The HTML is the one the PDF is made from (the document's Markdown, with the
+language's typography), so the content rules are the same: what reps only may
+read, source numbering, divergence marks, no-break spaces.  Its classes become
+named styles of a reference document (`templates/reference.odt` and
+`templates/reference.docx`, which an editor may copy and restyle in a word
+processor); the reference's header and footer carry placeholders that get the
+document's title, author, trace line and page labels.  pandoc runs sandboxed
+(it reads nothing but its input and the reference document); images come in as
+data: URLs, from the workspace's templates and assets only.  The archive is
+then rewritten with the document's metadata and fixed timestamps, so that two
+builds give the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import re
+import subprocess
+import tempfile
+import zipfile
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from . import typography
+from .errors import Problem, RenderError
+from .images import too_large
+from .layout import PageMeta
+from .paths import TEMPLATE_DIR, find_template_file
+from .workspace import Workspace
+
+FORMATS = ("odt", "docx")
+REFERENCE = {fmt: f"reference.{fmt}" for fmt in FORMATS}
+PANDOC_TIMEOUT = 120
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+
+# Classes of the HTML → styles of the reference documents.  Block elements get a
+# paragraph style (pandoc's custom-style, on a div around them); inline ones a
+# character style; an inline element the stylesheet sets apart (the grounds of a
+# question) becomes a paragraph of its own.
+PARAGRAPH_STYLES = {
+    "cover-kicker": "Kicker",
+    "tract-unions": "Kicker",
+    "cover-subtitle": "Subtitle",
+    "tract-context": "Subtitle",
+    "cover-meta": "CoverDetails",
+    "letter-meta": "CoverDetails",
+    "tract-figure": "KeyFigure",
+    "call-to-action": "CallOut",
+    "conclusion": "CallOut",
+    "grounds": "Grounds",
+    "sources": "SourceList",
+    "compact-sources": "SmallPrint",
+    "tract-sources": "SmallPrint",
+    "tract-imprint": "SmallPrint",
+    "signature": "Signature",
+    "theme-summary": "Summary",
+}
+CHARACTER_STYLES = {"tag": "Tag", "change": "Tag"}
+STYLES = sorted({*PARAGRAPH_STYLES.values(), *CHARACTER_STYLES.values()})
+"""The named styles a reference document should define (others fall back to the defaults)."""
+
+_TAG = re.compile(r"(<[^>]*>)")
+_START = re.compile(r"^<([a-zA-Z][a-zA-Z0-9]*)\b([^>]*?)(/?)>$")
+_END = re.compile(r"^</([a-zA-Z][a-zA-Z0-9]*)\s*>$")
+_CLASS = re.compile(r'\sclass="([^"]*)"')
+_SRC = re.compile(r'\ssrc="([^"]*)"')
+_VOID = frozenset({"br", "img", "hr", "meta", "link", "input", "col", "wbr"})
+_INLINE = frozenset({"span", "sup", "sub", "a", "strong", "em", "b", "i", "code"})
+
+
+def pandoc_path() -> str:
+    """The pandoc that the pypandoc-binary wheel ships."""
+    import pypandoc
+
+    return str(pypandoc.get_pandoc_path())
+
+
+def styled(body: str, lang: str = "fr") -> str:
+    """`body` with its classes turned into pandoc custom styles.
+
+    pandoc applies a custom style to the paragraphs of a div: a styled list hands
+    its style to each item, a styled definition list becomes paragraphs (« term :
+    definition »), and inline text set apart gets a paragraph of its own.
+    """
+    colon = "\u00a0: " if lang == "fr" else ": "
+    pieces = _TAG.split(body)
+    # Open elements: tag name, what ends them, the style their items take.
+    closing: list[tuple[str, str, str]] = []
+    for index in range(1, len(pieces), 2):
+        tag = pieces[index]
+        if start := _START.match(tag):
+            name = start.group(1).lower()
+            if name in _VOID or start.group(3):
+                continue
+            found = _CLASS.search(start.group(2))
+            classes = found.group(1).split() if found else []
+            paragraph = next((PARAGRAPH_STYLES[c] for c in classes if c in PARAGRAPH_STYLES), "")
+            character = next((CHARACTER_STYLES[c] for c in classes if c in CHARACTER_STYLES), "")
+            handed = closing[-1][2] if closing else ""
+            opening, ending, items = tag, f"</{name}>", ""
+            if name == "li" and handed:
+                opening = f'{tag}<div data-custom-style="{handed}"><p>'
+                ending = "</p></div></li>"
+            elif name == "dt" and handed:
+                opening, ending = "<p><strong>", f"</strong>{colon}"
+            elif name == "dd" and handed:
+                opening, ending = "", "</p>"
+            elif paragraph and name == "dl":
+                opening, ending, items = f'<div data-custom-style="{paragraph}">', "</div>", "dl"
+            elif paragraph and name in ("ol", "ul"):
+                items = paragraph
+            elif paragraph and name in _INLINE:
+                opening = f'<div data-custom-style="{paragraph}"><p>'
+                ending = "</p></div>"
+            elif paragraph:
+                opening = f'<div data-custom-style="{paragraph}">{tag}'
+                ending = f"</{name}></div>"
+            elif character:
+                opening, ending = f'<span data-custom-style="{character}">', "</span>"
+            if items == "dl":
+                items = paragraph
+            pieces[index] = opening
+            closing.append((name, ending, items))
+        elif end := _END.match(tag):
+            name = end.group(1).lower()
+            for depth in range(len(closing) - 1, -1, -1):
+                if closing[depth][0] == name:
+                    pieces[index] = "".join(entry[1] for entry in reversed(closing[depth:]))
+                    del closing[depth:]
+                    break
+    return "".join(pieces)
+
+
+def inline_images(
+    body: str, resolve: Callable[[str], Path | None], media_type: Callable[[Path], str]
+) -> tuple[str, list[str]]:
+    """`body` with each image's source as a data: URL, from the workspace's templates and
+    assets; the images refused, as « src (reason) »."""
+    refusals: list[str] = []
+
+    def inline(match: re.Match[str]) -> str:
+        source = html.unescape(match.group(1))
+        if source.startswith("data:"):
+            return match.group()
+        target = resolve(source)
+        reason = None
+        if target is None:
+            reason = "not a file of the workspace's templates or assets"
+        elif target.stat().st_size > MAX_IMAGE_BYTES:
+            reason = f"larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB"
+        else:
+            data = target.read_bytes()
+            reason = too_large(data)
+            if reason is None:
+                encoded = base64.b64encode(data).decode()
+                return f' src="data:{media_type(target)};base64,{encoded}"'
+        refusals.append(f"{source} ({reason})")
+        return ' src=""'
+
+    return _SRC.sub(inline, body), refusals
+
+
+def check_reference(path: Path, fmt: str, name: str) -> None:
+    """Raise a one-line RenderError naming `name` unless `path` is a usable reference."""
+    needed = {"odt": ("mimetype", "styles.xml", "content.xml"), "docx": ("word/styles.xml",)}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            missing = [part for part in needed[fmt] if part not in names]
+            if missing:
+                raise RenderError.at(
+                    f"not a reference document for {fmt.upper()}: it has no {missing[0]}", name
+                )
+            if fmt == "odt" and archive.read("mimetype").strip() != (
+                b"application/vnd.oasis.opendocument.text"
+            ):
+                raise RenderError.at("not a text document (ODT): wrong mimetype", name)
+            broken = archive.testzip()
+    except (zipfile.BadZipFile, OSError) as error:
+        raise RenderError.at(f"unreadable reference document ({error})", name) from None
+    if broken is not None:
+        raise RenderError.at(f"damaged reference document: {broken} is corrupt", name)
+
+
+def render(
+    body: str, fmt: str, meta: PageMeta, labels: Mapping[str, str], workspace: Workspace
+) -> bytes:
+    """A document's HTML body (before typography) as an ODT or DOCX file, styled by the
+    first `reference.<fmt>` in the template folders."""
+    from .load import display_path
+
+    name = REFERENCE[fmt]
+    reference = find_template_file(name, workspace.template_dirs) or TEMPLATE_DIR / name
+    typed, refusals = inline_images(
+        typography.apply(body, meta.lang), workspace.resolve, workspace.media_type
+    )
+    if refusals:
+        raise RenderError(*(Problem(f"image refused: {refusal}") for refusal in refusals))
+    return convert(typed, fmt, meta, labels, reference, display_path(reference))
+
+
+def convert(
+    body: str,
+    fmt: str,
+    meta: PageMeta,
+    labels: Mapping[str, str],
+    reference: Path,
+    reference_name: str,
+) -> bytes:
+    """Run pandoc on a document's typeset HTML body; return the file, with its metadata,
+    header and footer filled in and fixed timestamps."""
+    check_reference(reference, fmt, reference_name)
+    content = styled(body, meta.lang)
+    page = f'<!DOCTYPE html>\n<html lang="{meta.lang}"><body>\n{content}\n</body></html>\n'
+    with tempfile.TemporaryDirectory(prefix="briefgen-") as scratch:
+        target = Path(scratch) / f"document.{fmt}"
+        command = [
+            pandoc_path(),
+            "--sandbox",
+            "--from=html",
+            f"--to={fmt}",
+            f"--reference-doc={reference}",
+            f"--metadata=lang={meta.lang}",
+            f"--output={target}",
+        ]
+        try:
+            result = subprocess.run(
+                command,
+                input=page.encode(),
+                capture_output=True,
+                timeout=PANDOC_TIMEOUT,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise RenderError.at(f"pandoc took more than {PANDOC_TIMEOUT} s") from None
+        if result.returncode != 0:
+            lines = result.stderr.decode(errors="replace").strip().splitlines() or ["no message"]
+            raise RenderError.at(f"pandoc could not write the {fmt.upper()}: {lines[-1]}")
+        data = target.read_bytes()
+    fill = {
+        "{title}": meta.title,
+        "{author}": meta.author,
+        "{trace}": meta.trace,
+        "{page}": labels.get("page", "page"),
+        "{of}": labels.get("page_of", "/"),
+    }
+    return finish(data, fmt, meta, fill)
+
+
+def finish(data: bytes, fmt: str, meta: PageMeta, fill: Mapping[str, str]) -> bytes:
+    """Rewrite pandoc's archive: metadata, placeholders, fixed timestamps and order."""
+    moment = _moment(meta.created)
+    source = zipfile.ZipFile(io.BytesIO(data))
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w") as archive:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            content = _rewrite(info.filename, content, fmt, meta, fill)
+            entry = zipfile.ZipInfo(info.filename, date_time=moment.timetuple()[:6])
+            stored = fmt == "odt" and info.filename == "mimetype"
+            entry.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            archive.writestr(entry, content)
+    return output.getvalue()
+
+
+def _moment(created: str) -> datetime:
+    text = created.replace("Z", "+00:00")
+    moment = datetime.fromisoformat(text if "T" in text else f"{text}T00:00:00+00:00")
+    return max(moment, datetime(1980, 1, 1, tzinfo=moment.tzinfo))
+
+
+def _furniture_part(name: str, fmt: str) -> bool:
+    if fmt == "odt":
+        return name == "styles.xml"
+    return re.fullmatch(r"word/(header|footer)\d*\.xml", name) is not None
+
+
+def _rewrite(name: str, content: bytes, fmt: str, meta: PageMeta, fill: Mapping[str, str]) -> bytes:
+    if _furniture_part(name, fmt):
+        text = content.decode("utf-8")
+        for placeholder, value in fill.items():
+            text = text.replace(placeholder, escape(value))
+        return text.encode("utf-8")
+    if fmt == "docx" and name == "docProps/core.xml":
+        return _core_properties(meta)
+    if fmt == "odt" and name == "meta.xml":
+        return _odf_meta(meta)
+    return content
+
+
+def _timestamp(meta: PageMeta) -> str:
+    return _moment(meta.created).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _core_properties(meta: PageMeta) -> bytes:
+    """docProps/core.xml: title, author, subject, keywords, language, dates."""
+    when = _timestamp(meta)
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/'
+        'core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:dcterms="http://purl.org/dc/terms/" xmlns:dcmitype="http://purl.org/dc/dcmitype/" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f"<dc:title>{escape(meta.title)}</dc:title>"
+        f"<dc:subject>{escape(meta.subject)}</dc:subject>"
+        f"<dc:creator>{escape(meta.author)}</dc:creator>"
+        f"<cp:keywords>{escape(', '.join(meta.keywords))}</cp:keywords>"
+        f"<dc:description>{escape(meta.trace)}</dc:description>"
+        f"<dc:language>{escape(meta.lang)}</dc:language>"
+        f'<dcterms:created xsi:type="dcterms:W3CDTF">{when}</dcterms:created>'
+        f'<dcterms:modified xsi:type="dcterms:W3CDTF">{when}</dcterms:modified>'
+        "</cp:coreProperties>"
+    ).encode()
+
+
+def _odf_meta(meta: PageMeta) -> bytes:
+    """meta.xml: the same metadata, in OpenDocument's terms."""
+    when = _timestamp(meta)
+    keywords = "".join(f"<meta:keyword>{escape(k)}</meta:keyword>" for k in meta.keywords)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<office:document-meta xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" office:version="1.3"><office:meta>'
+        "<meta:generator>briefgen</meta:generator>"
+        f"<dc:title>{escape(meta.title)}</dc:title>"
+        f"<dc:subject>{escape(meta.subject)}</dc:subject>"
+        f"<dc:description>{escape(meta.trace)}</dc:description>"
+        f"{keywords}"
+        f"<meta:initial-creator>{escape(meta.author)}</meta:initial-creator>"
+        f"<dc:creator>{escape(meta.author)}</dc:creator>"
+        f"<dc:language>{escape(meta.lang)}</dc:language>"
+        f"<meta:creation-date>{when}</meta:creation-date>"
+        f"<dc:date>{when}</dc:date>"
+        "</office:meta></office:document-meta>"
+    ).encode()

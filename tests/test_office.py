@@ -1,0 +1,286 @@
+"""Editable documents: every document as ODT and DOCX, opened as a word processor would
+(odfpy, python-docx, LibreOffice headless), with the PDF's content rules."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+from click.testing import CliRunner
+from odf import teletype
+from odf.namespaces import STYLENS, TEXTNS
+from odf.opendocument import load as load_odt
+from odf.text import H, P, Span
+
+from briefgen.build import DOCUMENTS
+from briefgen.cli import main
+from briefgen.load import load_dossier
+from briefgen.models import Audience
+from briefgen.office import STYLES
+from conftest import FIRST_DOSSIER, ROOT, pdf_text
+
+NAMES = {kind.name: kind.filename for kind in DOCUMENTS.values()}
+PUBLIC = [kind.name for kind in DOCUMENTS.values() if kind.audience is Audience.public]
+OFFICE = ["-f", "odt", "-f", "docx"]
+
+
+def build(out: Path, *args: str, workspace: Path | None = None) -> Path:
+    command = ["--workspace", str(workspace)] if workspace else []
+    result = CliRunner().invoke(
+        main, [*command, "build", str(FIRST_DOSSIER), "--out", str(out), *args]
+    )
+    assert result.exit_code == 0, result.output
+    return out / "france-travail-linkedin"
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build(tmp_path_factory.mktemp("office"), *OFFICE, "-f", "html")
+
+
+def docx_text(path: Path) -> str:
+    """Every paragraph of a DOCX, its tables' cells included, one a line."""
+    document = docx.Document(str(path))
+    lines = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        lines += [cell.text for row in table.rows for cell in row.cells]
+    return "\n".join(lines)
+
+
+def odt_paragraphs(path: Path) -> list[str]:
+    document = load_odt(str(path))
+    return [
+        teletype.extractText(e)
+        for e in document.getElementsByType(P) + document.getElementsByType(H)
+    ]
+
+
+def test_every_document_is_written_in_both_formats(folder: Path) -> None:
+    for filename in NAMES.values():
+        for fmt in ("odt", "docx"):
+            assert zipfile.is_zipfile(folder / f"{filename}.{fmt}")
+
+
+def test_docx_has_the_text_headings_styles_and_metadata(folder: Path) -> None:
+    path = folder / "note-de-briefing.docx"
+    document = docx.Document(str(path))
+    headings = [
+        (p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith("Heading")
+    ]
+    assert headings[0] == (
+        "Heading 1",
+        "France Travail et LinkedIn\u00a0: l’expérimentation des licences de recrutement",
+    )
+    assert ("Heading 2", "L’essentiel") in headings
+    assert ("Heading 3", "Protection des données et sécurité") in headings
+    used = {p.style.name for p in document.paragraphs}
+    used |= {run.style.name for p in document.paragraphs for run in p.runs}
+    assert {"Kicker", "CoverDetails", "SourceList", "Tag", "Summary", "Grounds"} <= used
+    properties = document.core_properties
+    assert properties.title.startswith("Note de briefing · France Travail et LinkedIn")
+    assert properties.author == "CGT · FSU" and properties.language == "fr"
+    assert properties.created is not None and properties.created.date().isoformat() == "2026-11-20"
+    furniture = "\n".join(
+        p.text
+        for section in document.sections
+        for p in [*section.header.paragraphs, *section.footer.paragraphs]
+    )
+    assert "France Travail et LinkedIn" in furniture and "CGT · FSU" in furniture
+    assert re.search(r"dossier [0-9a-f]{7} · 20/11/2026", furniture)
+    assert "{" not in furniture
+
+
+def test_odt_has_the_text_headings_styles_and_metadata(folder: Path) -> None:
+    path = folder / "note-de-briefing.odt"
+    document = load_odt(str(path))
+    headings = [
+        (int(h.getAttrNS(TEXTNS, "outline-level")), teletype.extractText(h))
+        for h in document.getElementsByType(H)
+    ]
+    assert headings[0] == (
+        1,
+        "France Travail et LinkedIn\u00a0: l’expérimentation des licences de recrutement",
+    )
+    assert (2, "L’essentiel") in headings and (3, "Protection des données et sécurité") in headings
+    used = {
+        element.getAttrNS(TEXTNS, "style-name")
+        for element in document.getElementsByType(P) + document.getElementsByType(Span)
+    }
+    assert {"Kicker", "CoverDetails", "Tag", "Summary", "Grounds"} <= used
+    meta = zipfile.ZipFile(path).read("meta.xml").decode()
+    assert "<dc:title>Note de briefing · France Travail et LinkedIn" in meta
+    assert "<dc:language>fr</dc:language>" in meta and "<dc:creator>CGT · FSU</dc:creator>" in meta
+    styles = zipfile.ZipFile(path).read("styles.xml").decode()
+    assert re.search(r"dossier [0-9a-f]{7} · 20/11/2026", styles) and "{title}" not in styles
+
+
+@pytest.mark.parametrize("kind", PUBLIC)
+def test_reps_only_facts_stay_out_of_public_documents(folder: Path, kind: str) -> None:
+    dossier = load_dossier(FIRST_DOSSIER)
+    reps_only = [f.statement for f in dossier.facts if f.audience is Audience.reps]
+    assert reps_only
+    text = docx_text(folder / f"{NAMES[kind]}.docx")
+    odt = "\n".join(odt_paragraphs(folder / f"{NAMES[kind]}.odt"))
+    for statement in reps_only:
+        assert statement[:60] not in text and statement[:60] not in odt
+
+
+def test_french_typography_calls_and_marks_survive(folder: Path) -> None:
+    document = docx.Document(str(folder / "tract.docx"))
+    text = docx_text(folder / "tract.docx")
+    assert "quelque 6\u202f000 conseillers" in text and "80\u202f%" in text
+    assert "«\u202fcontre nature\u202f»" in docx_text(folder / "declaration-liminaire.docx")
+    calls = [r.text for p in document.paragraphs for r in p.runs if r.font.superscript]
+    assert "[" in calls and "]" in calls
+    tags = [r.text for p in document.paragraphs for r in p.runs if r.style.name == "Tag"]
+    assert "sources divergentes" in tags
+    sources = [p.text for p in document.paragraphs if p.style.name == "SmallPrint"]
+    assert any(text.startswith("Sources\u00a0: [1] politique-france.info") for text in sources)
+
+
+def test_the_trace_line_can_be_turned_off(tmp_path: Path) -> None:
+    out = build(tmp_path, "--doc", "tract", *OFFICE, "--no-trace")
+    document = docx.Document(str(out / "tract.docx"))
+    footer = "\n".join(p.text for p in document.sections[0].footer.paragraphs)
+    assert "dossier" not in footer and "{trace}" not in footer
+
+
+def test_files_are_reproducible_and_dated(folder: Path, tmp_path: Path) -> None:
+    again = build(tmp_path, *OFFICE)
+    for filename in NAMES.values():
+        for fmt in ("odt", "docx"):
+            first, second = folder / f"{filename}.{fmt}", again / f"{filename}.{fmt}"
+            assert first.read_bytes() == second.read_bytes(), first.name
+            dates = {info.date_time[:3] for info in zipfile.ZipFile(first).infolist()}
+            assert dates == {(2026, 11, 20)}
+    odt = zipfile.ZipFile(folder / "tract.odt")
+    assert odt.infolist()[0].filename == "mimetype"
+    assert odt.infolist()[0].compress_type == zipfile.ZIP_STORED
+
+
+def test_a_second_build_is_up_to_date(tmp_path: Path) -> None:
+    build(tmp_path, "--doc", "tract", *OFFICE)
+    result = CliRunner().invoke(
+        main, ["build", str(FIRST_DOSSIER), "--out", str(tmp_path), "--doc", "tract", *OFFICE]
+    )
+    assert result.exit_code == 0
+    assert sorted(result.output.splitlines()) == [
+        f"up to date: {tmp_path}/france-travail-linkedin/tract.docx",
+        f"up to date: {tmp_path}/france-travail-linkedin/tract.odt",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "content", "message"),
+    [
+        ("docx", b"not a zip", "unreadable reference document"),
+        ("odt", b"not a zip", "unreadable reference document"),
+        ("docx", None, "not a reference document for DOCX: it has no word/styles.xml"),
+    ],
+)
+def test_a_broken_reference_document_is_named_and_nothing_is_written(
+    tmp_path: Path, fmt: str, content: bytes | None, message: str
+) -> None:
+    workspace = tmp_path / "ws"
+    (workspace / "templates").mkdir(parents=True)
+    (workspace / "briefgen.toml").write_text("", encoding="utf-8")
+    out = build(tmp_path / "out", "--doc", "tract", *OFFICE, workspace=workspace)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    reference = workspace / "templates" / f"reference.{fmt}"
+    if content is None:
+        with zipfile.ZipFile(reference, "w") as archive:
+            archive.writestr("word/document.xml", "<w:document/>")
+    else:
+        reference.write_bytes(content)
+    result = CliRunner().invoke(
+        main,
+        [
+            "--workspace",
+            str(workspace),
+            "build",
+            str(FIRST_DOSSIER),
+            "--out",
+            str(tmp_path / "out"),
+            "--doc",
+            "tract",
+            *OFFICE,
+            "--force",
+        ],
+    )
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert f"ws/templates/reference.{fmt}: {message}" in lines[0]
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_templates_copy_copies_the_reference_documents(tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    (workspace / "briefgen.toml").write_text("", encoding="utf-8")
+    for name in ("reference.odt", "reference.docx"):
+        result = CliRunner().invoke(
+            main, ["--workspace", str(workspace), "templates", "copy", name]
+        )
+        assert result.exit_code == 0, result.output
+        assert (workspace / "templates" / name).read_bytes() == (
+            ROOT / "templates" / name
+        ).read_bytes()
+
+
+def test_the_reference_documents_define_every_style_the_documents_use() -> None:
+    document = docx.Document(str(ROOT / "templates" / "reference.docx"))
+    assert set(STYLES) <= {style.name for style in document.styles}
+    odt = load_odt(str(ROOT / "templates" / "reference.odt"))
+    names = {
+        style.getAttrNS(STYLENS, "name")
+        for style in odt.styles.childNodes
+        if style.qname[1] == "style"
+    }
+    assert set(STYLES) <= names
+
+
+SOFFICE = shutil.which("soffice")
+
+
+@pytest.mark.skipif(
+    SOFFICE is None and not os.environ.get("CI"),
+    reason="LibreOffice is not installed (scripts/setup --for-tests)",
+)
+@pytest.mark.parametrize("fmt", ["odt", "docx"])
+def test_libreoffice_opens_the_declaration_and_finds_its_paragraphs(
+    folder: Path, tmp_path: Path, fmt: str
+) -> None:
+    """LibreOffice turns the file into a PDF in which every paragraph of the PDF's HTML
+    is found, word for word (line breaks and hyphenation aside)."""
+    assert SOFFICE is not None, "LibreOffice is not installed (scripts/setup --for-tests)"
+    subprocess.run(
+        [
+            SOFFICE,
+            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(folder / f"declaration-liminaire.{fmt}"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    html = (folder / "declaration-liminaire.html").read_text(encoding="utf-8")
+    paragraphs = [re.sub(r"<[^>]+>", "", p) for p in re.findall(r"<p>(.*?)</p>", html, re.S)]
+    assert len(paragraphs) >= 8
+
+    def letters(text: str) -> str:
+        return re.sub(r"[\W_]+", "", text.replace("&amp;", "&")).lower()
+
+    text = letters(pdf_text(tmp_path / "declaration-liminaire.pdf"))
+    assert [p[:50] for p in paragraphs if letters(p) not in text] == []
