@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import threading
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -72,7 +73,7 @@ def test_a_broken_dossier_says_what_to_fix_and_cannot_be_built(client) -> None: 
     page = client.get("/d/casse").get_data(as_text=True)
     assert "Référence à un identifiant qui n&#39;existe pas" in page
     assert "seeds/casse/facts.yaml · ligne 7 · facts[0].sources[0]" in page
-    assert "Produire les PDF" not in page
+    assert "Produire les documents" not in page
     token = csrf(client, "france-travail-linkedin")
     response = client.post("/d/casse/build", data={"csrf": token, "doc": "tract"})
     assert response.status_code == 422
@@ -97,6 +98,27 @@ def test_a_second_click_joins_the_build_under_way(client) -> None:  # type: igno
     second = client.post("/d/france-travail-linkedin/build", data=form)
     assert first.status_code == second.status_code == 303
     assert first.headers["Location"] == second.headers["Location"]
+
+
+def test_a_build_from_the_page_makes_the_editable_formats(client) -> None:  # type: ignore[no-untyped-def]
+    token = csrf(client, "france-travail-linkedin")
+    form = {"csrf": token, "doc": "declaration", "format": ["odt", "docx"]}
+    location = client.post("/d/france-travail-linkedin/build", data=form).headers["Location"]
+    for _ in range(1200):
+        status = client.get(location + "/status").get_json()
+        if status["status"] != "running":
+            break
+        time.sleep(0.1)
+    assert status["status"] == "done"
+    odt = client.get(location + "/file/declaration-liminaire.odt")
+    assert odt.mimetype == "application/vnd.oasis.opendocument.text"
+    assert (
+        "Mesdames et Messieurs"
+        in zipfile.ZipFile(io.BytesIO(odt.data)).read("content.xml").decode()
+    )
+    docx = client.get(location + "/file/declaration-liminaire.docx")
+    assert docx.mimetype.endswith(".wordprocessingml.document")
+    assert client.get(location + "/file/declaration-liminaire.pdf").status_code == 404
 
 
 def test_preview_is_the_documents_html(client) -> None:  # type: ignore[no-untyped-def]
@@ -128,8 +150,8 @@ def server(workspace: Path) -> Iterator[str]:
 def browser_page(tmp_path: Path) -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
-            pytest.fail("chromium is not installed: run scripts/setup --with-browser")
-        pytest.skip("chromium is not installed (scripts/setup --with-browser)")
+            pytest.fail("chromium is not installed: run scripts/setup --for-tests")
+        pytest.skip("chromium is not installed (scripts/setup --for-tests)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -179,7 +201,8 @@ def test_a_rep_checks_previews_and_downloads_in_a_browser(
     page.select_option("#establishment", "normandie")
     for kind in ("note", "declaration", "questions", "avis"):
         page.uncheck(f"input[name=doc][value={kind}]")
-    page.get_by_role("button", name="Produire les PDF").click()
+    page.check("input[name=format][value=odt]")
+    page.get_by_role("button", name="Produire les documents").click()
     expect(page.get_by_text("Documents prêts.")).to_be_visible(timeout=60_000)
     page.screenshot(path=str(shots / "web-done.png"), full_page=True)
 
@@ -194,7 +217,11 @@ def test_a_rep_checks_previews_and_downloads_in_a_browser(
     with page.expect_download() as zip_info:
         page.get_by_role("link", name="Tout télécharger (zip)").click()
     archive = zipfile.ZipFile(io.BytesIO(Path(zip_info.value.path()).read_bytes()))
-    assert archive.namelist() == ["tract-normandie.pdf"]
+    assert archive.namelist() == ["tract-normandie.pdf", "tract-normandie.odt"]
+    with page.expect_download() as odt_info:
+        page.get_by_role("link", name="tract-normandie.odt").click()
+    odt = zipfile.ZipFile(Path(odt_info.value.path()))
+    assert "CSE d’établissement Normandie" in odt.read("content.xml").decode()
 
 
 STATEMENT = (
@@ -273,7 +300,7 @@ def test_a_rep_writes_the_dossier_in_a_browser(
 
     for kind in ("tract", "declaration", "questions", "avis"):
         page.uncheck(f"input[name=doc][value={kind}]")
-    page.get_by_role("button", name="Produire les PDF").click()
+    page.get_by_role("button", name="Produire les documents").click()
     expect(page.get_by_text("Documents prêts.")).to_be_visible(timeout=60_000)
     with page.expect_download() as download_info:
         page.get_by_role("link", name="note-de-briefing.pdf").click()

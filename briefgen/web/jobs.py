@@ -33,7 +33,9 @@ class Choices:
     establishment: str | None
     meeting_date: dt.date | None
     lang: str | None
-    """fr or en; None for the dossier's own language."""
+    """Language of the labels: fr or en; None for the dossier's own language."""
+    formats: tuple[str, ...] = ("pdf",)
+    """pdf, odt, docx: the files to produce."""
 
 
 class Builds:

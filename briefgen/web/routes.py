@@ -46,6 +46,12 @@ RULES_FR = {
     "W502": "Texte archivé sans empreinte SHA-256 enregistrée",
     "W503": "Fait qui recopie mot pour mot un long passage d'une source : à reformuler",
 }
+DOWNLOADS = {
+    "pdf": "application/pdf",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+"""The formats a build from the page can produce, with their media types."""
 KIND_LABELS = {
     "note": "Note de briefing (élus)",
     "tract": "Tract (tous les salariés)",
@@ -80,7 +86,8 @@ def choices_from(values: Any) -> Choices:
     except ValueError:
         abort(400, "date de séance invalide")
     lang = values.get("lang") if values.get("lang") in ("fr", "en") else None
-    return Choices(docs, values.get("establishment") or None, meeting_date, lang)
+    formats = tuple(f for f in DOWNLOADS if f in values.getlist("format")) or ("pdf",)
+    return Choices(docs, values.get("establishment") or None, meeting_date, lang, formats)
 
 
 @bp.get("/")
@@ -170,13 +177,15 @@ def run_build(
 
         built = render_all(
             jobs,
-            Options(formats=("pdf",), lang=choices.lang),
+            Options(formats=choices.formats, lang=choices.lang),
             workspace,
             str(folder / "dossier.yaml"),
             None,
             progress,
         )
-        files = {f"{b.filename}{suffix}.pdf": b.files["pdf"] for b in built}
+        files = {
+            f"{b.filename}{suffix}.{fmt}": data for b in built for fmt, data in b.files.items()
+        }
         write_all({workspace.output / dossier.id / name: data for name, data in files.items()})
         job.files = files
         job.status = "done"
@@ -237,7 +246,7 @@ def download(dossier_id: str, job_id: str, name: str) -> Response:
         abort(404)
     return Response(
         job.files[name],
-        mimetype="application/pdf",
+        mimetype=DOWNLOADS[name.rpartition(".")[2]],
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
