@@ -123,7 +123,9 @@ def main() -> None:
             ("`briefgen build -d note -j 1`", f"{one_s:.2f} s", f"{one_s / raw_s:.2f}× raw", "")
         )
 
-        pandoc = shutil.which("pandoc")
+        from briefgen.office import pandoc_path
+
+        pandoc = shutil.which("pandoc") or pandoc_path()
         if pandoc:
             pandoc_s = timed(
                 [
@@ -173,7 +175,18 @@ def main() -> None:
             )
         )
 
-        # 4. Twenty tract variants.
+        # 4. The editable files, beside the PDFs.
+        office_s = timed([*full, "--force", "-f", "odt", "-f", "docx"], runs, ROOT)
+        rows.append(
+            (
+                "full build, five documents as ODT and DOCX (pandoc)",
+                f"{office_s:.2f} s",
+                f"{office_s / cold_jn:.2f}× the PDFs",
+                "",
+            )
+        )
+
+        # 5. Twenty tract variants.
         variants = variants_dossier(work, 20)
         each = [
             *BRIEFGEN,
