@@ -282,11 +282,13 @@ def _furniture_part(name: str, fmt: str) -> bool:
     return re.fullmatch(r"word/(header|footer)\d*\.xml", name) is not None
 
 
+_PLACEHOLDER = re.compile(r"\{(?:title|author|trace|page|of)\}")
+
+
 def _rewrite(name: str, content: bytes, fmt: str, meta: PageMeta, fill: Mapping[str, str]) -> bytes:
     if _furniture_part(name, fmt):
-        text = content.decode("utf-8")
-        for placeholder, value in fill.items():
-            text = text.replace(placeholder, escape(value))
+        # One pass: a title that reads "{author}" stays as it is.
+        text = _PLACEHOLDER.sub(lambda m: escape(fill[m.group()]), content.decode("utf-8"))
         return text.encode("utf-8")
     if fmt == "docx" and name == "docProps/core.xml":
         return _core_properties(meta)

@@ -23,7 +23,7 @@ from briefgen.cli import main
 from briefgen.load import load_dossier
 from briefgen.models import Audience
 from briefgen.office import STYLES
-from conftest import FIRST_DOSSIER, ROOT, pdf_text
+from conftest import FIRST_DOSSIER, MINIMAL, ROOT, pdf_text
 
 NAMES = {kind.name: kind.filename for kind in DOCUMENTS.values()}
 PUBLIC = [kind.name for kind in DOCUMENTS.values() if kind.audience is Audience.public]
@@ -142,6 +142,30 @@ def test_french_typography_calls_and_marks_survive(folder: Path) -> None:
     assert "sources divergentes" in tags
     sources = [p.text for p in document.paragraphs if p.style.name == "SmallPrint"]
     assert any(text.startswith("Sources\u00a0: [1] politique-france.info") for text in sources)
+
+
+def test_dossier_text_is_printed_as_it_is_written(tmp_path: Path) -> None:
+    """Markup and placeholders in the dossier's text are text in the files too."""
+    dossier = tmp_path / "dossier"
+    shutil.copytree(MINIMAL, dossier)
+    odd = "Un <b>outil</b> **testé** & {author} {{ x }}"
+    for name, old in (("dossier.yaml", "title: "), ("facts.yaml", "statement: Douze")):
+        path = dossier / name
+        text = path.read_text(encoding="utf-8")
+        line = next(line for line in text.splitlines() if line.strip().startswith(old.strip()))
+        key = line.split(":")[0]
+        path.write_text(text.replace(line, f"{key}: '{odd}'", 1), encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["build", str(dossier), "--out", str(tmp_path / "out"), "--doc", "note", *OFFICE]
+    )
+    assert result.exit_code == 0, result.output
+    (folder,) = [p for p in (tmp_path / "out").iterdir() if p.is_dir()]
+    document = docx.Document(str(folder / "note-de-briefing.docx"))
+    assert odd in docx_text(folder / "note-de-briefing.docx")
+    header = "\n".join(p.text for p in document.sections[0].header.paragraphs)
+    assert "{author}" in header and "<b>" in header
+    odt = "\n".join(odt_paragraphs(folder / "note-de-briefing.odt"))
+    assert "Un <b>outil</b> **testé**" in odt
 
 
 def test_the_trace_line_can_be_turned_off(tmp_path: Path) -> None:
