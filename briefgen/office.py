@@ -70,6 +70,7 @@ _START = re.compile(r"^<([a-zA-Z][a-zA-Z0-9]*)\b([^>]*?)(/?)>$")
 _END = re.compile(r"^</([a-zA-Z][a-zA-Z0-9]*)\s*>$")
 _CLASS = re.compile(r'\sclass="([^"]*)"')
 _SRC = re.compile(r'\ssrc="([^"]*)"')
+_ID = re.compile(r'\sid="([^"]*)"')
 _VOID = frozenset({"br", "img", "hr", "meta", "link", "input", "col", "wbr"})
 _INLINE = frozenset({"span", "sup", "sub", "a", "strong", "em", "b", "i", "code"})
 
@@ -105,7 +106,11 @@ def styled(body: str, lang: str = "fr") -> str:
             handed = closing[-1][2] if closing else ""
             opening, ending, items = tag, f"</{name}>", ""
             if name == "li" and handed:
-                opening = f'{tag}<div data-custom-style="{handed}"><p>'
+                # The item's id (a link target) goes inside its paragraph: on the div,
+                # the ODT would get a section in a list item, which LibreOffice drops.
+                anchor = _ID.search(start.group(2))
+                target = f'<span id="{anchor.group(1)}"></span>' if anchor else ""
+                opening = f'<li><div data-custom-style="{handed}"><p>{target}'
                 ending = "</p></div></li>"
             elif name == "dt" and handed:
                 opening, ending = "<p><strong>", f"</strong>{colon}"

@@ -277,12 +277,19 @@ SOFFICE = shutil.which("soffice")
     SOFFICE is None and not os.environ.get("CI"),
     reason="LibreOffice is not installed (scripts/setup --for-tests)",
 )
-@pytest.mark.parametrize("fmt", ["odt", "docx"])
-def test_libreoffice_opens_the_declaration_and_finds_its_paragraphs(
-    folder: Path, tmp_path: Path, fmt: str
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [
+        ("declaration-liminaire", "odt"),
+        ("declaration-liminaire", "docx"),
+        ("note-de-briefing", "odt"),
+    ],
+)
+def test_libreoffice_opens_the_file_and_finds_its_paragraphs(
+    folder: Path, tmp_path: Path, name: str, fmt: str
 ) -> None:
-    """LibreOffice turns the file into a PDF in which every paragraph of the PDF's HTML
-    is found, word for word (line breaks and hyphenation aside)."""
+    """LibreOffice turns the file into a PDF in which every paragraph and every source of
+    the PDF's HTML is found, word for word (line breaks and hyphenation aside)."""
     assert SOFFICE is not None, "LibreOffice is not installed (scripts/setup --for-tests)"
     subprocess.run(
         [
@@ -293,18 +300,20 @@ def test_libreoffice_opens_the_declaration_and_finds_its_paragraphs(
             "pdf",
             "--outdir",
             str(tmp_path),
-            str(folder / f"declaration-liminaire.{fmt}"),
+            str(folder / f"{name}.{fmt}"),
         ],
         check=True,
         capture_output=True,
         timeout=180,
     )
-    html = (folder / "declaration-liminaire.html").read_text(encoding="utf-8")
-    paragraphs = [re.sub(r"<[^>]+>", "", p) for p in re.findall(r"<p>(.*?)</p>", html, re.S)]
+    html = (folder / f"{name}.html").read_text(encoding="utf-8")
+    found = re.findall(r"<p>(.*?)</p>", html, re.S)
+    found += re.findall(r'<li id="source-\d+">(.*?)(?:<br>|</li>)', html, re.S)  # URL aside
+    paragraphs = [re.sub(r"<[^>]+>", "", p) for p in found]
     assert len(paragraphs) >= 8
 
     def letters(text: str) -> str:
         return re.sub(r"[\W_]+", "", text.replace("&amp;", "&")).lower()
 
-    text = letters(pdf_text(tmp_path / "declaration-liminaire.pdf"))
+    text = letters(pdf_text(tmp_path / f"{name}.pdf"))
     assert [p[:50] for p in paragraphs if letters(p) not in text] == []
