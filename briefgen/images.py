@@ -4,7 +4,10 @@ anything decodes them (a small PNG can inflate to gigabytes)."""
 from __future__ import annotations
 
 import struct
+from pathlib import Path
 
+MAX_FILE_BYTES = 20 * 1024 * 1024
+"""Largest file a document may use (a font, an image, a stylesheet)."""
 MAX_PIXELS = 40_000_000
 """Largest image briefgen prints: 40 megapixels is a full A4 page at 600 dpi."""
 
@@ -38,3 +41,15 @@ def too_large(data: bytes) -> str | None:
     if pixels is not None and pixels > MAX_PIXELS:
         return f"an image of {pixels:,} pixels (more than {MAX_PIXELS:,})".replace(",", " ")
     return None
+
+
+NOT_AN_ASSET = "not a file of the workspace's templates or assets"
+
+
+def read_asset(target: Path) -> bytes | str:
+    """The bytes of a file a document uses (as the workspace resolved it), or why it may
+    not use it."""
+    if target.stat().st_size > MAX_FILE_BYTES:
+        return f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"
+    data = target.read_bytes()
+    return too_large(data) or data

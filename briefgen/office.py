@@ -29,7 +29,7 @@ from xml.sax.saxutils import escape
 
 from . import typography
 from .errors import Problem, RenderError
-from .images import too_large
+from .images import NOT_AN_ASSET, read_asset
 from .layout import PageMeta
 from .paths import TEMPLATE_DIR, find_template_file
 from .workspace import Workspace
@@ -37,7 +37,6 @@ from .workspace import Workspace
 FORMATS = ("odt", "docx")
 REFERENCE = {fmt: f"reference.{fmt}" for fmt in FORMATS}
 PANDOC_TIMEOUT = 120
-MAX_IMAGE_BYTES = 20 * 1024 * 1024
 
 # Classes of the HTML → styles of the reference documents.  Block elements get a
 # paragraph style (pandoc's custom-style, on a div around them); inline ones a
@@ -154,19 +153,11 @@ def inline_images(
         if source.startswith("data:"):
             return match.group()
         target = resolve(source)
-        reason = None
-        if target is None:
-            reason = "not a file of the workspace's templates or assets"
-        elif target.stat().st_size > MAX_IMAGE_BYTES:
-            reason = f"larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB"
-        else:
-            data = target.read_bytes()
-            reason = too_large(data)
-            if reason is None:
-                encoded = base64.b64encode(data).decode()
-                return f' src="data:{media_type(target)};base64,{encoded}"'
-        refusals.append(f"{source} ({reason})")
-        return ' src=""'
+        found = read_asset(target) if target is not None else NOT_AN_ASSET
+        if isinstance(found, str) or target is None:
+            refusals.append(f"{source} ({found!s})")
+            return ' src=""'
+        return f' src="data:{media_type(target)};base64,{base64.b64encode(found).decode()}"'
 
     return _SRC.sub(inline, body), refusals
 

@@ -22,10 +22,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .errors import Problem, RenderError
-from .images import too_large
-
-MAX_ASSET_BYTES = 20 * 1024 * 1024
-"""Largest file the renderer will read (a font, an image, a stylesheet)."""
+from .images import NOT_AN_ASSET, read_asset
 
 
 def make_fetcher(base: Path, resolve: Callable[[str], Path | None], refusals: list[str]) -> Any:
@@ -52,15 +49,10 @@ def make_fetcher(base: Path, resolve: Callable[[str], Path | None], refusals: li
                 path = Path(unquote(parts.path))
                 relative = path.relative_to(root) if path.is_relative_to(root) else None
                 target = resolve(relative.as_posix()) if relative else None
-                if target is None:
-                    reason = "not a file of the workspace's templates or assets"
-                elif target.stat().st_size > MAX_ASSET_BYTES:
-                    reason = f"larger than {MAX_ASSET_BYTES // (1024 * 1024)} MB"
-                else:
-                    data = target.read_bytes()
-                    reason = too_large(data)
-                    if reason is None:
-                        return URLFetcherResponse(target.as_uri(), data)
+                found = read_asset(target) if target is not None else NOT_AN_ASSET
+                if target is not None and isinstance(found, bytes):
+                    return URLFetcherResponse(target.as_uri(), found)
+                reason = str(found)
             refusals.append(f"{url} ({reason})")
             raise ValueError(f"refused: {url} ({reason})")
 

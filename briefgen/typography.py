@@ -52,7 +52,8 @@ _VOID = frozenset(
 )
 _RAW = frozenset({"code", "pre", "style", "script"})
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
-_BLOCKS = frozenset(
+# Elements whose start or end ends a run of text: the rules look behind no further.
+BLOCKS = frozenset(
     [
         "address",
         "blockquote",
@@ -206,12 +207,12 @@ def _follow(stack: list[tuple[str, str | None]], tag: str, before: str) -> str:
         if name not in _VOID and not match.group(3):
             code = _LANG_ATTRIBUTE.search(match.group(2))
             stack.append((name, code.group(1) if code else None))
-        return "" if name in _BLOCKS else before
+        return "" if name in BLOCKS else before
     if match := _END_TAG.match(tag):
         name = match.group(1).lower()
         for depth in range(len(stack) - 1, -1, -1):
             if stack[depth][0] == name:
                 del stack[depth:]
                 break
-        return "" if name in _BLOCKS else before
+        return "" if name in BLOCKS else before
     return before

@@ -25,6 +25,7 @@ from click.testing import CliRunner
 
 from briefgen.build import DOCUMENTS
 from briefgen.cli import main
+from briefgen.typography import BLOCKS
 from conftest import FIRST_DOSSIER
 
 GRAMMALECTE = shutil.which("grammalecte-cli")
@@ -37,38 +38,9 @@ if GRAMMALECTE is None:
         raise RuntimeError(reason)
     pytest.skip(reason, allow_module_level=True)
 
-# Elements that start a new paragraph of text, and inline elements the stylesheet sets
-# apart (a badge, the grounds of a question): their text is not part of the sentence.
-BLOCKS = set(
-    [
-        "address",
-        "blockquote",
-        "br",
-        "caption",
-        "dd",
-        "div",
-        "dl",
-        "dt",
-        "figcaption",
-        "footer",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "header",
-        "li",
-        "ol",
-        "p",
-        "section",
-        "table",
-        "td",
-        "th",
-        "tr",
-        "ul",
-    ]
-)
+# Elements that start a new paragraph of text (typography's blocks), and inline elements
+# the stylesheet sets apart (a badge, the grounds of a question): their text is not part
+# of the sentence.
 SET_APART = {"tag", "grounds"}
 HIDDEN = {"head", "style", "script"}
 VOID = {"br", "img", "hr", "meta", "link", "input", "col", "wbr"}
