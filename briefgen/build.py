@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from . import office, provenance
+from . import office, provenance, typography
 from .atomic import write_all
 from .context import DocView, build_context
 from .errors import InputError, RenderError
@@ -140,6 +140,25 @@ def document_context(
     }
 
 
+def _markdown(
+    dossier: Dossier,
+    kind: DocumentKind,
+    lang: str,
+    workspace: Workspace,
+    contact: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> tuple[str, dict[str, Any], dict[str, str]]:
+    """A document's Markdown, with labels in `lang` and the dossier's text in its own; the
+    context it was rendered from, and the labels (untagged, for the page furniture)."""
+    labels = load_labels(lang, workspace.template_dirs)
+    context = {
+        **document_context(dossier, kind, labels, lang, workspace, contact),
+        **(extra or {}),
+    }
+    environment = markdown_environment(dossier.lang, workspace.template_dirs)
+    return render(environment, kind.template, context), context, labels
+
+
 def render_document(
     dossier: Dossier,
     kind: DocumentKind,
@@ -164,15 +183,10 @@ def render_document(
         )
     lang = options.lang or dossier.lang
     dirs = workspace.template_dirs
-    labels = load_labels(lang, dirs)
-    context = {
-        **document_context(dossier, kind, labels, lang, workspace, contact),
-        **(extra or {}),
-    }
+    markdown_text, context, labels = _markdown(dossier, kind, lang, workspace, contact, extra)
     branding = context["branding"]
-    markdown_text = render(markdown_environment(dossier.lang, dirs), kind.template, context)
     shown = context["sources"].facts_shown()
-    body = to_html(markdown_text)
+    body = typography.apply(to_html(markdown_text), dossier.lang)
     digest = provenance.dossier_hash(dossier)
     created = options.created or creation_date(dossier)
     trace = workspace.config.output.trace if options.trace is None else options.trace
@@ -367,9 +381,7 @@ def build(
 
 def facts_shown(dossier: Dossier, kind: DocumentKind, lang: str, workspace: Workspace) -> list[str]:
     """The ids of the facts a document of `kind` shows, from its Markdown alone (no PDF)."""
-    labels = load_labels(lang, workspace.template_dirs)
-    context = document_context(dossier, kind, labels, lang, workspace)
-    render(markdown_environment(dossier.lang, workspace.template_dirs), kind.template, context)
+    _, context, _ = _markdown(dossier, kind, lang, workspace)
     shown: list[str] = context["sources"].facts_shown()
     return shown
 

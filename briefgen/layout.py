@@ -1,4 +1,4 @@
-"""HTML body → full HTML page: typography, stylesheet, language and metadata."""
+"""Typeset HTML body → full HTML page: stylesheet, language and metadata."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from . import typography
 from .paths import TEMPLATE_DIR, find_template_file
 from .templating import html_environment, render
 from .workspace import Branding, Config
@@ -49,7 +48,7 @@ def page(
     dirs: tuple[Path, ...] = (TEMPLATE_DIR,),
     branding: Branding | None = None,
 ) -> str:
-    """Wrap an HTML body in the layout, with the language's typography applied."""
+    """Wrap an HTML body, already typeset (`typography.apply`), in the layout."""
     return render(
         html_environment(meta.lang, dirs),
         LAYOUT_TEMPLATE,
@@ -57,7 +56,7 @@ def page(
             "meta": meta,
             "labels": labels,
             "branding": branding or default_branding(Config()),
-            "body": Markup(typography.apply(body, meta.lang)),
+            "body": Markup(body),
             "stylesheet": stylesheet(dirs),
         },
     )

@@ -23,7 +23,7 @@ import subprocess
 import tempfile
 import zipfile
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -32,11 +32,14 @@ from .errors import Problem, RenderError
 from .images import NOT_AN_ASSET, read_asset
 from .layout import PageMeta
 from .paths import TEMPLATE_DIR, find_template_file
+from .pdf import moment
 from .workspace import Workspace
 
 FORMATS = ("odt", "docx")
 REFERENCE = {fmt: f"reference.{fmt}" for fmt in FORMATS}
 PANDOC_TIMEOUT = 120
+ZIP_EPOCH = datetime(1980, 1, 1, tzinfo=UTC)
+"""The earliest time a zip archive can record."""
 
 # Classes of the HTML → styles of the reference documents.  Block elements get a
 # paragraph style (pandoc's custom-style, on a div around them); inline ones a
@@ -64,13 +67,9 @@ CHARACTER_STYLES = {"tag": "Tag", "change": "Tag"}
 STYLES = sorted({*PARAGRAPH_STYLES.values(), *CHARACTER_STYLES.values()})
 """The named styles a reference document should define (others fall back to the defaults)."""
 
-_TAG = re.compile(r"(<[^>]*>)")
-_START = re.compile(r"^<([a-zA-Z][a-zA-Z0-9]*)\b([^>]*?)(/?)>$")
-_END = re.compile(r"^</([a-zA-Z][a-zA-Z0-9]*)\s*>$")
 _CLASS = re.compile(r'\sclass="([^"]*)"')
 _SRC = re.compile(r'\ssrc="([^"]*)"')
 _ID = re.compile(r'\sid="([^"]*)"')
-_VOID = frozenset({"br", "img", "hr", "meta", "link", "input", "col", "wbr"})
 _INLINE = frozenset({"span", "sup", "sub", "a", "strong", "em", "b", "i", "code"})
 
 
@@ -89,14 +88,14 @@ def styled(body: str, lang: str = "fr") -> str:
     definition »), and inline text set apart gets a paragraph of its own.
     """
     colon = "\u00a0: " if lang == "fr" else ": "
-    pieces = _TAG.split(body)
+    pieces = typography.TAG.split(body)
     # Open elements: tag name, what ends them, the style their items take.
     closing: list[tuple[str, str, str]] = []
     for index in range(1, len(pieces), 2):
         tag = pieces[index]
-        if start := _START.match(tag):
+        if start := typography.START_TAG.match(tag):
             name = start.group(1).lower()
-            if name in _VOID or start.group(3):
+            if name in typography.VOID or start.group(3):
                 continue
             found = _CLASS.search(start.group(2))
             classes = found.group(1).split() if found else []
@@ -131,13 +130,10 @@ def styled(body: str, lang: str = "fr") -> str:
                 items = paragraph
             pieces[index] = opening
             closing.append((name, ending, items))
-        elif end := _END.match(tag):
-            name = end.group(1).lower()
-            for depth in range(len(closing) - 1, -1, -1):
-                if closing[depth][0] == name:
-                    pieces[index] = "".join(entry[1] for entry in reversed(closing[depth:]))
-                    del closing[depth:]
-                    break
+        elif (end := typography.END_TAG.match(tag)) and (
+            closed := typography.close(closing, end.group(1).lower())
+        ):
+            pieces[index] = "".join(ending for _, ending, _ in closed)
     return "".join(pieces)
 
 
@@ -187,15 +183,13 @@ def check_reference(path: Path, fmt: str, name: str) -> None:
 def render(
     body: str, fmt: str, meta: PageMeta, labels: Mapping[str, str], workspace: Workspace
 ) -> bytes:
-    """A document's HTML body (before typography) as an ODT or DOCX file, styled by the
-    first `reference.<fmt>` in the template folders."""
+    """A document's typeset HTML body as an ODT or DOCX file, styled by the first
+    `reference.<fmt>` in the template folders."""
     from .load import display_path
 
     name = REFERENCE[fmt]
     reference = find_template_file(name, workspace.template_dirs) or TEMPLATE_DIR / name
-    typed, refusals = inline_images(
-        typography.apply(body, meta.lang), workspace.resolve, workspace.media_type
-    )
+    typed, refusals = inline_images(body, workspace.resolve, workspace.media_type)
     if refusals:
         raise RenderError(*(Problem(f"image refused: {refusal}") for refusal in refusals))
     return convert(typed, fmt, meta, labels, reference, display_path(reference))
@@ -243,33 +237,27 @@ def convert(
         "{title}": meta.title,
         "{author}": meta.author,
         "{trace}": meta.trace,
-        "{page}": labels.get("page", "page"),
-        "{of}": labels.get("page_of", "/"),
+        "{page}": labels["page"],
+        "{of}": labels["page_of"],
     }
     return finish(data, fmt, meta, fill)
 
 
 def finish(data: bytes, fmt: str, meta: PageMeta, fill: Mapping[str, str]) -> bytes:
     """Rewrite pandoc's archive: metadata, placeholders, fixed timestamps and order."""
-    moment = _moment(meta.created)
+    stamp = max(moment(meta.created), ZIP_EPOCH)
     source = zipfile.ZipFile(io.BytesIO(data))
     output = io.BytesIO()
     with zipfile.ZipFile(output, "w") as archive:
         for info in source.infolist():
             content = source.read(info.filename)
             content = _rewrite(info.filename, content, fmt, meta, fill)
-            entry = zipfile.ZipInfo(info.filename, date_time=moment.timetuple()[:6])
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
             stored = fmt == "odt" and info.filename == "mimetype"
             entry.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
             archive.writestr(entry, content)
     return output.getvalue()
-
-
-def _moment(created: str) -> datetime:
-    text = created.replace("Z", "+00:00")
-    moment = datetime.fromisoformat(text if "T" in text else f"{text}T00:00:00+00:00")
-    return max(moment, datetime(1980, 1, 1, tzinfo=moment.tzinfo))
 
 
 def _furniture_part(name: str, fmt: str) -> bool:
@@ -294,7 +282,7 @@ def _rewrite(name: str, content: bytes, fmt: str, meta: PageMeta, fill: Mapping[
 
 
 def _timestamp(meta: PageMeta) -> str:
-    return _moment(meta.created).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment(meta.created).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _core_properties(meta: PageMeta) -> bytes:

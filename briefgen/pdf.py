@@ -87,8 +87,9 @@ def _weasyprint_warnings() -> Iterator[list[str]]:
         LOGGER.removeHandler(handler)
 
 
-def _moment(created: str | None) -> datetime:
-    """The date stamped on attachments: `created` (a date or a UTC time), else 1 Jan 1980."""
+def moment(created: str | None) -> datetime:
+    """The time a document is stamped with: `created` (a date or a UTC time), else 1 Jan
+    1980 (for attachments here, for the files inside an ODT or DOCX archive)."""
     if not created:
         return datetime(1980, 1, 1, tzinfo=UTC)
     moment = datetime.fromisoformat(created.replace("Z", "+00:00"))
@@ -326,19 +327,19 @@ def render_pdf(
             base_url=base_dir.resolve().as_uri() + "/",
             url_fetcher=make_fetcher(base_dir, resolve, refusals),
         ).render(font_config=_font_config(), pdf_variant=variant, pdf_tags=True)
-        moment = _moment(created)
+        stamp = moment(created)
         files = [
             Attachment(
                 file_obj=io.BytesIO(content),
                 name=name,
                 description=description,
-                created=moment,
-                modified=moment,
+                created=stamp,
+                modified=stamp,
                 relationship="Data",
             )
             for name, content, description in attachments
         ]
-        with _font_clock(moment):
+        with _font_clock(stamp):
             data = document.write_pdf(
                 pdf_variant=variant,
                 pdf_tags=True,

@@ -24,16 +24,18 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 NBSP = "\u00a0"
 NNBSP = "\u202f"
 _SPACE = "[ \u00a0\u202f]"
 
-_TAG = re.compile(r"(<[^>]*>)")
-_START_TAG = re.compile(r"^<([a-zA-Z][a-zA-Z0-9-]*)([^>]*?)(/?)>$")
-_END_TAG = re.compile(r"^</([a-zA-Z][a-zA-Z0-9-]*)\s*>$")
+# Tags, as the HTML of a document writes them (Python-Markdown's output and the templates').
+TAG = re.compile(r"(<[^>]*>)")
+START_TAG = re.compile(r"^<([a-zA-Z][a-zA-Z0-9-]*)([^>]*?)(/?)>$")
+END_TAG = re.compile(r"^</([a-zA-Z][a-zA-Z0-9-]*)\s*>$")
 _LANG_ATTRIBUTE = re.compile(r"""\blang\s*=\s*["']?([A-Za-z-]+)""")
-_VOID = frozenset(
+VOID = frozenset(
     [
         "area",
         "base",
@@ -89,6 +91,8 @@ BLOCKS = frozenset(
 _UNITS = (
     r"(?:[kM]?€|Md€|\$|£|euros?|dollars?|millions?|milliards?|km|cm|mm|kg|°C|Go|Mo|ko|To|m|g|h)"
 )
+_Open = TypeVar("_Open", bound=tuple[Any, ...])
+"""An open element: a tuple whose first item is its tag name."""
 _Replacement = str | Callable[[re.Match[str]], str]
 _FRENCH_RULES: list[tuple[re.Pattern[str], _Replacement]] = [
     # Digit groups: 6 000, 310 000 000 (never inside a longer figure, a decimal or a year list).
@@ -154,10 +158,10 @@ def _nowrap(match: re.Match[str]) -> str:
     return f'<span class="nowrap">{match.group()}</span>'
 
 
-def _french_text(piece: str, before: str, heading: bool) -> str:
-    """One text node, escaped, with `before` (the end of the previous text node in the same
-    block) as context for the rules that look behind."""
-    typeset = _french(before + html.unescape(piece))[len(before) :]
+def _french_text(text: str, before: str, heading: bool) -> str:
+    """One text node (unescaped), typeset and escaped, with `before` (the end of the
+    previous text node in the same block) as context for the rules that look behind."""
+    typeset = _french(before + text)[len(before) :]
     escaped = html.escape(typeset, quote=False)
     if heading:
         return _HYPHENATED.sub(_nowrap, escaped)
@@ -170,7 +174,7 @@ def apply(body: str, lang: str) -> str:
     if lang == "fr":
         body = _CALL_AFTER_PUNCTUATION.sub(r"\3\1\2", body)
     body = _CALL_AFTER_WORD.sub(r'<span class="nowrap">\1\2</span>', body)
-    pieces = _TAG.split(body)
+    pieces = TAG.split(body)
     stack: list[tuple[str, str | None]] = []
     before = ""
     for index, piece in enumerate(pieces):
@@ -179,11 +183,12 @@ def apply(body: str, lang: str) -> str:
             continue
         if not piece or any(name in _RAW for name, _ in stack):
             continue
+        text = html.unescape(piece)
         here = next((code for _, code in reversed(stack) if code), lang)
         if here.split("-")[0].lower() == "fr":
             heading = any(name in _HEADINGS for name, _ in stack)
-            pieces[index] = _french_text(piece, before, heading)
-        before = _context(html.unescape(piece)[-1:])
+            pieces[index] = _french_text(text, before, heading)
+        before = _context(text[-1:])
     return "".join(pieces)
 
 
@@ -202,17 +207,26 @@ def _context(char: str) -> str:
 def _follow(stack: list[tuple[str, str | None]], tag: str, before: str) -> str:
     """Update the stack of open elements for `tag`; return the context the next text node
     sees (nothing after the start or end of a block)."""
-    if match := _START_TAG.match(tag):
+    if match := START_TAG.match(tag):
         name = match.group(1).lower()
-        if name not in _VOID and not match.group(3):
+        if name not in VOID and not match.group(3):
             code = _LANG_ATTRIBUTE.search(match.group(2))
             stack.append((name, code.group(1) if code else None))
         return "" if name in BLOCKS else before
-    if match := _END_TAG.match(tag):
+    if match := END_TAG.match(tag):
         name = match.group(1).lower()
-        for depth in range(len(stack) - 1, -1, -1):
-            if stack[depth][0] == name:
-                del stack[depth:]
-                break
+        close(stack, name)
         return "" if name in BLOCKS else before
     return before
+
+
+def close(stack: list[_Open], name: str) -> list[_Open]:
+    """Pop the innermost open element called `name` and those left open inside it (a
+    lenient reading of unbalanced HTML); return them, innermost first.  An end tag
+    that closes nothing leaves the stack as it is."""
+    for depth in range(len(stack) - 1, -1, -1):
+        if stack[depth][0] == name:
+            closed = stack[depth:][::-1]
+            del stack[depth:]
+            return closed
+    return []
