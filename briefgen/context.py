@@ -29,6 +29,7 @@ from .models import (
     Quote,
     Source,
     Status,
+    only_unverifiable,
 )
 from .templating import foreign
 
@@ -356,15 +357,12 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
     """Everything a document template shows, for readers of the given audience."""
     facts = {f.id: f for f in dossier.facts if _visible(audience, f.audience)}
     source_index = {s.id: s for s in dossier.sources}
+    kinds = {s.id: s.kind for s in dossier.sources}
     cited = {source_id for fact in facts.values() for source_id in fact.sources}
     references = _References(dossier.sources, cited, dossier.lang)
 
     def mark(source_ids: list[str], fact_ids: list[str]) -> _Mark:
         return _Mark(references, source_ids, fact_ids)
-
-    def _only_unverifiable(fact: Fact) -> bool:
-        kinds = {source_index[s].kind for s in fact.sources}
-        return bool(kinds) and kinds <= UNVERIFIABLE_KINDS
 
     def kept(ids: Iterable[str]) -> list[Fact]:
         return [facts[i] for i in ids if i in facts]
@@ -379,7 +377,7 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
     disputed = {fact_id for d in dossier.divergences for fact_id in d.facts}
 
     def unverified(fact: Fact) -> bool:
-        return fact.status is Status.unverified or _only_unverifiable(fact)
+        return fact.status is Status.unverified or only_unverifiable(fact.sources, kinds)
 
     def fact_fields(fact: Fact) -> dict[str, Any]:
         return {

@@ -11,12 +11,12 @@ import hashlib
 import os
 import stat
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from .errors import InputError, Problem
 from .load import Locate, read_dossier
-from .models import UNVERIFIABLE_KINDS, Audience, Dossier, Fact, Source, Status
+from .models import Audience, Dossier, Fact, SourceKind, Status, only_unverifiable
 from .quotes import Passages, one_line
 
 DEFAULT_MAX_AGE_DAYS = 365
@@ -109,8 +109,9 @@ def lint(
             yield locate(("questions", index, "facts"), "no fact motivates this question", "W401")
         if not question.legal:
             yield locate(("questions", index, "legal"), "no legal basis for this question", "W402")
+    kinds = {s.id: s.kind for s in dossier.sources}
     for index, fact_id in enumerate(dossier.tract.facts if dossier.tract else []):
-        if fact_id in facts and (why := _not_a_key_figure(facts[fact_id], sources)):
+        if fact_id in facts and (why := _not_a_key_figure(facts[fact_id], kinds)):
             yield locate(
                 ("tract", "facts", index),
                 f"the tract does not show {fact_id} as a key figure: {why}",
@@ -119,13 +120,11 @@ def lint(
     yield from warnings
 
 
-def _not_a_key_figure(fact: Fact, sources: dict[str, Source]) -> str:
+def _not_a_key_figure(fact: Fact, kinds: Mapping[str, SourceKind]) -> str:
     """Why the tract leaves a fact out of its key figures, or '' if it shows it."""
     if fact.audience is Audience.reps:
         return "it is for representatives only"
-    if fact.status is Status.unverified or (
-        fact.sources and all(sources[s].kind in UNVERIFIABLE_KINDS for s in fact.sources)
-    ):
+    if fact.status is Status.unverified or only_unverifiable(fact.sources, kinds):
         return "it is unverified, and an unverified figure is never a key figure"
     if fact.value is None:
         return "it gives no figure (value)"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -78,6 +78,13 @@ class SourceKind(StrEnum):
 
 
 UNVERIFIABLE_KINDS = frozenset({SourceKind.reader_comment})
+
+
+def only_unverifiable(sources: Iterable[str], kinds: Mapping[str, SourceKind]) -> bool:
+    """Whether the sources (ids, with `kinds` by id) are all of a kind a reader cannot
+    verify (reader comments); False when there are none."""
+    backing = {kinds[s] for s in sources if s in kinds}
+    return bool(backing) and backing <= UNVERIFIABLE_KINDS
 
 
 class Audience(StrEnum):
@@ -466,8 +473,7 @@ def check_references(dossier: Dossier) -> Iterator[tuple[str, Path, str]]:
 
     kinds = {source.id: source.kind for source in dossier.sources}
     for index, fact in enumerate(dossier.facts):
-        backing = {kinds[s] for s in fact.sources if s in kinds}
-        if backing and backing <= UNVERIFIABLE_KINDS and fact.status is not Status.unverified:
+        if only_unverifiable(fact.sources, kinds) and fact.status is not Status.unverified:
             yield (
                 "E106",
                 ("facts", index, "status"),
