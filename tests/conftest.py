@@ -49,3 +49,13 @@ def pdf_text(path: Path) -> str:
 def run(*command: str) -> subprocess.CompletedProcess[str]:
     """Run a command-line tool and return its completed process (output captured)."""
     return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
+def invoke_in(workspace: Path, *args: str) -> tuple[int, str, str]:
+    """Run `briefgen --workspace WORKSPACE ARGS…`; exit code, stdout, stderr."""
+    from click.testing import CliRunner
+
+    from briefgen.cli import main
+
+    result = CliRunner().invoke(main, ["--workspace", str(workspace), *args])
+    return result.exit_code, result.stdout, result.stderr

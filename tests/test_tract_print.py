@@ -11,23 +11,16 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from pypdf import PdfReader
 
 from briefgen.build import DOCUMENTS
-from briefgen.cli import main
 from briefgen.context import build_context
 from briefgen.load import load_dossier
 from briefgen.models import Audience
 from briefgen.paths import TEMPLATE_DIR
-from conftest import FIRST_DOSSIER, pdf_text
+from conftest import FIRST_DOSSIER, invoke_in, pdf_text
 
 UNVERIFIED = "insee-70-non-verifie"
-
-
-def invoke(workspace: Path, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, ["--workspace", str(workspace), *args])
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture
@@ -40,7 +33,7 @@ def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def build_first(workspace: Path, *args: str) -> Path:
-    code, out, err = invoke(workspace, "build", str(FIRST_DOSSIER), *args)
+    code, out, err = invoke_in(workspace, "build", str(FIRST_DOSSIER), *args)
     assert code == 0, out + err
     return workspace / "output" / "france-travail-linkedin"
 
@@ -139,7 +132,7 @@ def test_a_wrong_setting_is_one_line_with_file_and_line(
     ws: Path, config: str, expected: str
 ) -> None:
     (ws / "briefgen.toml").write_text(config, encoding="utf-8")
-    code, _, err = invoke(ws, "check", str(FIRST_DOSSIER))
+    code, _, err = invoke_in(ws, "check", str(FIRST_DOSSIER))
     assert (code, err) == (2, f"error: {expected}\n")
 
 
@@ -198,14 +191,14 @@ def test_the_note_lists_the_70_percent_figure_only_as_unverified(built: Path) ->
 @pytest.mark.parametrize("kind", list(DOCUMENTS))
 def test_templates_copy_takes_a_documents_name(ws: Path, kind: str) -> None:
     template = DOCUMENTS[kind].template
-    code, out, err = invoke(ws, "templates", "copy", kind)
+    code, out, err = invoke_in(ws, "templates", "copy", kind)
     assert (code, err) == (0, "")
     assert out == f"copied to templates/{template}\n"
     assert (ws / "templates" / template).read_bytes() == (TEMPLATE_DIR / template).read_bytes()
 
 
 def test_templates_copy_of_an_unknown_name_lists_the_known_ones(ws: Path) -> None:
-    code, out, err = invoke(ws, "templates", "copy", "tracts")
+    code, out, err = invoke_in(ws, "templates", "copy", "tracts")
     assert (code, out) == (2, "")
     assert err.count("\n") == 1, err
     assert err.startswith(

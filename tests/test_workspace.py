@@ -9,19 +9,14 @@ from click.testing import CliRunner
 from PIL import Image
 
 from briefgen.cli import main
-from conftest import ROOT, pdf_text
-
-
-def invoke(workspace: Path, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, ["--workspace", str(workspace), *args])
-    return result.exit_code, result.stdout, result.stderr
+from conftest import ROOT, invoke_in, pdf_text
 
 
 @pytest.fixture
 def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A new workspace, made by `briefgen init` and worked in as an editor would."""
     folder = tmp_path / "ws"
-    code, out, err = invoke(tmp_path, "init", str(folder))
+    code, out, err = invoke_in(tmp_path, "init", str(folder))
     assert (code, err) == (0, ""), out
     monkeypatch.chdir(folder)
     return folder
@@ -36,8 +31,8 @@ def test_init_makes_a_workspace_whose_example_checks_and_builds(ws: Path) -> Non
         "output",
         ".gitignore",
     }
-    assert invoke(ws, "check")[0] == 0  # the workspace's only dossier is the default
-    code, _, err = invoke(ws, "build", "-f", "md")
+    assert invoke_in(ws, "check")[0] == 0  # the workspace's only dossier is the default
+    code, _, err = invoke_in(ws, "build", "-f", "md")
     assert (code, err) == (0, "")
     assert sorted(p.name for p in (ws / "output" / "exemple").iterdir()) == [
         "declaration-liminaire.md",
@@ -49,7 +44,7 @@ def test_init_makes_a_workspace_whose_example_checks_and_builds(ws: Path) -> Non
 
 
 def test_init_refuses_a_folder_that_is_not_empty(ws: Path) -> None:
-    code, _, err = invoke(ws, "init", str(ws))
+    code, _, err = invoke_in(ws, "init", str(ws))
     assert code == 2 and "already exists and is not an empty folder" in err
 
 
@@ -61,14 +56,14 @@ def test_workspace_is_found_from_a_subfolder(ws: Path, monkeypatch: pytest.Monke
 
 
 def build_md(ws: Path, doc: str) -> str:
-    code, _, err = invoke(ws, "build", "--doc", doc, "-f", "md")
+    code, _, err = invoke_in(ws, "build", "--doc", doc, "-f", "md")
     assert code == 0, err
     name = {"tract": "tract", "note": "note-de-briefing"}[doc]
     return (ws / "output" / "exemple" / f"{name}.md").read_text(encoding="utf-8")
 
 
 def test_a_copied_template_overrides_the_built_in(ws: Path) -> None:
-    assert invoke(ws, "templates", "copy", "tract.md.j2")[0] == 0
+    assert invoke_in(ws, "templates", "copy", "tract.md.j2")[0] == 0
     copy = ws / "templates" / "tract.md.j2"
     copy.write_text(
         copy.read_text(encoding="utf-8").replace(
@@ -97,7 +92,7 @@ def test_labels_can_be_overridden_one_by_one(ws: Path) -> None:
     text = build_md(ws, "note")
     assert "## Références" in text and "## L'essentiel" in text
     (ws / "templates" / "labels" / "fr.yaml").write_text("soruces: Références\n")
-    code, _, err = invoke(ws, "build", "--doc", "note", "-f", "md")
+    code, _, err = invoke_in(ws, "build", "--doc", "note", "-f", "md")
     assert code == 2
     assert (
         err == "error: templates/labels/fr.yaml: soruces: unknown label (did you mean 'sources'?)\n"
@@ -106,29 +101,29 @@ def test_labels_can_be_overridden_one_by_one(ws: Path) -> None:
 
 
 def test_copy_never_clobbers_an_edited_template(ws: Path) -> None:
-    assert invoke(ws, "templates", "copy", "print.css")[0] == 0
+    assert invoke_in(ws, "templates", "copy", "print.css")[0] == 0
     css = ws / "templates" / "print.css"
     css.write_text("/* mine */\n" + css.read_text(encoding="utf-8"), encoding="utf-8")
-    code, _, err = invoke(ws, "templates", "copy", "print.css")
+    code, _, err = invoke_in(ws, "templates", "copy", "print.css")
     assert code == 1
     assert err.endswith(
         "templates/print.css: already in the workspace and edited; use --force "
         "to replace it with the built-in\n"
     )
     assert css.read_text(encoding="utf-8").startswith("/* mine */")
-    assert invoke(ws, "templates", "copy", "print.css", "--force")[0] == 0
+    assert invoke_in(ws, "templates", "copy", "print.css", "--force")[0] == 0
     assert css.read_bytes() == (ROOT / "templates" / "print.css").read_bytes()
 
 
 def test_copy_of_an_unknown_template(ws: Path) -> None:
-    code, _, err = invoke(ws, "templates", "copy", "../briefgen.toml")
+    code, _, err = invoke_in(ws, "templates", "copy", "../briefgen.toml")
     assert code == 2 and err.startswith("error: no built-in template '../briefgen.toml' (known: ")
 
 
 def test_templates_list_shows_where_each_comes_from(ws: Path) -> None:
-    invoke(ws, "templates", "copy", "tract.md.j2")
+    invoke_in(ws, "templates", "copy", "tract.md.j2")
     (ws / "templates" / "extra.md.j2").write_text("x")
-    lines = {line.split()[0]: line for line in invoke(ws, "templates", "list")[1].splitlines()}
+    lines = {line.split()[0]: line for line in invoke_in(ws, "templates", "list")[1].splitlines()}
     assert lines["tract.md.j2"].endswith("workspace (replaces the built-in)")
     assert "document (tract)" in lines["tract.md.j2"]
     assert lines["extra.md.j2"].endswith("workspace")
@@ -136,7 +131,7 @@ def test_templates_list_shows_where_each_comes_from(ws: Path) -> None:
 
 
 def test_template_reference_is_generated_and_committed(ws: Path) -> None:
-    code, out, _ = invoke(ws, "templates", "context")
+    code, out, _ = invoke_in(ws, "templates", "context")
     assert code == 0
     assert out == (ROOT / "docs" / "template-context.md").read_text(encoding="utf-8"), (
         "run: briefgen templates context > docs/template-context.md"
@@ -160,7 +155,7 @@ def test_template_errors_are_one_line_with_file_and_line(
     ws: Path, template: str, expected: str
 ) -> None:
     (ws / "templates" / "tract.md.j2").write_text(template, encoding="utf-8")
-    code, _, err = invoke(ws, "build", "--doc", "tract", "-f", "md")
+    code, _, err = invoke_in(ws, "build", "--doc", "tract", "-f", "md")
     assert code == 2
     assert err.startswith("error: ") and expected in err and err.count("\n") == 1, err
     assert "Traceback" not in err and "root:" not in err
@@ -170,7 +165,7 @@ def test_a_template_cannot_make_the_renderer_read_other_files(ws: Path) -> None:
     (ws / "templates" / "tract.md.j2").write_text(
         '<img src="file:///etc/hostname" alt="x">\n<img src="../briefgen.toml" alt="y">\n'
     )
-    code, _, err = invoke(ws, "build", "--doc", "tract")
+    code, _, err = invoke_in(ws, "build", "--doc", "tract")
     assert code == 1
     assert err.splitlines() == [
         "error: templates/tract.md.j2: resource refused: file:///etc/hostname (not a file of "
@@ -211,7 +206,7 @@ def set_config(ws: Path, text: str) -> None:
 )
 def test_config_errors_name_file_line_and_setting(ws: Path, config: str, expected: str) -> None:
     set_config(ws, config)
-    code, _, err = invoke(ws, "check")
+    code, _, err = invoke_in(ws, "check")
     assert code == 2
     assert err.startswith(f"error: {expected}"), err
 
@@ -222,7 +217,7 @@ def test_logo_colour_and_paper_show_without_touching_a_template(ws: Path) -> Non
         '[union]\nname = "Syndicat Vert"\nlogo = "assets/logo.svg"\n'
         '[style]\naccent = "#00a000"\npaper = "Letter"\n',
     )
-    code, _, err = invoke(ws, "build", "--doc", "note", "-f", "pdf", "-f", "html")
+    code, _, err = invoke_in(ws, "build", "--doc", "note", "-f", "pdf", "-f", "html")
     assert (code, err) == (0, "")
     out = ws / "output" / "exemple"
     html = (out / "note-de-briefing.html").read_text(encoding="utf-8")
