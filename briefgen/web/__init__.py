@@ -18,9 +18,10 @@ from pathlib import Path
 
 from flask import Flask
 
+from .. import i18n
 from ..hosts import Guard, guard_for
 from ..workspace import Workspace
-from . import editing, routes, security
+from . import editing, history, imports, routes, security
 from .state import State
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -33,12 +34,14 @@ def create_app(
     today: dt.date | None = None,
     guard: Guard | None = None,
     commit: bool = False,
+    ui_lang: str = "fr",
 ) -> Flask:
     """The web application for one workspace.
 
     `guard` says which Host names (and which access token) are accepted; by
     default, those of a server on 127.0.0.1.  With `commit`, every save is also
-    a git commit when the workspace is a git repository.
+    a git commit when the workspace is a git repository.  The page speaks `ui_lang`
+    (French unless `serve --ui-lang` says otherwise).
     """
     app = Flask(
         __name__,
@@ -53,7 +56,19 @@ def create_app(
         MAX_FORM_PARTS=2000,
     )
     app.extensions["briefgen"] = State(workspace, today, commit=commit)
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=i18n._, ngettext=i18n.ngettext, newstyle=True
+    )
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+
+    @app.before_request
+    def speak() -> None:
+        i18n.set_language(ui_lang)
+
     security.install(app, guard or guard_for("127.0.0.1"))
     app.register_blueprint(routes.bp)
     app.register_blueprint(editing.bp)
+    app.register_blueprint(imports.bp)
+    app.register_blueprint(history.bp)
     return app

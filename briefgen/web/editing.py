@@ -11,7 +11,6 @@ form was opened; then `briefgen.store` writes the lines of that item only.
 from __future__ import annotations
 
 import re
-import secrets
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -32,89 +31,18 @@ from flask import (
 )
 from pydantic import BaseModel
 
-from ..errors import BriefgenError, InputError, Problem
+from ..errors import BriefgenError, Problem
 from ..importer import snapshot_path
 from ..lint import check_dossier
 from ..load import dossier_files
-from ..models import (
-    Declaration,
-    Demand,
-    Divergence,
-    Establishment,
-    Fact,
-    KeyPoint,
-    LegalRef,
-    Question,
-    Source,
-    Stakeholder,
-    Theme,
-    TimelineEvent,
-    Tract,
-)
 from ..store import DossierFiles, Edit, StaleError, commit
+from .findings import RULES_FR
 from .forms import CHOICES, READONLY, FormField, form_fields, parse, to_write, validate, values_for
-from .routes import RULES_FR
+from .parts import SECTIONS, TABLES, Part
 from .security import check_csrf
-from .state import Pending, State, state
+from .state import State, state
 
 bp = Blueprint("edit", __name__)
-
-
-@dataclass(frozen=True)
-class Part:
-    """A list of the dossier the page edits item by item."""
-
-    key: str
-    title: str
-    one: str
-    model: type[BaseModel]
-    summary: str
-    """The field that stands for an item in lists and pickers."""
-
-    @property
-    def by_id(self) -> bool:
-        return "id" in self.model.model_fields
-
-
-TABLES = {
-    part.key: part
-    for part in (
-        Part("sources", "Sources", "une source", Source, "title"),
-        Part("facts", "Faits", "un fait", Fact, "statement"),
-        Part("divergences", "Divergences", "une divergence", Divergence, "subject"),
-        Part("themes", "Thèmes", "un thème", Theme, "title"),
-        Part("key_points", "L'essentiel", "un point clé", KeyPoint, "text"),
-        Part("timeline", "Chronologie", "un événement", TimelineEvent, "what"),
-        Part("stakeholders", "Acteurs", "un acteur", Stakeholder, "name"),
-        Part("legal", "Textes de loi", "une référence juridique", LegalRef, "article"),
-        Part("questions", "Questions à la direction", "une question", Question, "text"),
-        Part("demands", "Revendications", "une revendication", Demand, "text"),
-        Part("establishments", "Établissements", "un établissement", Establishment, "name"),
-    )
-}
-
-
-def _header_model() -> type[BaseModel]:
-    """The header form's model: the Dossier's own fields with their types and descriptions."""
-    from pydantic import create_model
-
-    from ..models import Dossier
-
-    fields = {
-        name: (info.annotation, info)
-        for name, info in Dossier.model_fields.items()
-        if name in ("title", "subtitle", "organisation", "lang", "date", "meeting")
-    }
-    return create_model("Header", **fields)  # type: ignore[call-overload, no-any-return]
-
-
-SECTIONS: dict[str, tuple[str, type[BaseModel]]] = {
-    "dossier": ("Dossier et séance", _header_model()),
-    "tract": ("Tract", Tract),
-    "declaration": ("Déclaration liminaire", Declaration),
-}
-"""Parts edited as one form: the dossier's own fields with its meeting, the tract's and the
-declaration's wording.  Each field is written where the dossier's files set it."""
 
 
 def _files(app_state: State, dossier_id: str) -> DossierFiles:
@@ -596,99 +524,3 @@ def save_section(dossier_id: str, name: str) -> Response:
         )
     _after_save(app_state, files, saved.summary, list(dict.fromkeys(paths.values())))
     return redirect(url_for("view.dossier_page", dossier_id=dossier_id), code=303)  # type: ignore[return-value]
-
-
-# -- importing a source ----------------------------------------------------------------
-
-
-@bp.get("/d/<dossier_id>/import")
-def import_page(dossier_id: str) -> str:
-    state().dossier_dir(dossier_id)
-    return render_template("import.html", dossier_id=dossier_id, error=None)
-
-
-@bp.post("/d/<dossier_id>/import")
-def import_file(dossier_id: str) -> Response:
-    """Read an uploaded article and show the source entry it gives, for the rep to confirm."""
-    from ..importer import draft_source, extract, sha256_text
-
-    check_csrf()
-    app_state = state()
-    files = _files(app_state, dossier_id)
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        return Response(
-            render_template("import.html", dossier_id=dossier_id, error="choisissez un fichier"),
-            status=422,
-        )
-    try:
-        draft = extract(upload.read(), Path(upload.filename).name)
-    except InputError as error:
-        page = render_template("import.html", dossier_id=dossier_id, error=str(error.problems[0]))
-        return Response(page, status=422)
-    taken = files.ids("sources")
-    token = secrets.token_urlsafe(16)
-    while len(app_state.imports) >= 20:
-        app_state.imports.pop(next(iter(app_state.imports)))
-    app_state.imports[token] = Pending(draft, sha256_text(draft.text))
-    prefill = values_for(form_fields(Source), draft_source(draft, taken))
-    return _item_form(
-        dossier_id,
-        TABLES["sources"],
-        None,
-        prefill=prefill,
-        import_token=token,
-        excerpt=draft.text[:1500],
-        action_url=url_for("edit.save_new", dossier_id=dossier_id, table="sources"),
-    )
-
-
-@bp.app_errorhandler(413)
-def too_large(_: Exception) -> Response:
-    """A request over the size limit: one line on the page it came from, nothing written."""
-    from ..importer import MAX_IMPORT_BYTES
-
-    limit = MAX_IMPORT_BYTES // 1024 // 1024
-    message = (
-        f"fichier ou formulaire trop volumineux : {limit} Mo au plus ; rien n'a été enregistré"
-    )
-    dossier_id = (request.view_args or {}).get("dossier_id")
-    if request.endpoint == "edit.import_file" and dossier_id:
-        page = render_template("import.html", dossier_id=dossier_id, error=message)
-        return Response(page, status=413)
-    return Response(message + "\n", status=413, mimetype="text/plain")
-
-
-# -- history ---------------------------------------------------------------------------
-
-
-@bp.get("/d/<dossier_id>/history")
-def history_page(dossier_id: str) -> str:
-    files = _files(state(), dossier_id)
-    entries = list(reversed(files.entries()))
-    return render_template(
-        "history.html",
-        dossier_id=dossier_id,
-        entries=entries,
-        undoable={e.number: files.undoable(e) for e in entries},
-    )
-
-
-@bp.post("/d/<dossier_id>/history/<int:number>/undo")
-def undo(dossier_id: str, number: int) -> Response:
-    check_csrf()
-    app_state = state()
-    files = _files(app_state, dossier_id)
-    try:
-        saved = files.undo(number)
-    except StaleError as stale:
-        flash(
-            f"Impossible d'annuler : {stale.path.name} a été modifié depuis cet enregistrement. "
-            "Rien n'a été changé.",
-            "error",
-        )
-    except InputError as error:
-        flash(str(error.problems[0]), "error")
-    else:
-        _after_save(app_state, files, saved.summary, [files.folder / n for n in saved.files])
-    return redirect(url_for("edit.history_page", dossier_id=dossier_id), code=303)  # type: ignore[return-value]

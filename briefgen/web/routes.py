@@ -17,35 +17,14 @@ from ..build import DOCUMENTS, Job, Options, plan, render_all, runnable_kinds
 from ..errors import BriefgenError, Problem
 from ..load import read_dossier
 from ..models import Dossier
+from .findings import RULES_FR
 from .jobs import BuildJob, Choices, prepared
+from .parts import TABLES
 from .security import check_csrf
 from .state import State, state
 
 bp = Blueprint("view", __name__)
 
-RULES_FR = {
-    "E001": "Fichier illisible (syntaxe YAML, encodage, taille, clé en double)",
-    "E002": "Champ manquant, mal orthographié ou de mauvais type",
-    "E101": "Référence à un identifiant qui n'existe pas",
-    "E102": "Identifiant utilisé deux fois",
-    "E103": "Fait sans source (et qui n'est pas une position syndicale)",
-    "E104": "Position syndicale qui cite des sources",
-    "E105": "Élément qui ne sert nulle part (source, fait ou texte de loi)",
-    "E106": "Fait qui ne repose que sur des commentaires de lecteurs : à marquer non vérifié",
-    "E107": "Texte archivé d'une source absent, illisible, hors de sources/ ou modifié",
-    "E108": "Citation introuvable mot pour mot dans le texte archivé de ses sources",
-    "W201": "Les sources divergent : le document le signale",
-    "W202": "Des faits sur un même sujet divergent sans que la divergence soit déclarée",
-    "W301": "Fait ancien : vérifier qu'il est toujours vrai",
-    "W302": "Date postérieure à la séance",
-    "W303": "La date de la séance est passée",
-    "W401": "Question à la direction sans fait qui la motive",
-    "W402": "Question à la direction sans fondement juridique",
-    "W403": "Chiffre du tract qui n'y figurera pas (non vérifié, réservé aux élus ou sans valeur)",
-    "W501": "Source sans texte archivé : citations et formulations non vérifiables",
-    "W502": "Texte archivé sans empreinte SHA-256 enregistrée",
-    "W503": "Fait qui recopie mot pour mot un long passage d'une source : à reformuler",
-}
 DOWNLOADS = {
     "pdf": "application/pdf",
     "odt": "application/vnd.oasis.opendocument.text",
@@ -61,6 +40,11 @@ KIND_LABELS = {
 }
 
 
+@bp.app_context_processor
+def rule_labels() -> dict[str, Any]:
+    return {"rules": RULES_FR}
+
+
 @bp.app_template_filter("where")
 def where(problem: Problem) -> str:
     """Where a problem is, relative to the workspace: file, line and field."""
@@ -71,11 +55,6 @@ def where(problem: Problem) -> str:
         file = str(path.relative_to(root))
     parts = [file, f"ligne {problem.line}" if problem.line else "", problem.field or ""]
     return " · ".join(part for part in parts if part)
-
-
-@bp.app_context_processor
-def rule_labels() -> dict[str, Any]:
-    return {"rules": RULES_FR}
 
 
 def choices_from(values: Any) -> Choices:
@@ -106,8 +85,6 @@ def _by_rule(problems: list[Problem]) -> list[tuple[str, list[Problem]]]:
 
 @bp.get("/d/<dossier_id>")
 def dossier_page(dossier_id: str) -> str:
-    from .editing import TABLES
-
     folder = state().dossier_dir(dossier_id)
     dossier, problems = state().findings(folder)
     return render_template(
