@@ -21,7 +21,7 @@ from flask import Flask
 from .. import i18n
 from ..hosts import Guard, guard_for
 from ..workspace import Workspace
-from . import editing, history, imports, routes, security
+from . import dossiers, editing, history, imports, routes, security
 from .state import State
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -67,6 +67,7 @@ def create_app(
         i18n.set_language(ui_lang)
 
     security.install(app, guard or guard_for("127.0.0.1"))
+    app.register_blueprint(dossiers.bp)
     app.register_blueprint(routes.bp)
     app.register_blueprint(editing.bp)
     app.register_blueprint(imports.bp)

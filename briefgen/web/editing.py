@@ -11,8 +11,6 @@ form was opened; then `briefgen.store` writes the lines of that item only.
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,12 +31,10 @@ from pydantic import BaseModel
 
 from ..errors import BriefgenError, Problem
 from ..importer import snapshot_path
-from ..lint import check_dossier
-from ..load import dossier_files
 from ..store import DossierFiles, Edit, StaleError, commit
-from .findings import RULES_FR
+from .findings import RULES_FR, check_after, who
 from .forms import CHOICES, READONLY, FormField, form_fields, parse, to_write, validate, values_for
-from .parts import SECTIONS, TABLES, Part
+from .parts import SECTIONS, TABLES, Part, raw_items
 from .security import check_csrf
 from .state import State, state
 
@@ -53,11 +49,6 @@ def _part(table: str) -> Part:
     if table not in TABLES:
         abort(404)
     return TABLES[table]
-
-
-def _items(files: DossierFiles, part: Part) -> list[dict[str, Any]]:
-    raw = files.raw(part.key)
-    return [item for item in raw if isinstance(item, dict)] if isinstance(raw, list) else []
 
 
 def _index(part: Part, items: list[dict[str, Any]], key: str) -> int:
@@ -80,7 +71,7 @@ def _choices(files: DossierFiles) -> dict[str, list[tuple[str, str]]]:
     shown = {"sources": "title", "facts": "statement", "legal": "article"}
     choices = {}
     for key, field in shown.items():
-        items = _items(files, TABLES[key])
+        items = raw_items(files, TABLES[key])
         choices[key] = [
             (str(item.get("id")), _short(str(item.get(field, "")), item, key)) for item in items
         ]
@@ -119,27 +110,14 @@ def assess(
 ) -> Assessment:
     """What `briefgen check` would say once `edits` are made: (errors the edits bring,
     warnings), by input name for the item at `prefix` ('facts[3]'), '_' for the rest.
-
-    A source, fact or legal reference nothing uses yet is a warning here: it is
-    being written, and the next save (the fact that cites it) settles it.
     """
-    _, before = app_state.findings(folder)
-    known = {(p.code, p.message) for p in before}
-    with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / folder.name
-        copy.mkdir()
-        for path in dossier_files(folder):
-            shutil.copy2(path, copy / path.name)
-        texts: dict[str, str] = {}
-        for path, edit in edits:
-            name = path.name
-            if name not in texts:
-                target = copy / name
-                texts[name] = target.read_text(encoding="utf-8-sig") if target.exists() else ""
-            texts[name] = edit.apply(texts[name])
-        for name, text in texts.items():
-            (copy / name).write_text(text, encoding="utf-8")
-        _, after = check_dossier(copy, app_state.date(), snapshots=folder)
+    texts: dict[str, str | None] = {}
+    for path, edit in edits:
+        name = path.name
+        if name not in texts:
+            texts[name] = path.read_text(encoding="utf-8-sig") if path.exists() else ""
+        texts[name] = edit.apply(texts[name] or "")
+    new, after = check_after(app_state, folder, texts)
     result = Assessment({}, {}, [])
     for problem in after:
         field = problem.field or ""
@@ -148,8 +126,7 @@ def assess(
         text = problem.message if mine else f"{field} : {problem.message}"
         label = RULES_FR.get(problem.code or "", "")
         text = f"{label} — {text}" if label else text
-        new = (problem.code, problem.message) not in known
-        if problem.severity == "error" and problem.code != "E105" and new:
+        if problem in new:
             result.errors.setdefault(name, []).append(text)
             result.blocking.append(problem)
         elif mine:
@@ -191,7 +168,7 @@ def _render_form(
 def table_page(dossier_id: str, table: str) -> str:
     part = _part(table)
     files = _files(state(), dossier_id)
-    items = _items(files, part)
+    items = raw_items(files, part)
     rows = [
         (_key(part, items, i), str(item.get("id", "")), str(item.get(part.summary, "")))
         for i, item in enumerate(items)
@@ -204,7 +181,7 @@ def table_page(dossier_id: str, table: str) -> str:
 
 def _item_form(dossier_id: str, part: Part, key: str | None, **extra: Any) -> Response:
     files = _files(state(), dossier_id)
-    items = _items(files, part)
+    items = raw_items(files, part)
     item = items[_index(part, items, key)] if key is not None else None
     path = files.target(part.key, is_list=True)
     values = values_for(form_fields(part.model), item)
@@ -243,7 +220,7 @@ def _submitted(
     the item's prefix in check's field paths, the pending import)."""
     app_state = state()
     files = _files(app_state, dossier_id)
-    items = _items(files, part)
+    items = raw_items(files, part)
     index = _index(part, items, key) if key is not None else None
     before = items[index] if index is not None else None
     data = parse(form_fields(part.model), request.form)
@@ -346,7 +323,7 @@ def _save_item(dossier_id: str, table: str, key: str | None) -> Response:
 
 def _current(files: DossierFiles, part: Part, key: str | None) -> dict[str, Any] | None:
     """The item as the file holds it now, or None (new, or gone)."""
-    items = _items(files, part)
+    items = raw_items(files, part)
     if key is None:
         return None
     if part.by_id:
@@ -406,13 +383,13 @@ def delete_item(dossier_id: str, table: str, key: str) -> Response:
     part = _part(table)
     app_state = state()
     files = _files(app_state, dossier_id)
-    items = _items(files, part)
+    items = raw_items(files, part)
     index = _index(part, items, key)
     path = files.target(part.key, is_list=True)
     edit = Edit(part.key, "delete", index)
     found = assess(app_state, files.folder, [(path, edit)], f"{part.key}[{index}]")
     if found.blocking:
-        users = sorted({_who(files, problem.field or "") for problem in found.blocking})
+        users = sorted({who(files, problem.field or "") for problem in found.blocking})
         flash(
             f"« {key} » n'a pas été supprimé : il est encore utilisé par {', '.join(users)}. "
             "Retirez-le de ces éléments d'abord.",
@@ -429,18 +406,6 @@ def delete_item(dossier_id: str, table: str, key: str) -> Response:
         return redirect(url_for("edit.table_page", dossier_id=dossier_id, table=table), code=303)  # type: ignore[return-value]
     _after_save(app_state, files, saved.summary, [path])
     return redirect(url_for("edit.table_page", dossier_id=dossier_id, table=table), code=303)  # type: ignore[return-value]
-
-
-def _who(files: DossierFiles, field: str) -> str:
-    """'questions[2].facts[0]' → 'questions › q-consultation' (what refers to an item)."""
-    match = re.match(r"^(\w+)\[(\d+)\]", field)
-    if not match or match.group(1) not in TABLES:
-        return field.split(".")[0] or "le dossier"
-    part = TABLES[match.group(1)]
-    items = _items(files, part)
-    index = int(match.group(2))
-    name = items[index].get("id") if part.by_id and index < len(items) else f"n° {index + 1}"
-    return f"{part.title.lower()} › {name}"
 
 
 # -- parts edited as one form -----------------------------------------------------------

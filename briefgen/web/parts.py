@@ -5,6 +5,7 @@ each other)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -23,6 +24,7 @@ from ..models import (
     TimelineEvent,
     Tract,
 )
+from ..store import DossierFiles
 
 
 @dataclass(frozen=True)
@@ -80,3 +82,9 @@ SECTIONS: dict[str, tuple[str, type[BaseModel]]] = {
 }
 """Parts edited as one form: the dossier's own fields with its meeting, the tract's and the
 declaration's wording.  Each field is written where the dossier's files set it."""
+
+
+def raw_items(files: DossierFiles, part: Part) -> list[dict[str, Any]]:
+    """The items of a part as its file holds them (plain data, not validated)."""
+    raw = files.raw(part.key)
+    return [item for item in raw if isinstance(item, dict)] if isinstance(raw, list) else []

@@ -69,11 +69,6 @@ def choices_from(values: Any) -> Choices:
     return Choices(docs, values.get("establishment") or None, meeting_date, lang, formats)
 
 
-@bp.get("/")
-def index() -> str:
-    return render_template("index.html", dossiers=state().workspace.dossiers())
-
-
 def _by_rule(problems: list[Problem]) -> list[tuple[str, list[Problem]]]:
     """Findings grouped by rule, in the order the rules first appear: thirteen sources
     without an archived text make one entry, not thirteen."""
