@@ -123,13 +123,13 @@ def _format(text: str, params: Mapping[str, Any]) -> str:
     return text % {k: str(v) if isinstance(v, Message) else v for k, v in params.items()}
 
 
-def _(message: str, **params: Any) -> str:
+def _(message: str, /, **params: Any) -> str:
     """`message` in the current language, its `%(name)s` placeholders filled from `params`."""
     text = translations(language()).gettext(message)
     return _format(text, params) if params else text
 
 
-def ngettext(singular: str, plural: str, num: int, **params: Any) -> str:
+def ngettext(singular: str, plural: str, num: int, /, **params: Any) -> str:
     """The singular or plural form for `num`, in the current language; `%(num)s` is `num`."""
     text = translations(language()).ngettext(singular, plural, num)
     return _format(text, {"num": num, **params})
@@ -152,7 +152,7 @@ class Message:
     __slots__ = ("msgid", "num", "params", "plural")
 
     def __init__(
-        self, msgid: str, plural: str | None = None, num: int | None = None, **params: Any
+        self, msgid: str, plural: str | None = None, num: int | None = None, /, **params: Any
     ) -> None:
         self.msgid = msgid
         self.plural = plural
@@ -187,6 +187,9 @@ class Message:
     def __len__(self) -> int:
         return len(str(self))
 
+    def __mod__(self, params: Mapping[str, Any]) -> str:
+        return _format(str(self), params)
+
     def __add__(self, other: str) -> str:
         return str(self) + str(other)
 
@@ -205,12 +208,12 @@ class Message:
         self.msgid, self.plural, self.num, self.params = state
 
 
-def lazy(message: str, **params: Any) -> Message:
+def lazy(message: str, /, **params: Any) -> Message:
     """`message`, translated each time it is shown (module-level text, problems)."""
     return Message(message, **params)
 
 
-def lazy_plural(singular: str, plural: str, num: int, **params: Any) -> Message:
+def lazy_plural(singular: str, plural: str, num: int, /, **params: Any) -> Message:
     """The singular or plural form for `num`, translated each time it is shown."""
     return Message(singular, plural, num, **params)
 

@@ -222,7 +222,7 @@ def test_a_new_fact_with_a_source_and_a_quote_is_appended_then_used_by_a_new_que
     before = facts.read_bytes()
     new = open_form(client, f"{BASE}/edit/facts/new")
     assert new.getlist("v:facts.yaml") == [hashlib.sha256(before).hexdigest()[:16]]
-    assert new.get("audience") == "public" and new.get("status") == "reported"
+    assert new.get("audience") == "" and new.get("status") == ""  # « non précisé »
     new.fill(
         id="licences-cout",
         statement="Le coût des licences, pris sur le budget de l'opérateur, n'est pas public.",
@@ -251,10 +251,11 @@ def test_a_new_fact_with_a_source_and_a_quote_is_appended_then_used_by_a_new_que
 
     page = dossier_page(client)
     assert any(
-        m.startswith("Enregistré : Faits : ajout de « licences-cout »") for m in flashes(page)
+        m.startswith("Enregistré — Ajout : le fait « Le coût des licences") for m in flashes(page)
     )
-    findings = text(page)
-    assert "E105" in findings and "'licences-cout' is never used" in findings
+    unused = text(page).split("Pas encore utilisé")[1]
+    assert "le fait « Le coût des licences, pris sur le budget" in unused
+    assert "Aucune erreur" in text(page)
 
     page = client.get(f"{BASE}/edit/questions/new").get_data(as_text=True)
     assert 'name="facts" value="licences-cout"' in page  # the picker offers the new fact
@@ -268,7 +269,7 @@ def test_a_new_fact_with_a_source_and_a_quote_is_appended_then_used_by_a_new_que
     response = submit(client, question)
     assert response.status_code == 303
     findings = text(dossier_page(client))
-    assert "E105" not in findings and "Aucune erreur" in findings
+    assert "Pas encore utilisé" not in findings and "Aucune erreur" in findings
     assert load_dossier(folder).questions[-1].facts == ["licences-cout"]
 
 
@@ -286,14 +287,17 @@ def test_a_value_yaml_would_read_as_a_boolean_is_saved_as_typed(
 # -- forms with errors ---------------------------------------------------------------------
 
 
+ENGLISH = re.compile(r"\b(should|Input|String|field|missing|valid|characters|pattern)\b")
+
+
 @pytest.mark.parametrize(
     ("typed", "field", "message"),
     [
-        ({"statement": ""}, "statement", "required field is missing"),
-        ({"as_of": "2025-13-45"}, "as_of", "month value is outside expected range"),
-        ({"as_of": "hier"}, "as_of", "Input should be a valid date"),
-        ({"id": "Licences-Cout"}, "id", "String should match pattern"),
-        ({"statement": "é" * 4001}, "statement", "at most 4000 characters"),
+        ({"statement": ""}, "statement", "obligatoire"),
+        ({"as_of": "2025-13-45"}, "as_of", "date"),
+        ({"as_of": "hier"}, "as_of", "date"),
+        ({"id": "Licences-Cout"}, "id", "minuscules"),
+        ({"statement": "é" * 4001}, "statement", "4000"),
     ],
 )
 def test_a_form_with_an_error_answers_422_writes_nothing_and_keeps_what_was_typed(
@@ -316,7 +320,9 @@ def test_a_form_with_an_error_answers_422_writes_nothing_and_keeps_what_was_type
 
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert any(message in m for m in messages(page, field)), messages(page, field)
+    shown = messages(page, field)
+    assert any(message in m for m in shown), shown
+    assert not any(ENGLISH.search(m) for m in shown), shown
     values = form_values(page)
     for name, value in {**dict(new.fields), **typed}.items():
         if name not in ("csrf", "sources"):
@@ -337,26 +343,41 @@ def test_a_fact_citing_an_unknown_source_cannot_be_saved(
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     shown = messages(page, "sources")
-    assert len(shown) == 1
-    assert shown[0].startswith("Référence à un identifiant qui n'existe pas")
-    assert "unknown source 'le-canard'" in shown[0]
+    assert shown == ["Il mentionne un élément qui n’existe plus (supprimé ou renommé)."]
     assert form(page, f"{BASE}/edit/facts/new").getlist("sources") == ["le-canard"]
     assert files_of(folder) == before and history(workspace) == []
 
 
-def test_renaming_a_fact_that_others_refer_to_is_refused(
+def test_renaming_a_fact_renames_every_mention_in_one_save(
+    client: FlaskClient, folder: Path, workspace: Path
+) -> None:
+    url = f"{BASE}/edit/facts/item/pilote-cinq-regions"
+    response = submit(client, open_form(client, url).fill(id="pilote-regions"))
+
+    assert response.status_code == 303
+    dossier = load_dossier(folder)
+    assert "pilote-regions" in dossier.themes[0].facts
+    assert "pilote-regions" in dossier.divergences[0].facts
+    for path in folder.glob("*.yaml"):
+        assert "pilote-cinq-regions" not in path.read_text(encoding="utf-8"), path.name
+    assert len(history(workspace)) == 1
+
+    undo = open_form(client, f"{BASE}/history", f"{BASE}/history/1/undo")
+    assert submit(client, undo).status_code == 303
+    assert "pilote-cinq-regions" in load_dossier(folder).themes[0].facts
+
+
+def test_a_reference_already_taken_is_refused(
     client: FlaskClient, folder: Path, workspace: Path
 ) -> None:
     before = files_of(folder)
     url = f"{BASE}/edit/facts/item/pilote-cinq-regions"
-    response = submit(client, open_form(client, url).fill(id="pilote-regions"))
-
+    response = submit(client, open_form(client, url).fill(id="outil-rh"))
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    refused = " ".join(messages(page, "_"))
-    assert "Référence à un identifiant qui n'existe pas" in refused
-    assert "themes[0].facts[3] : unknown fact 'pilote-cinq-regions'" in refused
-    assert form_values(page)["id"] == "pilote-regions"
+    assert messages(page, "id") == [
+        "Cette référence interne est déjà prise : choisissez-en une autre."
+    ]
     assert files_of(folder) == before and history(workspace) == []
 
 
@@ -366,26 +387,42 @@ def test_renaming_a_fact_that_others_refer_to_is_refused(
 @pytest.mark.parametrize(
     ("table", "key", "user"),
     [
-        ("facts", "pilote-cinq-regions", "thèmes › experimentation"),
-        ("legal", "l2312-15", "questions à la direction › q-effectifs-territoires"),
-        ("sources", "infos-it", "faits › pilote-licences-500"),
+        ("facts", "pilote-cinq-departements", "la divergence « Périmètre du pilote"),
+        ("facts", "linkedin-microsoft", "l’événement « "),
     ],
 )
-def test_deleting_an_item_still_in_use_is_refused_and_names_its_users(
+def test_deleting_an_item_others_cannot_do_without_is_refused_and_names_them(
     client: FlaskClient, folder: Path, workspace: Path, table: str, key: str, user: str
 ) -> None:
     before = files_of(folder)
     url = f"{BASE}/edit/{table}/item/{key}/delete"
-    delete = open_form(client, f"{BASE}/edit/{table}", url)
+    delete = open_form(client, url)
     response = submit(client, delete)
 
     assert response.status_code == 303
     assert response.headers["Location"] == f"{BASE}/edit/{table}"
     shown = flashes(client.get(response.headers["Location"]).get_data(as_text=True))
     assert len(shown) == 1
-    assert shown[0].startswith(f"« {key} » n'a pas été supprimé : il est encore utilisé par ")
-    assert user in shown[0]
+    assert shown[0].startswith("Suppression impossible")
+    assert user in shown[0], shown[0]
     assert files_of(folder) == before and history(workspace) == []
+
+
+def test_deleting_a_used_fact_asks_first_and_takes_its_mentions_with_it(
+    client: FlaskClient, folder: Path, workspace: Path
+) -> None:
+    url = f"{BASE}/edit/facts/item/regions-nommees/delete"
+    page = client.get(url).get_data(as_text=True)
+    asked = text(page)
+    assert "Supprimer le fait « " in asked
+    assert "le point clé « " in asked and "l’événement « " in asked
+    response = submit(client, form(page, url))
+    assert response.status_code == 303
+    dossier = load_dossier(folder)
+    assert "regions-nommees" not in [f.id for f in dossier.facts]
+    assert all("regions-nommees" not in k.facts for k in dossier.key_points)
+    assert all("regions-nommees" not in t.facts for t in dossier.timeline)
+    assert len(history(workspace)) == 1
 
 
 def test_deleting_an_item_nothing_uses_removes_exactly_its_lines(
@@ -398,12 +435,12 @@ def test_deleting_an_item_nothing_uses_removes_exactly_its_lines(
     added = (folder / "facts.yaml").read_bytes()
 
     url = f"{BASE}/edit/facts/item/licences-cout/delete"
-    response = submit(client, open_form(client, f"{BASE}/edit/facts", url))
+    response = submit(client, open_form(client, url))
 
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert flashes(page)[0].startswith("Enregistré : Faits : suppression de « licences-cout »")
-    assert "<code>licences-cout</code>" not in page  # no longer listed
+    assert flashes(page)[0].startswith("Enregistré — Suppression : le fait « Le coût n'est pas")
+    assert "Le coût n'est pas public." not in text(page.split('class="items"')[-1])
     removed = diff(added, (folder / "facts.yaml").read_bytes())
     assert removed and all(line.startswith("-") for line in removed)
     assert files_of(folder) == original
@@ -413,7 +450,7 @@ def test_deleting_a_stakeholder_keeps_every_other_line(client: FlaskClient, fold
     path = folder / "stakeholders.yaml"
     before = path.read_bytes()
     url = f"{BASE}/edit/stakeholders/item/linkedin/delete"
-    response = submit(client, open_form(client, f"{BASE}/edit/stakeholders", url))
+    response = submit(client, open_form(client, url))
     assert response.status_code == 303
     removed = diff(before, path.read_bytes())
     assert removed and all(line.startswith("-") for line in removed)
@@ -442,12 +479,13 @@ def test_a_save_after_another_writer_changed_the_file_is_refused_and_keeps_both_
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     said = " ".join(messages(page, "_"))
-    assert "facts.yaml a été modifié depuis l'ouverture du formulaire" in said
-    assert "rien n'a été enregistré" in said
+    assert "a modifié cette partie du dossier depuis l’ouverture du formulaire" in said
+    assert "rien n’a été enregistré" in said
+    assert "facts.yaml" not in said
     shown = text(page)
     assert "Deux versions" in shown
-    now = shown.index("Dans le fichier maintenant")
-    yours = shown.index("Votre version (gardée dans le formulaire)")
+    now = shown.index("Dans le dossier maintenant")
+    yours = shown.index("Votre version (gardée dans le formulaire ci-dessous)")
     assert theirs in shown[now:yours] and typed not in shown[now:yours]
     assert typed in shown[yours:]
     assert form_values(page)["statement"] == typed  # the rep's text is still in the form
@@ -495,7 +533,7 @@ def test_undo_from_the_history_page_restores_the_file(client: FlaskClient, folde
     assert response.headers["Location"] == f"{BASE}/history"
     assert path.read_bytes() == before
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert flashes(page)[0].startswith("Enregistré : annulation : Faits : modification")
+    assert flashes(page)[0].startswith("Enregistré")
     assert f"{BASE}/history/1/undo" not in page  # the file changed since: no more undo
     assert f"{BASE}/history/2/undo" in page
 
@@ -521,7 +559,7 @@ def test_with_commit_every_save_is_a_git_commit(workspace: Path, folder: Path) -
         text=True,
         check=True,
     ).stdout
-    assert log.splitlines()[0] == "briefgen: Faits : modification de « outil-rh »"
+    assert log.splitlines()[0].startswith("briefgen: Modification\u00a0: le fait «\u00a0")
     assert f"seeds/{DOSSIER}/facts.yaml" in log
     status = subprocess.run(
         ["git", "status", "--porcelain"], cwd=workspace, capture_output=True, text=True
@@ -545,13 +583,12 @@ def test_check_answers_the_errors_by_input_name_and_writes_nothing(
     assert response.status_code == 200 and response.is_json
     errors = response.get_json()["errors"]
     assert set(errors) == {"id", "statement", "as_of"}
-    assert errors["statement"] == ["required field is missing"]
-    assert "String should match pattern" in errors["id"][0]
+    assert "obligatoire" in errors["statement"][0]
+    assert not any(ENGLISH.search(m) for messages in errors.values() for m in messages)
 
     new.fill(id="licences-cout", statement="Le coût n'est pas public.", as_of="2025-12-20")
     checked = client.post(f"{BASE}/edit/facts/check", data=new.data()).get_json()
-    assert checked["errors"] == {}
-    assert "'licences-cout' is never used" in checked["warnings"]["id"][0]
+    assert checked == {"errors": {}, "warnings": {}}  # not used yet is no warning here
 
     new.fill(sources=["le-canard"])
     checked = client.post(f"{BASE}/edit/facts/check", data=new.data()).get_json()

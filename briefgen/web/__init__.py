@@ -21,7 +21,7 @@ from flask import Flask
 from .. import i18n
 from ..hosts import Guard, guard_for
 from ..workspace import Workspace
-from . import dossiers, editing, history, imports, routes, security
+from . import dossiers, editing, history, imports, lists, routes, security
 from .state import State
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -70,6 +70,7 @@ def create_app(
     app.register_blueprint(dossiers.bp)
     app.register_blueprint(routes.bp)
     app.register_blueprint(editing.bp)
+    app.register_blueprint(lists.bp)
     app.register_blueprint(imports.bp)
     app.register_blueprint(history.bp)
     return app

@@ -1,44 +1,52 @@
-"""The editor: add, change and delete the parts of a dossier from the page, import sources,
-and undo a save.
+"""The editor: add and change the parts of a dossier from the page.
 
 Every save goes through the same steps: the form is read back into the part's
-model (its messages beside the inputs); the dossier as it would be after the
-save is checked by the rules of `briefgen check` (an error the save would
-bring blocks it, warnings are shown); the file must not have changed since the
-form was opened; then `briefgen.store` writes the lines of that item only.
+model (its messages beside the inputs; an input sent back as it was shown keeps
+the file's value); the dossier as it would be after the save is checked by the
+rules of `briefgen check` (an error the save would bring blocks it, warnings
+are shown); the file must not have changed since the form was opened; then
+`briefgen.store` writes the lines of that item only — or nothing at all when
+nothing changed.  A new item's internal reference is made from its text; a
+changed one is changed everywhere the dossier mentions it, in the same save.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    flash,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request
+from flask import url_for as url
 from pydantic import BaseModel
 
 from ..errors import BriefgenError, Problem
+from ..i18n import Text, _
 from ..importer import snapshot_path
 from ..store import DossierFiles, Edit, StaleError, commit
-from .findings import RULES_FR, check_after, who
-from .forms import CHOICES, READONLY, FormField, form_fields, parse, to_write, validate, values_for
-from .parts import SECTIONS, TABLES, Part, raw_items
+from .findings import check_after, field_message
+from .forms import (
+    CHOICES,
+    READONLY,
+    FormField,
+    form_fields,
+    parse,
+    row_fields,
+    to_write,
+    validate,
+    values_for,
+)
+from .parts import SECTIONS, TABLES, Part, item_text, raw_items, shorten
+from .references import appearances, dossier_data, reference_edits
 from .security import check_csrf
-from .state import State, state
+from .state import Pending, State, state
 
 bp = Blueprint("edit", __name__)
+
+Edits = list[tuple[Path, Edit]]
 
 
 def _files(app_state: State, dossier_id: str) -> DossierFiles:
@@ -62,35 +70,52 @@ def _index(part: Part, items: list[dict[str, Any]], key: str) -> int:
     abort(404)
 
 
-def _key(part: Part, items: list[dict[str, Any]], index: int) -> str:
-    return str(items[index].get("id")) if part.by_id else str(index)
-
-
 def _choices(files: DossierFiles) -> dict[str, list[tuple[str, str]]]:
-    """For each list a picker draws from: (id, what it is) of every item."""
-    shown = {"sources": "title", "facts": "statement", "legal": "article"}
+    """For each list a picker draws from: (id, what it is) of every item, most recent first."""
     choices = {}
-    for key, field in shown.items():
-        items = raw_items(files, TABLES[key])
+    for key in ("sources", "facts", "legal"):
+        part = TABLES[key]
+        items = [item for item in raw_items(files, part) if item.get("id")]
         choices[key] = [
-            (str(item.get("id")), _short(str(item.get(field, "")), item, key)) for item in items
+            (str(item["id"]), shorten(item_text(part, item), 140)) for item in reversed(items)
         ]
     return choices
 
 
-def _short(text: str, item: Mapping[str, Any], key: str) -> str:
-    if key == "legal":
-        text = f"{item.get('code', '')} {text}"
-    return text if len(text) <= 110 else text[:107].rstrip() + "…"
+def _expected(form: Mapping[str, str], files: DossierFiles, edits: Edits) -> dict[str, str]:
+    """The version each file written must still have: the form's, for the files it was
+    opened from; now, for the others an edit reads (the mentions a rename updates)."""
+    sent = {name[2:]: value for name, value in form.items() if name.startswith("v:")}
+    return {**files.versions(path for path, _edit in edits), **sent}
 
 
-def _expected(form: Mapping[str, str]) -> dict[str, str]:
+def _sent_versions(form: Mapping[str, str]) -> dict[str, str]:
     return {name[2:]: value for name, value in form.items() if name.startswith("v:")}
 
 
-def _field_name(field: str, prefix: str) -> str:
-    """'facts[3].quote.text' → 'quote.text' for the item at 'facts[3]'."""
+def make_id(text: str, taken: Iterable[str], fallback: str) -> str:
+    """A readable internal reference made from `text` (`conseillers-volontaires-250`): ASCII
+    lower case and hyphens, cut at a word, unique among `taken` (-2, -3…)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    base = ""
+    for word in words:
+        if len(base) + len(word) + 1 > 40:
+            break
+        base = f"{base}-{word}" if base else word
+    base = base or (words[0][:40] if words else fallback)
+    taken = set(taken)
+    candidate, number = base, 2
+    while candidate in taken:
+        candidate, number = f"{base}-{number}", number + 1
+    return candidate
+
+
+def _input_name(field: str, prefix: str) -> str:
+    """'facts[3].quote.text' → 'quote.text' for the item at 'facts[3]';
+    'opinion.considerations[0].text' → 'considerations.0.text' for the section 'opinion'."""
     rest = field[len(prefix) :].lstrip(".")
+    rest = re.sub(r"\[(\d+)\](?=\.)", r".\1", rest)
     return re.sub(r"\[\d+\]", "", rest) or "_"
 
 
@@ -98,48 +123,53 @@ def _field_name(field: str, prefix: str) -> str:
 class Assessment:
     """What `briefgen check` says of the dossier as a save would leave it."""
 
-    errors: dict[str, list[str]]
+    errors: dict[str, list[str]] = field(default_factory=dict)
     """Errors the save would bring, by input name ('_' for the rest of the dossier)."""
-    warnings: dict[str, list[str]]
+    warnings: dict[str, list[str]] = field(default_factory=dict)
     """Warnings on the item, by input name."""
-    blocking: list[Problem]
+    blocking: list[Problem] = field(default_factory=list)
+    unchanged: bool = False
+    """The save would not change one byte."""
 
 
-def assess(
-    app_state: State, folder: Path, edits: list[tuple[Path, Edit]], prefix: str
-) -> Assessment:
-    """What `briefgen check` would say once `edits` are made: (errors the edits bring,
-    warnings), by input name for the item at `prefix` ('facts[3]'), '_' for the rest.
-    """
+def _texts(edits: Edits) -> tuple[dict[str, str | None], bool]:
+    """The files' text once `edits` are made, and whether that is their text now."""
     texts: dict[str, str | None] = {}
+    originals: dict[str, str] = {}
     for path, edit in edits:
         name = path.name
         if name not in texts:
-            texts[name] = path.read_text(encoding="utf-8-sig") if path.exists() else ""
+            originals[name] = path.read_text(encoding="utf-8-sig") if path.exists() else ""
+            texts[name] = originals[name]
         texts[name] = edit.apply(texts[name] or "")
+    return texts, all(texts[name] == originals[name] for name in texts)
+
+
+def assess(app_state: State, folder: Path, edits: Edits, prefix: str) -> Assessment:
+    """What `briefgen check` would say once `edits` are made: the errors they bring and
+    the warnings on the item at `prefix` ('facts[3]'), by input name, '_' for the rest."""
+    texts, unchanged = _texts(edits)
+    if unchanged:
+        return Assessment(unchanged=True)
     new, after = check_after(app_state, folder, texts)
-    result = Assessment({}, {}, [])
+    result = Assessment()
     for problem in after:
-        field = problem.field or ""
-        mine = field == prefix or field.startswith((prefix + ".", prefix + "["))
-        name = _field_name(field, prefix) if mine else "_"
-        text = problem.message if mine else f"{field} : {problem.message}"
-        label = RULES_FR.get(problem.code or "", "")
-        text = f"{label} — {text}" if label else text
+        where = problem.field or ""
+        mine = where == prefix or where.startswith((prefix + ".", prefix + "["))
+        name = _input_name(where, prefix) if mine and prefix else "_"
         if problem in new:
-            result.errors.setdefault(name, []).append(text)
+            result.errors.setdefault(name, []).append(field_message(problem))
             result.blocking.append(problem)
-        elif mine:
-            result.warnings.setdefault(name, []).append(text)
+        elif mine and problem.code not in ("W105", "E105"):
+            result.warnings.setdefault(name, []).append(field_message(problem))
     return result
 
 
 def _render_form(
     dossier_id: str,
-    title: str,
+    title: Text,
     fields: list[FormField],
     values: Mapping[str, Any],
-    action: str,
     versions: Mapping[str, str],
     errors: Mapping[str, list[str]] | None = None,
     warnings: Mapping[str, list[str]] | None = None,
@@ -153,46 +183,52 @@ def _render_form(
         title=title,
         fields=fields,
         values=values,
-        action=action,
+        action=extra.pop("action", request.path),
         versions=versions,
         errors=errors or {},
         warnings=warnings or {},
         choices=_choices(files),
         choice_labels=CHOICES,
+        row_fields=row_fields,
         **extra,
     )
     return Response(page, status=status)
 
 
-@bp.get("/d/<dossier_id>/edit/<table>")
-def table_page(dossier_id: str, table: str) -> str:
-    part = _part(table)
-    files = _files(state(), dossier_id)
-    items = raw_items(files, part)
-    rows = [
-        (_key(part, items, i), str(item.get("id", "")), str(item.get(part.summary, "")))
-        for i, item in enumerate(items)
-    ]
-    versions = files.versions([files.target(part.key, is_list=True)])
-    return render_template(
-        "edit_list.html", dossier_id=dossier_id, part=part, rows=rows, versions=versions
-    )
+def _readable(fields: list[FormField], data: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    """An item's data as a rep reads it in the conflict panel: (label, value) pairs."""
+    if not data:
+        return []
+    shown = values_for(fields, data)
+    pairs = []
+    for each in fields:
+        value = shown.get(each.name)
+        if each.widget == "group":
+            pairs.extend(_readable(list(each.children), data))
+        elif value and each.widget not in ("items", "readonly"):
+            text = ", ".join(value) if isinstance(value, list) else str(value)
+            pairs.append((str(each.label), text))
+    return pairs
+
+
+# -- items of a list ---------------------------------------------------------------------
 
 
 def _item_form(dossier_id: str, part: Part, key: str | None, **extra: Any) -> Response:
     files = _files(state(), dossier_id)
     items = raw_items(files, part)
     item = items[_index(part, items, key)] if key is not None else None
-    path = files.target(part.key, is_list=True)
-    values = values_for(form_fields(part.model), item)
+    fields = form_fields(part.model)
+    values = values_for(fields, item)
     values.update(extra.pop("prefill", {}))
+    if part.key == "facts" and item is not None and item.get("id"):
+        extra["usage"] = appearances(dossier_data(files), str(item["id"]))
     return _render_form(
         dossier_id,
-        f"Modifier {part.one}" if item else f"Ajouter {part.one}",
-        form_fields(part.model),
+        part.edit if item else part.add,
+        fields,
         values,
-        request.path,
-        files.versions([path]),
+        files.versions([files.target(part.key, is_list=True)]),
         part=part,
         item_key=key,
         **extra,
@@ -209,61 +245,82 @@ def edit_item(dossier_id: str, table: str, key: str) -> Response:
     return _item_form(dossier_id, _part(table), key)
 
 
-def _pending(app_state: State, token: str) -> Any:
-    return app_state.imports.get(token) if token else None
+@dataclass
+class Submission:
+    """An item form as submitted, read back."""
+
+    files: DossierFiles
+    path: Path
+    before: dict[str, Any] | None
+    data: dict[str, Any]
+    prefix: str
+    """The item's place in check's field paths ('facts[3]')."""
+    pending: Pending | None
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    edits: Edits = field(default_factory=list)
 
 
-def _submitted(
-    dossier_id: str, part: Part, key: str | None
-) -> tuple[DossierFiles, Path, Edit | None, dict[str, Any], dict[str, list[str]], str, Any]:
-    """Read a submitted item form: (files, file, the edit or None, data, model errors,
-    the item's prefix in check's field paths, the pending import)."""
+def _submitted(dossier_id: str, part: Part, key: str | None) -> Submission:
+    """Read a submitted item form into the edits it asks for (or the model's messages)."""
     app_state = state()
     files = _files(app_state, dossier_id)
     items = raw_items(files, part)
     index = _index(part, items, key) if key is not None else None
     before = items[index] if index is not None else None
-    data = parse(form_fields(part.model), request.form)
-    pending = _pending(app_state, request.form.get("_import", ""))
+    token = request.form.get("_import", "")
+    pending = app_state.imports.get(token) if token else None
+    found = Submission(
+        files,
+        files.target(part.key, is_list=True),
+        before,
+        parse(form_fields(part.model), request.form, before),
+        f"{part.key}[{index if index is not None else len(items)}]",
+        pending,
+    )
+    data = found.data
     for name in READONLY:
         if before and name in before:
             data[name] = before[name]
-    if pending is not None and part.key == "sources" and data.get("id"):
+    taken = [str(item.get("id")) for i, item in enumerate(items) if i != index]
+    if part.by_id and not data.get("id"):
+        data["id"] = make_id(str(data.get(part.summary) or ""), taken, part.key.rstrip("s"))
+    if part.by_id and data["id"] in taken:
+        found.errors["id"] = [_("This internal reference is already used: choose another.")]
+        return found
+    if pending is not None and part.key == "sources":
         data["snapshot"] = snapshot_path(str(data["id"]))
         data["sha256"] = pending.sha256
     item, errors = validate(part.model, data)
-    path = files.target(part.key, is_list=True)
-    prefix = f"{part.key}[{index if index is not None else len(items)}]"
     if item is None:
-        return files, path, None, data, errors, prefix, pending
+        found.errors = errors
+        return found
     written = to_write(part.model, item, before)
-    action = "set" if index is not None else "add"
-    return files, path, Edit(part.key, action, index, written), data, {}, prefix, pending
+    found.edits = [(found.path, Edit(part.key, "set" if before else "add", index, written))]
+    old_id = str(before.get("id")) if before and part.by_id else None
+    if old_id and old_id != data["id"] and part.key in ("sources", "facts", "legal"):
+        found.edits += reference_edits(files, part.key, old_id, str(data["id"]))
+    return found
 
 
 def _retry(
     dossier_id: str,
     part: Part,
     key: str | None,
-    files: DossierFiles,
-    path: Path,
+    found: Submission,
     errors: Mapping[str, list[str]],
     warnings: Mapping[str, list[str]] | None = None,
     status: int = 422,
-    versions: Mapping[str, str] | None = None,
     **extra: Any,
 ) -> Response:
     """The form again, with what the rep typed and what is wrong with it."""
     fields = form_fields(part.model)
-    values = values_for(fields, parse(fields, request.form))
-    versions = versions or _expected(request.form) or files.versions([path])
+    versions = extra.pop("versions", None) or _sent_versions(request.form)
     return _render_form(
         dossier_id,
-        f"Modifier {part.one}" if key else f"Ajouter {part.one}",
+        part.edit if key else part.add,
         fields,
-        values,
-        request.path,
-        versions,
+        values_for(fields, found.data),
+        versions or found.files.versions([found.path]),
         errors,
         warnings,
         status,
@@ -274,51 +331,55 @@ def _retry(
     )
 
 
+def _snapshot(found: Submission) -> dict[Path, bytes | None] | str:
+    """The archived text an import writes with its source, or why it cannot."""
+    if found.pending is None or not found.data.get("snapshot"):
+        return {}
+    target = found.files.folder / str(found.data["snapshot"])
+    if target.exists():
+        return _("An archived text of this name exists already: choose another reference.")
+    return {target: found.pending.text.encode("utf-8")}
+
+
 def _save_item(dossier_id: str, table: str, key: str | None) -> Response:
     check_csrf()
     part = _part(table)
     app_state = state()
-    files, path, edit, data, errors, prefix, pending = _submitted(dossier_id, part, key)
-    if edit is None:
-        return _retry(dossier_id, part, key, files, path, errors)
-    found = assess(app_state, files.folder, [(path, edit)], prefix)
-    warnings = found.warnings
-    if found.errors:
-        return _retry(dossier_id, part, key, files, path, found.errors, warnings)
-    extra: dict[Path, bytes | None] = {}
-    if pending is not None and data.get("snapshot"):
-        snapshot = files.folder / data["snapshot"]
-        if snapshot.exists():
-            taken = f"{data['snapshot']} existe déjà : choisissez un autre identifiant"
-            return _retry(dossier_id, part, key, files, path, {"id": [taken]})
-        extra[snapshot] = pending.text.encode("utf-8")
-    label = str(data.get("id") or data.get(part.summary, ""))[:60]
-    summary = f"{part.title} : {'modification' if key else 'ajout'} de « {label} »"
+    found = _submitted(dossier_id, part, key)
+    if found.errors or not found.edits:
+        return _retry(dossier_id, part, key, found, found.errors)
+    checked = assess(app_state, found.files.folder, found.edits, found.prefix)
+    if checked.unchanged:
+        flash(_("Nothing was changed: nothing was saved."), "info")
+        return redirect(url("view.dossier_page", dossier_id=dossier_id), code=303)  # type: ignore[return-value]
+    if checked.errors:
+        return _retry(dossier_id, part, key, found, checked.errors, checked.warnings)
+    extra = _snapshot(found)
+    if isinstance(extra, str):
+        return _retry(dossier_id, part, key, found, {"id": [extra]})
+    named = part.named % {"text": shorten(item_text(part, found.data), 60)}
+    summary = _("Changed: %(item)s", item=named) if key else _("Added: %(item)s", item=named)
     try:
-        saved = files.save([(path, edit)], _expected(request.form), summary, extra)
-    except StaleError as stale:
-        now = files.versions([path])  # what the rep is shown: saving again replaces it
-        theirs = _current(files, part, key)
+        expected = _expected(request.form, found.files, found.edits)
+        saved = found.files.save(found.edits, expected, summary, extra)
+    except StaleError:
+        theirs = _current(found.files, part, key)
+        fields = form_fields(part.model)
+        conflict = {"theirs": _readable(fields, theirs), "mine": _readable(fields, found.data)}
+        versions = found.files.versions(path for path, _edit in found.edits)
+        errors = {"_": [_stale_message()]}
         return _retry(
-            dossier_id,
-            part,
-            key,
-            files,
-            path,
-            {"_": [_stale_message(stale)]},
-            status=409,
-            versions=now,
-            conflict={"theirs": theirs, "mine": data},
+            dossier_id, part, key, found, errors, status=409, versions=versions, conflict=conflict
         )
     except BriefgenError as error:
-        return _retry(dossier_id, part, key, files, path, {"_": [str(p) for p in error.problems]})
-    if pending is not None:
+        return _retry(dossier_id, part, key, found, {"_": [str(p.message) for p in error.problems]})
+    if found.pending is not None:
         app_state.imports.pop(request.form.get("_import", ""), None)
-    _after_save(app_state, files, saved.summary, [path, *extra])
-    for name, messages in warnings.items():
+    _after_save(app_state, saved.summary, [path for path, _edit in found.edits] + list(extra))
+    for messages in checked.warnings.values():
         for message in messages:
-            flash(f"À vérifier ({name}) : {message}", "warning")
-    return redirect(url_for("view.dossier_page", dossier_id=dossier_id), code=303)  # type: ignore[return-value]
+            flash(_("To check: %(message)s", message=message), "warning")
+    return redirect(url("view.dossier_page", dossier_id=dossier_id), code=303)  # type: ignore[return-value]
 
 
 def _current(files: DossierFiles, part: Part, key: str | None) -> dict[str, Any] | None:
@@ -331,20 +392,21 @@ def _current(files: DossierFiles, part: Part, key: str | None) -> dict[str, Any]
     return items[int(key)] if key.isdigit() and int(key) < len(items) else None
 
 
-def _stale_message(stale: StaleError) -> str:
-    return (
-        f"{stale.path.name} a été modifié depuis l'ouverture du formulaire (par un autre élu ou "
-        "dans un éditeur) : rien n'a été enregistré. Comparez les deux versions ci-dessous, "
-        "puis enregistrez à nouveau."
+def _stale_message() -> str:
+    return _(
+        "Someone else (another rep, or an editor of the files) changed this part of the "
+        "dossier since you opened the form: nothing was saved. Compare the two versions "
+        "below, then save again."
     )
 
 
-def _after_save(app_state: State, files: DossierFiles, summary: str, paths: list[Path]) -> None:
-    flash(f"Enregistré : {summary}. Le dossier a été vérifié à nouveau.", "ok")
+def _after_save(app_state: State, summary: Text, paths: list[Path]) -> None:
+    """Say that a save was made, and commit it when asked to."""
+    flash(_("Saved: %(summary)s. The dossier was checked again.", summary=summary), "ok")
     if app_state.commit:
         reason = commit(app_state.workspace.root, paths, f"briefgen: {summary}")
         if reason:
-            flash(f"Pas de commit git : {reason}", "warning")
+            flash(_("No git commit: %(reason)s", reason=reason), "warning")
 
 
 @bp.post("/d/<dossier_id>/edit/<table>/new")
@@ -363,11 +425,11 @@ def check_item(dossier_id: str, table: str) -> Response:
     check_csrf()
     part = _part(table)
     key = request.form.get("_item") or None
-    files, path, edit, _, errors, prefix, _ = _submitted(dossier_id, part, key)
-    warnings: dict[str, list[str]] = {}
-    if edit is not None:
-        found = assess(state(), files.folder, [(path, edit)], prefix)
-        errors, warnings = found.errors, found.warnings
+    found = _submitted(dossier_id, part, key)
+    errors, warnings = found.errors, {}
+    if found.edits:
+        checked = assess(state(), found.files.folder, found.edits, found.prefix)
+        errors, warnings = checked.errors, checked.warnings
     return jsonify(errors=errors, warnings=warnings)
 
 
@@ -377,52 +439,18 @@ def choices(dossier_id: str) -> Response:
     return jsonify(_choices(_files(state(), dossier_id)))
 
 
-@bp.post("/d/<dossier_id>/edit/<table>/item/<key>/delete")
-def delete_item(dossier_id: str, table: str, key: str) -> Response:
-    check_csrf()
-    part = _part(table)
-    app_state = state()
-    files = _files(app_state, dossier_id)
-    items = raw_items(files, part)
-    index = _index(part, items, key)
-    path = files.target(part.key, is_list=True)
-    edit = Edit(part.key, "delete", index)
-    found = assess(app_state, files.folder, [(path, edit)], f"{part.key}[{index}]")
-    if found.blocking:
-        users = sorted({who(files, problem.field or "") for problem in found.blocking})
-        flash(
-            f"« {key} » n'a pas été supprimé : il est encore utilisé par {', '.join(users)}. "
-            "Retirez-le de ces éléments d'abord.",
-            "error",
-        )
-        return redirect(url_for("edit.table_page", dossier_id=dossier_id, table=table), code=303)  # type: ignore[return-value]
-    label = str(items[index].get("id") or items[index].get(part.summary, ""))[:60]
-    try:
-        saved = files.save(
-            [(path, edit)], _expected(request.form), f"{part.title} : suppression de « {label} »"
-        )
-    except StaleError as stale:
-        flash(_stale_message(stale), "error")
-        return redirect(url_for("edit.table_page", dossier_id=dossier_id, table=table), code=303)  # type: ignore[return-value]
-    _after_save(app_state, files, saved.summary, [path])
-    return redirect(url_for("edit.table_page", dossier_id=dossier_id, table=table), code=303)  # type: ignore[return-value]
-
-
 # -- parts edited as one form -----------------------------------------------------------
 
 
-def _section(name: str) -> tuple[str, type[BaseModel]]:
+def _section(name: str) -> tuple[Text, type[BaseModel]]:
     if name not in SECTIONS:
         abort(404)
     return SECTIONS[name]
 
 
-def _section_keys(name: str, model: type[BaseModel]) -> list[str]:
-    return list(model.model_fields) if name == "dossier" else [name]
-
-
 def _section_paths(files: DossierFiles, name: str, model: type[BaseModel]) -> dict[str, Path]:
-    return {key: files.target(key, is_list=False) for key in _section_keys(name, model)}
+    keys = list(model.model_fields) if name == "dossier" else [name]
+    return {key: files.target(key, is_list=False) for key in keys}
 
 
 def _section_data(files: DossierFiles, name: str, model: type[BaseModel]) -> dict[str, Any]:
@@ -444,9 +472,18 @@ def edit_section(dossier_id: str, name: str) -> Response:
         title,
         fields,
         values_for(fields, _section_data(files, name, model)),
-        request.path,
         files.versions(list(dict.fromkeys(paths.values()))),
     )
+
+
+def _section_edits(
+    name: str, model: type[BaseModel], item: BaseModel, before: dict[str, Any], files: Any
+) -> Edits:
+    paths = _section_paths(files, name, model)
+    written = to_write(model, item, before)
+    if name == "dossier":
+        return [(paths[k], Edit(k, "field", None, written.get(k))) for k in paths]
+    return [(paths[name], Edit(name, "field", None, written))]
 
 
 @bp.post("/d/<dossier_id>/section/<name>")
@@ -456,36 +493,33 @@ def save_section(dossier_id: str, name: str) -> Response:
     app_state = state()
     files = _files(app_state, dossier_id)
     fields = form_fields(model)
-    paths = _section_paths(files, name, model)
     before = _section_data(files, name, model)
-    data = parse(fields, request.form)
+    data = parse(fields, request.form, before)
     item, errors = validate(model, data)
-    found = None
-    if item is not None:
-        written = to_write(model, item, before)
-        if name == "dossier":
-            edits = [(paths[k], Edit(k, "field", None, written.get(k))) for k in paths]
-        else:
-            edits = [(paths[name], Edit(name, "field", None, written))]
-        found = assess(app_state, files.folder, edits, "" if name == "dossier" else name)
-        errors = found.errors
     retry: dict[str, Any] = {
         "dossier_id": dossier_id,
         "title": title,
         "fields": fields,
         "values": values_for(fields, data),
-        "action": request.path,
-        "versions": _expected(request.form),
+        "versions": _sent_versions(request.form),
     }
-    if errors or found is None:
+    if item is None:
         return _render_form(**retry, errors=errors, status=422)
+    edits = _section_edits(name, model, item, before, files)
+    checked = assess(app_state, files.folder, edits, "" if name == "dossier" else name)
+    if checked.unchanged:
+        flash(_("Nothing was changed: nothing was saved."), "info")
+        return redirect(url("view.dossier_page", dossier_id=dossier_id), code=303)  # type: ignore[return-value]
+    if checked.errors:
+        return _render_form(**retry, errors=checked.errors, status=422)
     try:
-        saved = files.save(edits, _expected(request.form), f"{title} : modification")
-    except StaleError as stale:
-        retry["versions"] = files.versions(list(dict.fromkeys(paths.values())))
-        conflict = {"theirs": _section_data(files, name, model), "mine": data}
-        return _render_form(
-            **retry, errors={"_": [_stale_message(stale)]}, status=409, conflict=conflict
-        )
-    _after_save(app_state, files, saved.summary, list(dict.fromkeys(paths.values())))
-    return redirect(url_for("view.dossier_page", dossier_id=dossier_id), code=303)  # type: ignore[return-value]
+        expected = _expected(request.form, files, edits)
+        saved = files.save(edits, expected, _("Changed: %(item)s", item=title))
+    except StaleError:
+        retry["versions"] = files.versions(list(dict.fromkeys(p for p, _edit in edits)))
+        theirs = _readable(fields, _section_data(files, name, model))
+        conflict = {"theirs": theirs, "mine": _readable(fields, data)}
+        errors = {"_": [_stale_message()]}
+        return _render_form(**retry, errors=errors, status=409, conflict=conflict)
+    _after_save(app_state, saved.summary, list(dict.fromkeys(p for p, _edit in edits)))
+    return redirect(url("view.dossier_page", dossier_id=dossier_id), code=303)  # type: ignore[return-value]

@@ -36,6 +36,8 @@ class Choices:
     """Language of the labels: fr or en; None for the dossier's own language."""
     formats: tuple[str, ...] = ("pdf",)
     """pdf, odt, docx: the files to produce."""
+    ui_lang: str = "en"
+    """The language of the page that asked: a build's messages are in it."""
 
 
 class Builds:

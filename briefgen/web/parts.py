@@ -4,11 +4,13 @@ each other)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
 
+from ..i18n import N_, Message, lazy
 from ..models import (
     Declaration,
     Demand,
@@ -17,6 +19,7 @@ from ..models import (
     Fact,
     KeyPoint,
     LegalRef,
+    Opinion,
     Question,
     Source,
     Stakeholder,
@@ -32,8 +35,13 @@ class Part:
     """A list of the dossier the page edits item by item."""
 
     key: str
-    title: str
-    one: str
+    title: Message
+    add: Message
+    """The title of the form that adds an item."""
+    edit: Message
+    """The title of the form that changes an item."""
+    named: Message
+    """How a sentence names one item: `%(text)s` is what stands for it."""
     model: type[BaseModel]
     summary: str
     """The field that stands for an item in lists and pickers."""
@@ -43,20 +51,113 @@ class Part:
         return "id" in self.model.model_fields
 
 
+def _part(key: str, model: type[BaseModel], summary: str, *words: str) -> Part:
+    title, add, edit, named = (lazy(w) for w in words)
+    return Part(key, title, add, edit, named, model, summary)
+
+
 TABLES = {
     part.key: part
     for part in (
-        Part("sources", "Sources", "une source", Source, "title"),
-        Part("facts", "Faits", "un fait", Fact, "statement"),
-        Part("divergences", "Divergences", "une divergence", Divergence, "subject"),
-        Part("themes", "Thèmes", "un thème", Theme, "title"),
-        Part("key_points", "L'essentiel", "un point clé", KeyPoint, "text"),
-        Part("timeline", "Chronologie", "un événement", TimelineEvent, "what"),
-        Part("stakeholders", "Acteurs", "un acteur", Stakeholder, "name"),
-        Part("legal", "Textes de loi", "une référence juridique", LegalRef, "article"),
-        Part("questions", "Questions à la direction", "une question", Question, "text"),
-        Part("demands", "Revendications", "une revendication", Demand, "text"),
-        Part("establishments", "Établissements", "un établissement", Establishment, "name"),
+        _part(
+            "sources",
+            Source,
+            "title",
+            N_("Sources"),
+            N_("Add a source"),
+            N_("Change a source"),
+            N_("the source « %(text)s »"),
+        ),
+        _part(
+            "facts",
+            Fact,
+            "statement",
+            N_("Facts"),
+            N_("Add a fact"),
+            N_("Change a fact"),
+            N_("the fact « %(text)s »"),
+        ),
+        _part(
+            "divergences",
+            Divergence,
+            "subject",
+            N_("Divergences"),
+            N_("Add a divergence"),
+            N_("Change a divergence"),
+            N_("the divergence « %(text)s »"),
+        ),
+        _part(
+            "themes",
+            Theme,
+            "title",
+            N_("Themes"),
+            N_("Add a theme"),
+            N_("Change a theme"),
+            N_("the theme « %(text)s »"),
+        ),
+        _part(
+            "key_points",
+            KeyPoint,
+            "text",
+            N_("The essentials"),
+            N_("Add a key point"),
+            N_("Change a key point"),
+            N_("the key point « %(text)s »"),
+        ),
+        _part(
+            "timeline",
+            TimelineEvent,
+            "what",
+            N_("Timeline"),
+            N_("Add an event"),
+            N_("Change an event"),
+            N_("the event « %(text)s »"),
+        ),
+        _part(
+            "stakeholders",
+            Stakeholder,
+            "name",
+            N_("Stakeholders"),
+            N_("Add a stakeholder"),
+            N_("Change a stakeholder"),
+            N_("the stakeholder « %(text)s »"),
+        ),
+        _part(
+            "legal",
+            LegalRef,
+            "article",
+            N_("Legal references"),
+            N_("Add a legal reference"),
+            N_("Change a legal reference"),
+            N_("the legal reference « %(text)s »"),
+        ),
+        _part(
+            "questions",
+            Question,
+            "text",
+            N_("Questions to management"),
+            N_("Add a question"),
+            N_("Change a question"),
+            N_("the question « %(text)s »"),
+        ),
+        _part(
+            "demands",
+            Demand,
+            "text",
+            N_("Demands"),
+            N_("Add a demand"),
+            N_("Change a demand"),
+            N_("the demand « %(text)s »"),
+        ),
+        _part(
+            "establishments",
+            Establishment,
+            "name",
+            N_("Establishments"),
+            N_("Add an establishment"),
+            N_("Change an establishment"),
+            N_("the establishment « %(text)s »"),
+        ),
     )
 }
 
@@ -75,13 +176,31 @@ def _header_model() -> type[BaseModel]:
     return create_model("Header", **fields)  # type: ignore[call-overload, no-any-return]
 
 
-SECTIONS: dict[str, tuple[str, type[BaseModel]]] = {
-    "dossier": ("Dossier et séance", _header_model()),
-    "tract": ("Tract", Tract),
-    "declaration": ("Déclaration liminaire", Declaration),
+SECTIONS: dict[str, tuple[Message, type[BaseModel]]] = {
+    "dossier": (lazy("Dossier and meeting"), _header_model()),
+    "tract": (lazy("Tract"), Tract),
+    "declaration": (lazy("Opening statement"), Declaration),
+    "opinion": (lazy("Draft opinion"), Opinion),
 }
-"""Parts edited as one form: the dossier's own fields with its meeting, the tract's and the
-declaration's wording.  Each field is written where the dossier's files set it."""
+"""Parts edited as one form: the dossier's own fields with its meeting, the tract's, the
+declaration's and the draft opinion's wording.  Each field is written where the dossier's
+files set it."""
+
+
+def shorten(text: str, limit: int = 90) -> str:
+    """`text` on one line, cut at a word with an ellipsis past `limit` characters."""
+    text = " ".join(str(text).split())
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:.") + "…"
+
+
+def item_text(part: Part, item: Mapping[str, Any]) -> str:
+    """What stands for an item in lists, pickers and messages: its title or text."""
+    text = str(item.get(part.summary) or "")
+    if part.key == "legal":
+        text = f"{item.get('code', '')} {text}".strip()
+    return text or str(item.get("id") or "")
 
 
 def raw_items(files: DossierFiles, part: Part) -> list[dict[str, Any]]:

@@ -10,16 +10,22 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_date
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
 
+from .. import i18n
 from ..atomic import write_all
 from ..build import DOCUMENTS, Job, Options, plan, render_all, runnable_kinds
 from ..errors import BriefgenError, Problem
+from ..i18n import _, lazy
 from ..load import read_dossier
 from ..models import Dossier
-from .findings import RULES_FR
+from ..store import DossierFiles
+from .findings import Finding, present
 from .jobs import BuildJob, Choices, prepared
-from .parts import TABLES
+from .parts import SECTIONS, TABLES
+from .references import dossier_data
 from .security import check_csrf
 from .state import State, state
 
@@ -32,29 +38,50 @@ DOWNLOADS = {
 }
 """The formats a build from the page can produce, with their media types."""
 KIND_LABELS = {
-    "note": "Note de briefing (élus)",
-    "tract": "Tract (tous les salariés)",
-    "declaration": "Déclaration liminaire",
-    "questions": "Questions écrites",
-    "avis": "Projet d'avis motivé",
+    "note": lazy("Briefing note (reps)"),
+    "tract": lazy("Tract (all staff)"),
+    "declaration": lazy("Opening statement"),
+    "questions": lazy("Written questions"),
+    "avis": lazy("Draft reasoned opinion"),
 }
+ERRORS = {
+    400: (lazy("The request could not be understood"), lazy("Go back and try again.")),
+    403: (lazy("Not allowed"), lazy("Reload the page you came from, then try again.")),
+    404: (lazy("Page not found"), lazy("This page does not exist, or no longer does.")),
+    405: (lazy("Not allowed"), lazy("Go back and try again.")),
+    413: (
+        lazy("Too large"),
+        lazy("The file or the form is too large: nothing was saved."),
+    ),
+    500: (
+        lazy("Something went wrong"),
+        lazy("Nothing was saved. Go back and try again; if it happens again, restart briefgen."),
+    ),
+}
+"""The page shown for an HTTP error: its title and what to do."""
 
 
 @bp.app_context_processor
-def rule_labels() -> dict[str, Any]:
-    return {"rules": RULES_FR}
+def page_globals() -> dict[str, Any]:
+    """What every page shows: its language, and the title of the dossier it is about."""
+    found: dict[str, Any] = {"ui_lang": i18n.language()}
+    dossier_id = (request.view_args or {}).get("dossier_id")
+    app_state = state()
+    if isinstance(dossier_id, str) and dossier_id in app_state.workspace.dossiers():
+        files = DossierFiles.in_workspace(
+            app_state.workspace.root, app_state.workspace.seeds / dossier_id
+        )
+        found["dossier_title"] = str(files.raw("title") or dossier_id)
+    return found
 
 
-@bp.app_template_filter("where")
-def where(problem: Problem) -> str:
-    """Where a problem is, relative to the workspace: file, line and field."""
-    file = problem.file or ""
-    path = Path(file)
-    root = state().workspace.root
-    if path.is_absolute() and path.is_relative_to(root):
-        file = str(path.relative_to(root))
-    parts = [file, f"ligne {problem.line}" if problem.line else "", problem.field or ""]
-    return " · ".join(part for part in parts if part)
+@bp.app_errorhandler(HTTPException)
+def http_error(error: HTTPException) -> Response:
+    """Every HTTP error as a page in the rep's language, with a way back."""
+    code = error.code or 500
+    title, advice = ERRORS.get(code, ERRORS[500 if code >= 500 else 400])
+    page = render_template("error.html", title=title, advice=advice, code=code)
+    return Response(page, status=code)
 
 
 def choices_from(values: Any) -> Choices:
@@ -63,36 +90,120 @@ def choices_from(values: Any) -> Choices:
     try:
         meeting_date = dt.date.fromisoformat(raw_date) if raw_date else None
     except ValueError:
-        abort(400, "date de séance invalide")
+        abort(400)
     lang = values.get("lang") if values.get("lang") in ("fr", "en") else None
     formats = tuple(f for f in DOWNLOADS if f in values.getlist("format")) or ("pdf",)
-    return Choices(docs, values.get("establishment") or None, meeting_date, lang, formats)
+    establishment = values.get("establishment") or None
+    return Choices(docs, establishment, meeting_date, lang, formats, i18n.language())
 
 
-def _by_rule(problems: list[Problem]) -> list[tuple[str, list[Problem]]]:
-    """Findings grouped by rule, in the order the rules first appear: thirteen sources
-    without an archived text make one entry, not thirteen."""
-    groups: dict[str, list[Problem]] = {}
-    for problem in problems:
-        groups.setdefault(problem.code or "", []).append(problem)
+STEPS = {
+    "sources": lazy("Import a first article, or add a source by hand"),
+    "facts": lazy("Add a first fact drawn from a source"),
+    "key_points": lazy("Write a first key point of « The essentials »"),
+    "meeting": lazy("Complete the meeting: body, date, agenda item and unions"),
+}
+"""What a new dossier lacks before it can make documents, as next steps."""
+
+
+def _steps(dossier_id: str, data: dict[str, Any]) -> list[tuple[str, str]]:
+    """The next steps of a dossier that lacks required content, with their links."""
+    found = data.get("meeting")
+    meeting: dict[str, Any] = found if isinstance(found, dict) else {}
+    needed = {"instance", "date", "agenda_item", "unions"}
+    missing = {
+        "sources": not data.get("sources"),
+        "facts": not data.get("facts"),
+        "key_points": not data.get("key_points"),
+        "meeting": not needed <= {k for k, v in (meeting or {}).items() if v},
+    }
+    links = {
+        "sources": url_for("imports.import_page", dossier_id=dossier_id),
+        "facts": url_for("edit.new_item", dossier_id=dossier_id, table="facts"),
+        "key_points": url_for("edit.new_item", dossier_id=dossier_id, table="key_points"),
+        "meeting": url_for("edit.edit_section", dossier_id=dossier_id, name="dossier"),
+    }
+    return [(str(STEPS[key]), links[key]) for key, lacking in missing.items() if lacking]
+
+
+def _covered(problem: Problem, steps: list[tuple[str, str]]) -> bool:
+    """Whether a next step already says what `problem` says (a required list is empty)."""
+    top = (problem.field or "").split(".")[0].split("[")[0]
+    return bool(steps) and problem.code == "E002" and top in STEPS
+
+
+def _meeting_line(data: dict[str, Any]) -> str:
+    """« CSE central · séance du 10 décembre 2026 · CGT · FSU », from the files as they are."""
+    found = data.get("meeting")
+    meeting: dict[str, Any] = found if isinstance(found, dict) else {}
+    parts = [str(meeting.get("instance") or "")]
+    if isinstance(meeting.get("date"), dt.date):
+        day = format_date(meeting["date"], format="long", locale=babel_locale())
+        parts.append(_("meeting of %(date)s", date=day))
+    unions = meeting.get("unions")
+    if isinstance(unions, list):
+        parts.append(" · ".join(str(u) for u in unions))
+    return " · ".join(p for p in parts if p)
+
+
+def babel_locale() -> str:
+    """The locale Babel formats dates in: the page's language (English for the pseudo one)."""
+    lang = i18n.language()
+    return lang if lang in i18n.available() else i18n.DEFAULT
+
+
+def _grouped(findings: list[Finding]) -> list[tuple[str, list[Finding]]]:
+    """Findings grouped by what they say, in order: thirteen sources without an archived
+    text make one entry, not thirteen."""
+    groups: dict[str, list[Finding]] = {}
+    for found in findings:
+        groups.setdefault(found.text, []).append(found)
     return list(groups.items())
 
 
 @bp.get("/d/<dossier_id>")
 def dossier_page(dossier_id: str) -> str:
-    folder = state().dossier_dir(dossier_id)
-    dossier, problems = state().findings(folder)
+    app_state = state()
+    folder = app_state.dossier_dir(dossier_id)
+    files = DossierFiles.in_workspace(app_state.workspace.root, folder)
+    data = dossier_data(files)
+    dossier, problems = app_state.findings(folder)
+    steps = _steps(dossier_id, data)
+    shown = present(
+        [p for p in problems if not _covered(p, steps)], files, dossier_id, app_state.workspace.root
+    )
+    counts = {key: len(value) if isinstance(value, list) else 1 for key, value in data.items()}
     return render_template(
         "dossier.html",
         dossier_id=dossier_id,
         dossier=dossier,
-        errors=[p for p in problems if p.severity == "error"],
-        divergences=[p for p in problems if p.code == "W201"],
-        warnings=_by_rule([p for p in problems if p.severity == "warning" and p.code != "W201"]),
+        title=str(data.get("title") or dossier_id),
+        meeting=_meeting_line(data),
+        steps=steps,
+        errors=[f for f in shown if f.code.startswith("E") and f.code != "E105"],
+        unused=[f for f in shown if f.code in ("W105", "E105")],
+        divergences=[f for f in shown if f.code == "W201"],
+        warnings=_grouped(
+            [f for f in shown if f.code.startswith("W") and f.code not in ("W105", "W201")]
+        ),
         kinds=KIND_LABELS,
         runnable=runnable_kinds(dossier, [])[0] if dossier else [],
         tables=TABLES,
+        sections=SECTIONS,
+        counts=counts,
     )
+
+
+def _problems_page(dossier_id: str, problems: list[Problem] | tuple[Problem, ...]) -> Response:
+    """The page that says what stops the documents from being produced (status 422)."""
+    app_state = state()
+    files = DossierFiles.in_workspace(app_state.workspace.root, app_state.dossier_dir(dossier_id))
+    findings = present(list(problems), files, dossier_id, app_state.workspace.root)
+    title = str(files.raw("title") or dossier_id)
+    page = render_template(
+        "problems.html", findings=findings, dossier_id=dossier_id, dossier_title=title
+    )
+    return Response(page, status=422)
 
 
 @bp.get("/d/<dossier_id>/preview/<kind>")
@@ -112,10 +223,7 @@ def preview(dossier_id: str, kind: str) -> Response:
             state().workspace,
         )
     except BriefgenError as error:
-        return Response(
-            render_template("problems.html", problems=error.problems, dossier_id=dossier_id),
-            status=422,
-        )
+        return _problems_page(dossier_id, error.problems)
     return Response(built.files["html"], mimetype="text/html")
 
 
@@ -134,6 +242,7 @@ def run_build(
 ) -> None:
     """Produce the PDFs of a build started from the page (in a thread of its own)."""
     workspace = app_state.workspace
+    i18n.set_language(choices.ui_lang)
     try:
         dossier = prepared(loaded, choices)
         kinds, _ = runnable_kinds(dossier, [k for k in choices.docs if k in DOCUMENTS])
@@ -165,7 +274,9 @@ def run_build(
         job.problems = list(error.problems)
         job.status = "failed"
     except Exception as exc:  # shown on the page rather than lost in a thread
-        job.problems = [Problem(f"erreur interne : {type(exc).__name__}: {exc}")]
+        job.problems = [
+            Problem(lazy("internal error: %(error)s", error=f"{type(exc).__name__}: {exc}"))
+        ]
         job.status = "failed"
     finally:
         app_state.builds.finish(job)
@@ -180,10 +291,7 @@ def start_build(dossier_id: str) -> Any:
     loaded, problems = app_state.findings(folder)
     errors = [p for p in problems if p.severity == "error"]
     if loaded is None or errors:
-        return Response(
-            render_template("problems.html", problems=errors, dossier_id=dossier_id),
-            status=422,
-        )
+        return _problems_page(dossier_id, errors)
     job, new = app_state.builds.start(dossier_id)
     if new:
         threading.Thread(
@@ -202,7 +310,28 @@ def get_job(dossier_id: str, job_id: str) -> BuildJob:
 @bp.get("/d/<dossier_id>/build/<job_id>")
 def build_page(dossier_id: str, job_id: str) -> str:
     job = get_job(dossier_id, job_id)
-    return render_template("build.html", job=job, dossier_id=dossier_id)
+    app_state = state()
+    files = DossierFiles.in_workspace(app_state.workspace.root, app_state.dossier_dir(dossier_id))
+    findings = present(job.problems, files, dossier_id, app_state.workspace.root)
+    return render_template(
+        "build.html",
+        job=job,
+        dossier_id=dossier_id,
+        dossier_title=str(files.raw("title") or dossier_id),
+        findings=findings,
+        file_labels={name: _file_label(name) for name in job.files},
+    )
+
+
+def _file_label(name: str) -> str:
+    """« Tract (all staff) · PDF » for tract.pdf, with the establishment of a variant."""
+    stem, _dot, extension = name.rpartition(".")
+    for kind, document in DOCUMENTS.items():
+        if stem == document.filename or stem.startswith(f"{document.filename}-"):
+            variant = stem[len(document.filename) + 1 :]
+            label = f"{KIND_LABELS[kind]} · {extension.upper()}"
+            return f"{label} · {variant}" if variant else label
+    return name
 
 
 @bp.get("/d/<dossier_id>/build/<job_id>/status")

@@ -1,0 +1,121 @@
+"""The lists of a dossier as the page shows them: their items in order, moving one up or
+down, and deleting one after saying what mentions it (the mentions go with it)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request
+from flask import url_for as url
+
+from ..i18n import _
+from ..store import Edit, StaleError
+from .editing import _after_save, _expected, _files, _index, _part, _stale_message, assess
+from .findings import who
+from .parts import item_text, raw_items, shorten
+from .references import described, dossier_data, mentions, reference_edits
+from .security import check_csrf
+from .state import state
+
+bp = Blueprint("lists", __name__)
+
+
+def _back(dossier_id: str, table: str) -> Response:
+    return redirect(url("lists.table_page", dossier_id=dossier_id, table=table), code=303)  # type: ignore[return-value]
+
+
+@bp.get("/d/<dossier_id>/edit/<table>")
+def table_page(dossier_id: str, table: str) -> str:
+    part = _part(table)
+    files = _files(state(), dossier_id)
+    items = raw_items(files, part)
+    rows = [
+        (str(item.get("id")) if part.by_id else str(i), shorten(item_text(part, item), 200))
+        for i, item in enumerate(items)
+    ]
+    versions = files.versions([files.target(part.key, is_list=True)])
+    return render_template(
+        "edit_list.html", dossier_id=dossier_id, part=part, rows=rows, versions=versions
+    )
+
+
+@bp.get("/d/<dossier_id>/edit/<table>/item/<key>/delete")
+def confirm_delete(dossier_id: str, table: str, key: str) -> str:
+    """Ask before deleting, and say what mentions the item (those mentions go with it)."""
+    part = _part(table)
+    files = _files(state(), dossier_id)
+    items = raw_items(files, part)
+    item = items[_index(part, items, key)]
+    data = dossier_data(files)
+    users = [described(data, path) for path in mentions(data, part.key, key)] if part.by_id else []
+    return render_template(
+        "confirm_delete.html",
+        dossier_id=dossier_id,
+        part=part,
+        key=key,
+        named=part.named % {"text": shorten(item_text(part, item), 120)},
+        users=users,
+        versions=files.versions([files.target(part.key, is_list=True)]),
+    )
+
+
+@bp.post("/d/<dossier_id>/edit/<table>/item/<key>/delete")
+def delete_item(dossier_id: str, table: str, key: str) -> Response:
+    check_csrf()
+    part = _part(table)
+    app_state = state()
+    files = _files(app_state, dossier_id)
+    items = raw_items(files, part)
+    index = _index(part, items, key)
+    path = files.target(part.key, is_list=True)
+    edits = [(path, Edit(part.key, "delete", index))]
+    if part.key in ("sources", "facts", "legal"):
+        edits += reference_edits(files, part.key, key, None)
+    found = assess(app_state, files.folder, edits, f"{part.key}[{index}]")
+    named = part.named % {"text": shorten(item_text(part, items[index]), 60)}
+    if found.blocking:
+        users = sorted({who(files, problem.field or "") for problem in found.blocking})
+        flash(
+            _(
+                "%(item)s was not deleted: %(users)s would be left incomplete without it. "
+                "Change them first.",
+                item=named,
+                users=", ".join(users),
+            ),
+            "error",
+        )
+        return _back(dossier_id, table)
+    try:
+        expected = _expected(request.form, files, edits)
+        saved = files.save(edits, expected, _("Deleted: %(item)s", item=named))
+    except StaleError:
+        flash(_stale_message(), "error")
+        return _back(dossier_id, table)
+    _after_save(app_state, saved.summary, list(dict.fromkeys(p for p, _edit in edits)))
+    return _back(dossier_id, table)
+
+
+@bp.post("/d/<dossier_id>/edit/<table>/item/<key>/move")
+def move_item(dossier_id: str, table: str, key: str) -> Response:
+    """Move an item one place up or down its list (the documents follow the list's order)."""
+    check_csrf()
+    part = _part(table)
+    app_state = state()
+    files = _files(app_state, dossier_id)
+    items = raw_items(files, part)
+    index = _index(part, items, key)
+    other = index - 1 if request.form.get("direction") == "up" else index + 1
+    if not 0 <= other < len(items):
+        return _back(dossier_id, table)
+    path = files.target(part.key, is_list=True)
+    edits = [
+        (path, Edit(part.key, "set", index, items[other])),
+        (path, Edit(part.key, "set", other, items[index])),
+    ]
+    named = part.named % {"text": shorten(item_text(part, items[index]), 60)}
+    try:
+        expected = _expected(request.form, files, edits)
+        saved = files.save(edits, expected, _("Moved: %(item)s", item=named))
+    except StaleError:
+        flash(_stale_message(), "error")
+        return _back(dossier_id, table)
+    _after_save(app_state, saved.summary, [path])
+    return _back(dossier_id, table)
