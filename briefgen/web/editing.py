@@ -39,8 +39,8 @@ from .forms import (
     validate,
     values_for,
 )
-from .parts import SECTIONS, TABLES, Part, item_text, raw_items, shorten
-from .references import appearances, dossier_data, reference_edits
+from .parts import SECTIONS, TABLES, Part, dossier_data, item_text, raw_items, shorten
+from .references import appearances, reference_edits
 from .security import check_csrf
 from .state import Pending, State, state
 
@@ -455,9 +455,9 @@ def _section_paths(files: DossierFiles, name: str, model: type[BaseModel]) -> di
 
 def _section_data(files: DossierFiles, name: str, model: type[BaseModel]) -> dict[str, Any]:
     if name == "dossier":
-        found = {key: files.raw(key) for key in model.model_fields}
-        return {key: value for key, value in found.items() if value is not None}
-    raw = files.raw(name)
+        data = dossier_data(files)
+        return {key: data[key] for key in model.model_fields if data.get(key) is not None}
+    raw = dossier_data(files).get(name)
     return raw if isinstance(raw, dict) else {}
 
 

@@ -10,8 +10,8 @@ from ..i18n import _
 from ..store import Edit, StaleError
 from .editing import _after_save, _expected, _files, _index, _part, _stale_message, assess
 from .findings import who
-from .parts import item_text, raw_items, shorten
-from .references import described, dossier_data, mentions, reference_edits
+from .parts import dossier_data, item_text, raw_items, shorten
+from .references import described, mentions, reference_edits
 from .security import check_csrf
 from .state import state
 

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
+from ..errors import InputError
 from ..i18n import N_, Message, lazy
+from ..load import dossier_files, read_mapping
 from ..models import (
     Declaration,
     Demand,
@@ -203,7 +207,33 @@ def item_text(part: Part, item: Mapping[str, Any]) -> str:
     return text or str(item.get("id") or "")
 
 
+def _signature(folder: Path) -> tuple[tuple[str, int, int, int], ...]:
+    """What changes when a file of the dossier is written: names, inodes, sizes, times."""
+    found = []
+    for path in dossier_files(folder):
+        info = path.stat()
+        found.append((path.name, info.st_ino, info.st_size, info.st_mtime_ns))
+    return tuple(found)
+
+
+@lru_cache(maxsize=32)
+def _read(folder: Path, signature: tuple[tuple[str, int, int, int], ...]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for path in dossier_files(folder):
+        try:
+            data.update(read_mapping(path))
+        except InputError:  # a broken file is reported by check, not here
+            continue
+    return data
+
+
+def dossier_data(files: DossierFiles) -> dict[str, Any]:
+    """Every top-level field of the dossier as plain data, as its files hold it now (read
+    again only when a file changed).  Callers must not change what it returns."""
+    return _read(files.folder, _signature(files.folder))
+
+
 def raw_items(files: DossierFiles, part: Part) -> list[dict[str, Any]]:
     """The items of a part as its file holds them (plain data, not validated)."""
-    raw = files.raw(part.key)
+    raw = dossier_data(files).get(part.key)
     return [item for item in raw if isinstance(item, dict)] if isinstance(raw, list) else []

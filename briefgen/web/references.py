@@ -8,25 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
 from ..i18n import _
-from ..load import dossier_files, read_mapping
 from ..models import Dossier
 from ..store import DossierFiles, Edit
-from .parts import SECTIONS, TABLES, item_text, shorten
+from .parts import SECTIONS, TABLES, dossier_data, item_text, shorten
 
 FieldPath = tuple[str | int, ...]
-
-
-def dossier_data(files: DossierFiles) -> dict[str, Any]:
-    """Every top-level field of the dossier as plain data, each file read once."""
-    data: dict[str, Any] = {}
-    for path in dossier_files(files.folder):
-        try:
-            data.update(read_mapping(path))
-        except InputError:  # a broken file is reported by check, not here
-            continue
-    return data
 
 
 def _mentions(node: Any, table: str, item_id: str, path: FieldPath) -> Iterator[FieldPath]:

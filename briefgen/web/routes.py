@@ -24,8 +24,7 @@ from ..models import Dossier
 from ..store import DossierFiles
 from .findings import Finding, present
 from .jobs import BuildJob, Choices, prepared
-from .parts import SECTIONS, TABLES
-from .references import dossier_data
+from .parts import SECTIONS, TABLES, dossier_data
 from .security import check_csrf
 from .state import State, state
 
@@ -71,7 +70,7 @@ def page_globals() -> dict[str, Any]:
         files = DossierFiles.in_workspace(
             app_state.workspace.root, app_state.workspace.seeds / dossier_id
         )
-        found["dossier_title"] = str(files.raw("title") or dossier_id)
+        found["dossier_title"] = str(dossier_data(files).get("title") or dossier_id)
     return found
 
 
@@ -199,7 +198,7 @@ def _problems_page(dossier_id: str, problems: list[Problem] | tuple[Problem, ...
     app_state = state()
     files = DossierFiles.in_workspace(app_state.workspace.root, app_state.dossier_dir(dossier_id))
     findings = present(list(problems), files, dossier_id, app_state.workspace.root)
-    title = str(files.raw("title") or dossier_id)
+    title = str(dossier_data(files).get("title") or dossier_id)
     page = render_template(
         "problems.html", findings=findings, dossier_id=dossier_id, dossier_title=title
     )
@@ -317,7 +316,7 @@ def build_page(dossier_id: str, job_id: str) -> str:
         "build.html",
         job=job,
         dossier_id=dossier_id,
-        dossier_title=str(files.raw("title") or dossier_id),
+        dossier_title=str(dossier_data(files).get("title") or dossier_id),
         findings=findings,
         file_labels={name: _file_label(name) for name in job.files},
     )
