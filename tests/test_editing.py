@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 import yaml
 from flask.testing import FlaskClient
-from pages import flashes, form, form_values, messages, open_form, submit, text
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
@@ -28,6 +27,7 @@ from briefgen.load import load_dossier
 from briefgen.web import MAX_UPLOAD_BYTES, create_app
 from briefgen.workspace import find_workspace
 from conftest import FIRST_DOSSIER
+from pages import flashes, form, form_values, messages, open_form, submit, text
 
 TODAY = dt.date(2026, 11, 23)
 DOSSIER = "france-travail-linkedin"

@@ -134,7 +134,7 @@ def test_a_fact_form_says_where_the_fact_appears_and_how_to_put_it_on_the_tract(
 def test_key_points_can_be_moved_and_the_tract_follows(client: FlaskClient, folder: Path) -> None:
     first, second = (k.text for k in load_dossier(folder).key_points[:2])
     page = client.get(f"{BASE}/edit/key_points").get_data(as_text=True)
-    up = [f for f in forms(page) if f.action == f"{BASE}/edit/key_points/item/1/move"][0]
+    up = next(f for f in forms(page) if f.action == f"{BASE}/edit/key_points/item/1/move")
     response = submit(client, up.fill(direction="up"))
     assert response.status_code == 303
     assert [k.text for k in load_dossier(folder).key_points[:2]] == [second, first]
