@@ -170,3 +170,23 @@ def test_a_wrong_date_typed_says_so(client: FlaskClient, folder: Path) -> None:
     assert response.status_code == 422
     shown = messages(response.get_data(as_text=True), "as_of")
     assert shown and "date" in shown[0] and "obligatoire" not in shown[0]
+
+
+def test_a_form_sent_with_an_expired_token_comes_back_as_typed(
+    client: FlaskClient, folder: Path
+) -> None:
+    before = (folder / "facts.yaml").read_bytes()
+    edit = open_form(client, f"{BASE}/edit/facts/item/outil-rh")
+    typed = "Un énoncé retouché le soir avant la séance."
+    edit.fill(statement=typed, csrf="a-token-from-before-the-restart")
+    response = submit(client, edit)
+    assert response.status_code == 403
+    page = response.get_data(as_text=True)
+    assert messages(page, "_")[0].startswith("Cette page était ouverte depuis longtemps")
+    again = form(page, f"{BASE}/edit/facts/item/outil-rh")
+    assert (
+        again.get("statement") == typed and again.get("csrf") != "a-token-from-before-the-restart"
+    )
+    assert (folder / "facts.yaml").read_bytes() == before
+    assert submit(client, again).status_code == 303
+    assert typed in (folder / "facts.yaml").read_text(encoding="utf-8")

@@ -24,7 +24,7 @@ from flask import url_for as url
 from pydantic import BaseModel
 
 from ..errors import BriefgenError, Problem
-from ..i18n import Text, _
+from ..i18n import Text, _, lazy
 from ..importer import snapshot_path
 from ..store import DossierFiles, Edit, StaleError, commit
 from .findings import check_after, field_message
@@ -41,7 +41,7 @@ from .forms import (
 )
 from .parts import SECTIONS, TABLES, Part, dossier_data, item_text, raw_items, shorten
 from .references import appearances, reference_edits
-from .security import check_csrf
+from .security import FormExpired, check_csrf
 from .state import Pending, State, state
 
 bp = Blueprint("edit", __name__)
@@ -341,11 +341,29 @@ def _snapshot(found: Submission) -> dict[Path, bytes | None] | str:
     return {target: found.pending.text.encode("utf-8")}
 
 
+def _token_expired() -> bool:
+    """Whether the form came without this session's token (opened before the browser lost
+    its session): it is then shown again as typed, with a fresh token, and nothing saved."""
+    try:
+        check_csrf()
+    except FormExpired:
+        return True
+    return False
+
+
+EXPIRED = lazy(
+    "This page was open for a long time, or briefgen was restarted: nothing was saved yet. "
+    "Check what you typed below, then save again."
+)
+
+
 def _save_item(dossier_id: str, table: str, key: str | None) -> Response:
-    check_csrf()
+    expired = _token_expired()
     part = _part(table)
     app_state = state()
     found = _submitted(dossier_id, part, key)
+    if expired:
+        return _retry(dossier_id, part, key, found, {"_": [str(EXPIRED)]}, status=403)
     if found.errors or not found.edits:
         return _retry(dossier_id, part, key, found, found.errors)
     checked = assess(app_state, found.files.folder, found.edits, found.prefix)
@@ -488,7 +506,7 @@ def _section_edits(
 
 @bp.post("/d/<dossier_id>/section/<name>")
 def save_section(dossier_id: str, name: str) -> Response:
-    check_csrf()
+    expired = _token_expired()
     title, model = _section(name)
     app_state = state()
     files = _files(app_state, dossier_id)
@@ -503,6 +521,8 @@ def save_section(dossier_id: str, name: str) -> Response:
         "values": values_for(fields, data),
         "versions": _sent_versions(request.form),
     }
+    if expired:
+        return _render_form(**retry, errors={"_": [str(EXPIRED)]}, status=403)
     if item is None:
         return _render_form(**retry, errors=errors, status=422)
     edits = _section_edits(name, model, item, before, files)
