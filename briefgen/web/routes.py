@@ -43,6 +43,8 @@ KIND_LABELS = {
     "questions": lazy("Written questions"),
     "avis": lazy("Draft reasoned opinion"),
 }
+FORMAT_NAMES = {"pdf": lazy("PDF"), "odt": lazy("ODT"), "docx": lazy("DOCX")}
+"""The formats' names as the page says them (a language may write them otherwise)."""
 ERRORS = {
     400: (lazy("The request could not be understood"), lazy("Go back and try again.")),
     403: (lazy("Not allowed"), lazy("Reload the page you came from, then try again.")),
@@ -328,7 +330,7 @@ def _file_label(name: str) -> str:
     for kind, document in DOCUMENTS.items():
         if stem == document.filename or stem.startswith(f"{document.filename}-"):
             variant = stem[len(document.filename) + 1 :]
-            label = f"{KIND_LABELS[kind]} · {extension.upper()}"
+            label = f"{KIND_LABELS[kind]} · {FORMAT_NAMES.get(extension, extension)}"
             return f"{label} · {variant}" if variant else label
     return name
 
