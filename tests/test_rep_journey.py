@@ -290,9 +290,12 @@ def test_a_rep_alone_from_an_empty_workspace_to_a_printed_tract(tmp_path: Path, 
     init_workspace(workspace, example=False)
     wanted = os.environ.get("BRIEFGEN_SCREENSHOTS")
     shots = Path(wanted) if wanted and lang == "fr" else None
-    with serving(workspace, ui_lang=lang) as address, chromium() as browser:
-        with opened(browser, width=DESK, axe=lang == "fr") as page:
-            page.goto(address + "/")
-            rep = Rep(page, workspace, lang, shots)
-            _journey(rep, tmp_path)
+    with (
+        serving(workspace, ui_lang=lang) as address,
+        chromium() as browser,
+        opened(browser, width=DESK, axe=lang == "fr") as page,
+    ):
+        page.goto(address + "/")
+        rep = Rep(page, workspace, lang, shots)
+        _journey(rep, tmp_path)
     _what_was_typed(rep.dossier())
