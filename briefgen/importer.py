@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
 from .errors import InputError, Problem
+from .i18n import Text, lazy
 from .models import Source
 
 if TYPE_CHECKING:
@@ -35,7 +36,9 @@ MAX_TEXT_CHARS = 400_000
 MAX_PDF_PAGES = 300
 """Largest PDF accepted, in pages."""
 
-UNKNOWN_TYPE = "unknown file type: expected a saved web page (.html), a PDF or a text file (.txt)"
+UNKNOWN_TYPE = lazy(
+    "unknown file type: expected a saved web page (.html), a PDF or a text file (.txt)"
+)
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 TEXT_SUFFIXES = (".txt", ".md")
 BINARY_SUFFIXES = (
@@ -112,8 +115,8 @@ class Extracted:
     """What the file was: "html", "pdf" or "text"."""
 
 
-def _fail(name: str, message: str) -> NoReturn:
-    raise InputError(Problem(message, file=name))
+def _fail(name: str, message: Text, detail: str | None = None) -> NoReturn:
+    raise InputError(Problem(message, file=name, detail=detail))
 
 
 @contextmanager
@@ -135,13 +138,16 @@ def quiet() -> Iterator[None]:
 def _check_size(size: int, name: str) -> None:
     if size > MAX_IMPORT_BYTES:
         shown = math.ceil(size * 10 / 1024 / 1024) / 10
-        _fail(name, f"file too large ({shown} MB, limit {MAX_IMPORT_BYTES // 1024 // 1024} MB)")
+        limit = MAX_IMPORT_BYTES // 1024 // 1024
+        _fail(
+            name, lazy("file too large (%(size)s MB, limit %(limit)s MB)", size=shown, limit=limit)
+        )
 
 
 def extract(data: bytes, name: str) -> Extracted:
     """Read a saved web page, PDF or text file (`name` is shown in errors and picks the type)."""
     if not data:
-        _fail(name, "empty file")
+        _fail(name, lazy("empty file"))
     _check_size(len(data), name)
     kind = detect_kind(data, name)
     if kind == "pdf":
@@ -160,10 +166,10 @@ def detect_kind(data: bytes, name: str) -> str:
     if data.startswith(b"%PDF-") or (suffix == ".pdf" and b"%PDF-" in data[:1024]):
         return "pdf"
     if suffix == ".pdf":
-        _fail(name, "not a valid PDF (the file does not start with %PDF-)")
+        _fail(name, lazy("not a valid PDF (the file does not start with %PDF-)"))
     if suffix in BINARY_SUFFIXES or b"\x00" in data[:8192]:
         if data.startswith((b"\xff\xfe", b"\xfe\xff")) and suffix not in BINARY_SUFFIXES:
-            _fail(name, "text saved as UTF-16; save the file as UTF-8")
+            _fail(name, lazy("text saved as UTF-16; save the file as UTF-8"))
         _fail(name, UNKNOWN_TYPE)
     if suffix in HTML_SUFFIXES:
         return "html"
@@ -253,12 +259,20 @@ def _reason(exc: BaseException) -> str:
 
 
 def _too_long(name: str, count: int, more: bool = False) -> NoReturn:
-    over = "more than " if more else ""
-    _fail(
-        name,
-        f"text too long ({over}{count} characters, limit {MAX_TEXT_CHARS}); "
-        "import an excerpt instead",
-    )
+    if more:
+        message = lazy(
+            "text too long (more than %(count)s characters, limit %(limit)s); "
+            "import an excerpt instead",
+            count=count,
+            limit=MAX_TEXT_CHARS,
+        )
+    else:
+        message = lazy(
+            "text too long (%(count)s characters, limit %(limit)s); import an excerpt instead",
+            count=count,
+            limit=MAX_TEXT_CHARS,
+        )
+    _fail(name, message)
 
 
 def _web_address(value: str | None) -> str | None:
@@ -329,11 +343,11 @@ def _parse_date(value: str) -> dt.date | None:
         return None
 
 
-def _paragraphs(text: str, name: str, where: str) -> str:
-    """Comments cut off, normalised, checked for length and emptiness."""
+def _paragraphs(text: str, name: str, empty: Text) -> str:
+    """Comments cut off, normalised, checked for length and emptiness (`empty` says so)."""
     text = normalise("\n".join(cut_comments(text.split("\n"))))
     if not text:
-        _fail(name, f"no text found {where}")
+        _fail(name, empty)
     if len(text) > MAX_TEXT_CHARS:
         _too_long(name, len(text))
     return text
@@ -359,13 +373,14 @@ def _from_html(data: bytes, name: str) -> Extracted:
                 favor_precision=True,
             )
     except Exception as exc:  # any parser failure is the page's problem, reported on one line
-        _fail(name, f"cannot read this web page ({_reason(exc)})")
+        _fail(name, lazy("cannot read this web page"), _reason(exc))
     values: dict[str, Any] = {}
     if result is not None:
         values = result if isinstance(result, dict) else result.as_dict()
     # trafilatura gives one paragraph, heading or list item per line.
     lines = [line.strip() for line in str(values.get("text") or "").split("\n")]
-    text = _paragraphs("\n\n".join(line for line in lines if line), name, "in this web page")
+    found = "\n\n".join(line for line in lines if line)
+    text = _paragraphs(found, name, lazy("no text found in this web page"))
     url = _web_address(values.get("url"))
     date = values.get("date")
     return Extracted(
@@ -417,7 +432,7 @@ def _from_pdf(data: bytes, name: str) -> Extracted:
     from pypdf import PdfReader
     from pypdf.errors import DependencyError, FileNotDecryptedError
 
-    encrypted = "encrypted PDF: save an unprotected copy (print it to PDF) and import that"
+    encrypted = lazy("encrypted PDF: save an unprotected copy (print it to PDF) and import that")
     pages: list[str] = []
     try:
         with quiet():
@@ -431,7 +446,14 @@ def _from_pdf(data: bytes, name: str) -> Extracted:
                     _fail(name, encrypted)
             count = len(reader.pages)
             if count > MAX_PDF_PAGES:
-                _fail(name, f"too many pages ({count}, limit {MAX_PDF_PAGES})")
+                _fail(
+                    name,
+                    lazy(
+                        "too many pages (%(count)s, limit %(limit)s)",
+                        count=count,
+                        limit=MAX_PDF_PAGES,
+                    ),
+                )
             total = 0
             for page in reader.pages:
                 pages.append(_unwrap(page.extract_text() or ""))
@@ -450,8 +472,9 @@ def _from_pdf(data: bytes, name: str) -> Extracted:
     except (FileNotDecryptedError, DependencyError):
         _fail(name, encrypted)
     except Exception as exc:  # any parser failure is the file's problem, reported on one line
-        _fail(name, f"cannot read this PDF ({_reason(exc)})")
-    text = _paragraphs("\n\n".join(pages), name, "(a scanned PDF needs OCR first)")
+        _fail(name, lazy("cannot read this PDF"), _reason(exc))
+    scanned = lazy("no text found (a scanned PDF needs OCR first)")
+    text = _paragraphs("\n\n".join(pages), name, scanned)
     return Extracted(
         title=title,
         publisher=None,
@@ -471,8 +494,13 @@ def _from_text(data: bytes, name: str) -> Extracted:
         row = data[: exc.start].count(b"\n") + 1
         _fail(
             name,
-            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}, line {row}); "
-            "save the file as UTF-8",
+            lazy(
+                "not valid UTF-8 (byte 0x%(byte)s at offset %(offset)s, line %(line)s); "
+                "save the file as UTF-8",
+                byte=f"{data[exc.start]:02x}",
+                offset=exc.start,
+                line=row,
+            ),
         )
     if "\x00" in text:
         _fail(name, UNKNOWN_TYPE)
@@ -514,7 +542,7 @@ def _from_text(data: bytes, name: str) -> Extracted:
         author=_clean(found.get("author")),
         date=date,
         url=url,
-        text=_paragraphs("\n".join(kept), name, "in this text file"),
+        text=_paragraphs("\n".join(kept), name, lazy("no text found in this text file")),
         kind="text",
     )
 
@@ -523,7 +551,7 @@ def read_file(path: Path) -> Extracted:
     """Read a saved article from disk: `extract` on its bytes, the size checked first."""
     name = str(path)
     if not path.is_file():
-        _fail(name, "no such file")
+        _fail(name, lazy("no such file"))
     _check_size(path.stat().st_size, name)
     return extract(path.read_bytes(), name)
 
@@ -541,7 +569,9 @@ def add_source(files: DossierFiles, entry: Mapping[str, Any], text: str) -> tupl
     source_id = str(entry.get("id", ""))
     where = display_path(path)
     if source_id in taken:
-        raise InputError(Problem(f"a source '{source_id}' already exists", where, field="id"))
+        raise InputError(
+            Problem(lazy("a source '%(id)s' already exists", id=source_id), where, field="id")
+        )
     snapshot = snapshot_path(source_id)
     data = {**entry, "snapshot": snapshot, "sha256": sha256_text(text)}
     try:
@@ -555,12 +585,14 @@ def add_source(files: DossierFiles, entry: Mapping[str, Any], text: str) -> tupl
         ) from None
     target = files.folder / snapshot
     if target.exists():
-        raise InputError(Problem("a snapshot of that name already exists", display_path(target)))
+        raise InputError(
+            Problem(lazy("a snapshot of that name already exists"), display_path(target))
+        )
     written = source.model_dump(mode="python", exclude_defaults=True)
     saved = files.save(
         [(path, Edit("sources", "add", None, written))],
         files.versions([path, target]),
-        f"Sources : import de « {source_id} »",
+        lazy("source imported: %(title)s", title=source.title),
         {target: text.encode("utf-8")},
     )
     return saved, source

@@ -9,7 +9,8 @@ cut, the whole file goes through the round trip instead.
 
 Every save is refused when a file changed on disk since the form was opened
 (`StaleError`), is written atomically, and is recorded in the dossier's
-history with the previous bytes, so that it can be undone.
+history with the previous bytes, so that it can be undone.  A caller may vet
+what a save or an undo would write, under the same lock as the write.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import io
 import json
 import re
 import subprocess
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -30,6 +31,7 @@ from typing import Any
 
 from .atomic import write_all
 from .errors import InputError, Problem
+from .i18n import Message, Text, lazy
 from .load import display_path, dossier_files
 
 ABSENT = "absent"
@@ -39,6 +41,10 @@ FOLD_WIDTH = 84
 """Longer text is written as a folded block (>-), in lines of about this many characters."""
 FLOW_WIDTH = 72
 """A list of short values is written on one line ([a, b]) when it fits in this many characters."""
+
+Vet = Callable[[Mapping[str, bytes | None]], None]
+"""Sees every file a save or an undo would write (its name in the dossier folder → its new
+bytes, None: removed), under the save lock, before anything is written; raises to refuse."""
 
 
 def file_version(path: Path) -> str:
@@ -55,8 +61,10 @@ class StaleError(InputError):
     def __init__(self, path: Path) -> None:
         super().__init__(
             Problem(
-                "changed on disk since the form was opened (another rep or an editor saved "
-                "it): nothing was written",
+                lazy(
+                    "changed on disk since the form was opened (another rep or an editor "
+                    "saved it): nothing was written"
+                ),
                 display_path(path),
             )
         )
@@ -69,10 +77,39 @@ class Saved:
 
     number: int
     when: str
-    summary: str
+    summary: Text
+    """What the save did: a Message (shown in the reader's language) or text."""
     files: dict[str, tuple[str, str]]
     """File name → (version before, version after)."""
     undo_of: int | None = None
+
+    def to_json(self) -> bytes:
+        """The entry as the history keeps it (entry.json)."""
+        record = {**self.__dict__, "summary": _message_json(self.summary)}
+        return json.dumps(record, ensure_ascii=False, default=str).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Saved:
+        record = json.loads(data)
+        record["files"] = {name: tuple(v) for name, v in record["files"].items()}
+        record["summary"] = _message_from_json(record["summary"])
+        return cls(**record)
+
+
+def _message_json(text: Any) -> Any:
+    """A Message as plain data (msgid, plural form, count and parameters), so that the
+    history shows it in the language of whoever reads it; text as it is."""
+    if not isinstance(text, Message):
+        return text
+    params = {name: _message_json(value) for name, value in text.params.items()}
+    return {"msgid": text.msgid, "plural": text.plural, "num": text.num, "params": params}
+
+
+def _message_from_json(data: Any) -> Any:
+    if not (isinstance(data, dict) and "msgid" in data):
+        return data
+    params = {name: _message_from_json(value) for name, value in data["params"].items()}
+    return Message(data["msgid"], data.get("plural"), data.get("num"), **params)
 
 
 def _yaml(indent: int = 2, offset: int = 2) -> Any:
@@ -102,7 +139,7 @@ def _load(text: str) -> Any:
     try:
         return _yaml().load(text)
     except YAMLError as exc:
-        raise InputError(Problem(f"invalid YAML: {exc}")) from None
+        raise InputError(Problem(lazy("invalid YAML: %(reason)s", reason=str(exc)))) from None
 
 
 def _dump(data: Any, indent: int, offset: int) -> str:
@@ -387,7 +424,7 @@ class Edit:
 
         root = _load(text) if text.strip() else CommentedMap()
         if not isinstance(root, CommentedMap):
-            raise InputError(Problem("expected a mapping of dossier fields at the top level"))
+            raise InputError(Problem(lazy("expected a mapping of dossier fields at the top level")))
         current = plain(root)
         expected = self.expected(current)
         if expected == current:
@@ -403,7 +440,9 @@ class Edit:
         result = _dump(root, indent, offset)
         if plain(_load(result)) != expected:
             raise InputError(
-                Problem(f"cannot write {self.key}: the file's layout is not supported")
+                Problem(
+                    lazy("cannot write %(key)s: the file's layout is not supported", key=self.key)
+                )
             )
         return result
 
@@ -463,13 +502,15 @@ class DossierFiles:
         self,
         edits: Iterable[tuple[Path, Edit]],
         expected: Mapping[str, str],
-        summary: str,
+        summary: Text,
         extra: Mapping[Path, bytes | None] | None = None,
+        vet: Vet | None = None,
     ) -> Saved:
         """Make `edits` (and write or remove the `extra` files) in one atomic save.
 
         `expected` gives the version of each file (by name) when the form was opened;
-        a file that changed since raises StaleError and nothing is written.
+        a file that changed since raises StaleError and nothing is written.  `vet`, if
+        given, sees the files the save would write and may refuse it by raising.
         """
         with self._locked():
             texts: dict[Path, str] = {}
@@ -488,6 +529,8 @@ class DossierFiles:
             files.update(extra or {})
             for path in extra or {}:
                 self._check(path, expected)
+            if vet is not None:
+                vet({self._name(path): data for path, data in files.items()})
             return self._write(files, summary)
 
     def _check(self, path: Path, expected: Mapping[str, str]) -> None:
@@ -507,7 +550,7 @@ class DossierFiles:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _write(
-        self, files: Mapping[Path, bytes | None], summary: str, undo_of: int | None = None
+        self, files: Mapping[Path, bytes | None], summary: Text, undo_of: int | None = None
     ) -> Saved:
         """Record the previous bytes in the history, then write (None: remove) the files."""
         number = len(self.entries()) + 1
@@ -527,7 +570,7 @@ class DossierFiles:
             undo_of,
         )
         kept = {folder / self._name(path): data for path, data in before.items()}
-        kept[folder / "entry.json"] = json.dumps(record.__dict__, ensure_ascii=False).encode()
+        kept[folder / "entry.json"] = record.to_json()
         write_all(kept)
         write_all({path: data for path, data in files.items() if data is not None})
         for path, data in files.items():
@@ -544,12 +587,9 @@ class DossierFiles:
 
     def entries(self) -> list[Saved]:
         """Every save recorded for this dossier, oldest first."""
-        found = []
-        for entry in sorted(self.history.glob("[0-9]*/entry.json")):
-            data = json.loads(entry.read_text(encoding="utf-8"))
-            data["files"] = {k: tuple(v) for k, v in data["files"].items()}
-            found.append(Saved(**data))
-        return found
+        return [
+            Saved.from_json(e.read_bytes()) for e in sorted(self.history.glob("[0-9]*/entry.json"))
+        ]
 
     def undoable(self, entry: Saved) -> bool:
         """True if no file of `entry` changed since it was saved."""
@@ -557,12 +597,15 @@ class DossierFiles:
             file_version(self.folder / name) == after for name, (_, after) in entry.files.items()
         )
 
-    def undo(self, number: int) -> Saved:
+    def undo(self, number: int, vet: Vet | None = None) -> Saved:
         """Put back the files as they were before save `number`; refused (StaleError) if one
-        of them changed since."""
+        of them changed since.  `vet`, if given, sees the files as the undo would leave
+        them and may refuse it by raising."""
         entry = next((e for e in self.entries() if e.number == number), None)
         if entry is None:
-            raise InputError(Problem(f"no save number {number} in the history"))
+            raise InputError(
+                Problem(lazy("no save number %(number)s in the history", number=number))
+            )
         folder = self.history / f"{number:04d}"
         files: dict[Path, bytes | None] = {}
         with self._locked():
@@ -571,14 +614,17 @@ class DossierFiles:
                 if file_version(path) != after:
                     raise StaleError(path)
                 files[path] = None if before == ABSENT else (folder / name).read_bytes()
-            return self._write(files, f"annulation : {entry.summary}", undo_of=number)
+            if vet is not None:
+                vet({self._name(path): data for path, data in files.items()})
+            summary = lazy("undo: %(summary)s", summary=entry.summary)
+            return self._write(files, summary, undo_of=number)
 
 
-def commit(root: Path, paths: Iterable[Path], message: str) -> str | None:
+def commit(root: Path, paths: Iterable[Path], message: str) -> Text | None:
     """Commit `paths` in the git repository at `root`; the reason when it could not."""
     names = [str(p) for p in paths]
     if not (root / ".git").exists():
-        return "the workspace is not a git repository"
+        return lazy("the workspace is not a git repository")
     for command in (
         ["git", "add", "--", *names],
         ["git", "commit", "-q", "-m", message, "--", *names],
@@ -586,7 +632,8 @@ def commit(root: Path, paths: Iterable[Path], message: str) -> str | None:
         try:
             result = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
         except OSError as exc:
-            return f"git: {exc.strerror}"
+            return lazy("git: %(reason)s", reason=exc.strerror or str(exc))
         if result.returncode != 0:
-            return f"git: {(result.stderr or result.stdout).strip().splitlines()[-1:]}"
+            last = (result.stderr or result.stdout).strip().splitlines()[-1:]
+            return lazy("git: %(reason)s", reason=" ".join(last))
     return None

@@ -230,7 +230,7 @@ def test_unknown_file_type(data: bytes, name: str) -> None:
 
 
 def test_broken_pdf(caplog: pytest.LogCaptureFixture) -> None:
-    assert problem(b"%PDF-1.7 garbage", "casse.pdf").startswith("casse.pdf: cannot read this PDF (")
+    assert problem(b"%PDF-1.7 garbage", "casse.pdf").startswith("casse.pdf: cannot read this PDF: ")
     assert not caplog.records  # nothing but the one line reaches the user
 
 

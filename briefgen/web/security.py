@@ -4,7 +4,9 @@
 - Off loopback, every request carries the access token printed at start: in the
   address the first time (it is then kept in a cookie), in the cookie after.
 - Every form that changes something carries the session's token and, when the
-  browser sends one, an Origin of this very server.
+  browser sends one, an Origin of this very server.  A form whose token expired (the
+  browser forgot its session) is not lost: the page shows what was typed and sends it
+  again with a fresh token.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ import hmac
 import secrets
 from urllib.parse import quote, urlencode
 
-from flask import Flask, Response, abort, redirect, request, session
+from flask import Flask, Response, abort, redirect, render_template, request, session
+from werkzeug.exceptions import Forbidden
 
 from ..hosts import TOKEN_COOKIE, TOKEN_PARAMETER, Guard
+from ..i18n import _
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -30,15 +34,50 @@ def csrf_token() -> str:
     return str(session["csrf"])
 
 
-def check_csrf() -> None:
-    """Refuse (403) a form without this session's token, or sent from another site."""
-    sent = request.form.get("csrf", "")
-    expected = session.get("csrf", "")
-    if not expected or not hmac.compare_digest(sent, expected):
-        abort(403, "jeton de formulaire invalide : rechargez la page")
+class FormExpired(Forbidden):
+    """A form sent without this session's token: the page was opened too long ago, or the
+    browser forgot its session.  Shown as a page that gives back what was typed."""
+
+
+def csrf_ok() -> bool:
+    """Whether the form sent carries this session's token (its origin is not looked at)."""
+    sent = request.form.get("csrf", "").encode()
+    expected = str(session.get("csrf", "")).encode()
+    return bool(expected) and hmac.compare_digest(sent, expected)
+
+
+def _foreign() -> bool:
+    """Whether the browser says the request comes from another site."""
     origin = request.headers.get("Origin")
     if origin and origin.rstrip("/") != request.host_url.rstrip("/"):
-        abort(403, "requête venue d'un autre site")
+        return True
+    return request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site")
+
+
+def check_csrf() -> None:
+    """Refuse (403) a form sent from another site; raise FormExpired for one without this
+    session's token."""
+    if _foreign():
+        message = _("403: this request came from another site; nothing was done")
+        abort(Response(message + "\n", status=403, mimetype="text/plain"))
+    if not csrf_ok():
+        raise FormExpired()
+
+
+def _expired(_error: FormExpired) -> Response:
+    """The page of an expired form: what was typed, and a button that sends it again."""
+    sent = [(name, value) for name, value in request.form.items(multi=True) if name != "csrf"]
+    typed = [
+        value for name, value in sent if not name.startswith(("v:", "_")) and len(value.split()) > 1
+    ]
+    page = render_template(
+        "expired.html",
+        action=request.full_path.rstrip("?"),
+        sent=sent,
+        typed=typed,
+        uploads=sorted(set(request.files)),
+    )
+    return Response(page, status=403)
 
 
 def install(app: Flask, guard: Guard) -> None:
@@ -48,7 +87,7 @@ def install(app: Flask, guard: Guard) -> None:
     def gatekeeper() -> Response | None:
         if not guard.host_ok(request.headers.get("Host")):
             return Response(
-                "400 : adresse inconnue de ce serveur (en-tête Host refusé)\n",
+                _("400: this server does not answer to this address (Host header refused)") + "\n",
                 status=400,
                 mimetype="text/plain",
             )
@@ -65,8 +104,11 @@ def install(app: Flask, guard: Guard) -> None:
             return response  # type: ignore[return-value]
         if not guard.token_ok(request.cookies.get(TOKEN_COOKIE)):
             return Response(
-                "403 : jeton d'accès manquant ou invalide ; ouvrez l'adresse affichée au "
-                "démarrage de briefgen serve\n",
+                _(
+                    "403: missing or wrong access key; open the address that briefgen serve "
+                    "printed when it started"
+                )
+                + "\n",
                 status=403,
                 mimetype="text/plain",
             )
@@ -80,3 +122,4 @@ def install(app: Flask, guard: Guard) -> None:
         return response
 
     app.jinja_env.globals["csrf_token"] = csrf_token
+    app.register_error_handler(FormExpired, _expired)

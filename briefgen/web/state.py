@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
+import secrets
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from flask import abort, current_app
@@ -14,6 +18,9 @@ from ..lint import check_dossier
 from ..models import Dossier
 from ..workspace import Workspace
 from .jobs import Builds
+
+KEY_BYTES = 32
+"""Length of the key that signs the page's session cookie (its form token)."""
 
 
 @dataclass(frozen=True)
@@ -52,11 +59,64 @@ class State:
         return self.today or dt.date.today()
 
     def findings(self, folder: Path) -> tuple[Dossier | None, list[Problem]]:
-        """What `briefgen check` says of a dossier folder today."""
-        return check_dossier(folder, self.date())
+        """What `briefgen check` says of a dossier folder today (checked again only when
+        one of its files or archived texts changed)."""
+        dossier, problems = _findings(folder, self.date(), _stamp(folder))
+        return dossier, list(problems)
+
+
+def _stamp(folder: Path) -> tuple[tuple[str, int, int, int], ...]:
+    """What changes when a file of the dossier or an archived text is written."""
+    paths = sorted([*folder.glob("*.y*ml"), *folder.glob("sources/*")])
+    found = []
+    for path in paths:
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        found.append((path.name, info.st_ino, info.st_size, info.st_mtime_ns))
+    return tuple(found)
+
+
+@lru_cache(maxsize=16)
+def _findings(
+    folder: Path, today: dt.date, stamp: tuple[tuple[str, int, int, int], ...]
+) -> tuple[Dossier | None, list[Problem]]:
+    return check_dossier(folder, today)
 
 
 def state() -> State:
     """The state of the application serving this request."""
     found: State = current_app.extensions["briefgen"]
     return found
+
+
+def secret_key(workspace: Workspace) -> bytes:
+    """The key that signs the session cookie, kept in the workspace (.briefgen/secret-key) so
+    that a form opened before a restart of `briefgen serve` still saves after it.
+
+    Made at random on first use, readable by its owner only, and created whole: of two
+    servers starting at once, both keep the key of the first to write it.
+    """
+    path = workspace.root / ".briefgen" / "secret-key"
+    with contextlib.suppress(FileNotFoundError):
+        if len(key := path.read_bytes()) >= KEY_BYTES:
+            return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".secret-key.{secrets.token_hex(8)}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(secrets.token_bytes(KEY_BYTES))
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)  # fails if another server wrote it first: theirs is kept
+        except FileExistsError:
+            if len(path.read_bytes()) < KEY_BYTES:  # empty or cut short: not a key of ours
+                os.replace(temporary, path)
+        except OSError:  # a file system without hard links
+            os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return path.read_bytes()
