@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
-import html
-import io
 import re
 import shutil
 import subprocess
@@ -20,11 +18,10 @@ from pathlib import Path
 import pytest
 import yaml
 from flask.testing import FlaskClient
-from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.test import encode_multipart
+from werkzeug.datastructures import MultiDict
 
 from briefgen.load import load_dossier
-from briefgen.web import MAX_UPLOAD_BYTES, create_app
+from briefgen.web import create_app
 from briefgen.workspace import find_workspace
 from conftest import FIRST_DOSSIER
 from pages import flashes, form, form_values, messages, open_form, submit, text
@@ -466,110 +463,6 @@ def test_check_answers_the_errors_by_input_name_and_writes_nothing(
     new.fill(sources=["le-canard"])
     checked = client.post(f"{BASE}/edit/facts/check", data=new.data()).get_json()
     assert list(checked["errors"]) == ["sources"]
-    assert files_of(folder) == before and history(workspace) == []
-
-
-# -- importing an article ------------------------------------------------------------------
-
-
-def test_an_imported_article_prefills_the_source_and_its_text_is_archived(
-    client: FlaskClient, folder: Path
-) -> None:
-    token = csrf(client, DOSSIER)
-    response = client.post(
-        f"{BASE}/import",
-        data={"csrf": token, "file": (io.BytesIO(ARTICLE.read_bytes()), ARTICLE.name)},
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 200
-    page = response.get_data(as_text=True)
-    draft = form(page, f"{BASE}/edit/sources/new")
-    assert draft.get("id") == "politique-france-2025-2"  # politique-france-2025 is taken
-    assert draft.get("title") == (
-        "France Travail et LinkedIn : un partenariat qui divise et interroge sur la "
-        "souveraineté numérique"
-    )
-    assert draft.get("publisher") == "politique-france.info"
-    assert draft.get("author") == "Aurélie Lefebvre"
-    assert draft.get("date") == "2025-12-20"
-    assert draft.get("kind") == "press"
-    excerpt = text(page)
-    assert "France Travail a engagé cet automne une expérimentation avec LinkedIn" in excerpt
-    assert "Cactus_du_94" not in excerpt
-
-    sources = folder / "sources.yaml"
-    before = sources.read_bytes()
-    saved = submit(client, draft.fill(note="Article importé depuis la page enregistrée."))
-    assert saved.status_code == 303
-
-    added = sources.read_bytes()
-    assert added.startswith(before)
-    entry = yaml.safe_load(added[len(before) :].decode())[0]
-    assert entry["id"] == "politique-france-2025-2"
-    assert entry["snapshot"] == "sources/politique-france-2025-2.txt"
-    archived = folder / "sources" / "politique-france-2025-2.txt"
-    assert entry["sha256"] == hashlib.sha256(archived.read_bytes()).hexdigest()
-    archive = archived.read_text(encoding="utf-8")
-    assert "France Travail a engagé cet automne" in archive
-    assert "Les syndicats demandent à être associés à ce bilan." in archive
-    for comment in ("Commentaires (3)", "Cactus_du_94", "MarcelDuQuai", "lectrice_attentive"):
-        assert comment not in archive
-    assert entry["date"] == dt.date(2025, 12, 20)
-    assert entry["publisher"] == "politique-france.info"
-    assert entry["note"] == "Article importé depuis la page enregistrée."
-
-
-@pytest.mark.parametrize(
-    ("name", "content", "said"),
-    [
-        ("vide.html", b"", "vide.html: empty file"),
-        (
-            "capture.png",
-            b"\x89PNG\r\n\x1a\n" + bytes(64),
-            "capture.png: unknown file type: expected a saved web page (.html), a PDF or a "
-            "text file (.txt)",
-        ),
-        ("casse.pdf", b"%PDF-1.7 garbage", "casse.pdf: cannot read this PDF ("),
-    ],
-)
-def test_an_unreadable_upload_is_one_line_on_the_import_page(
-    client: FlaskClient, folder: Path, workspace: Path, name: str, content: bytes, said: str
-) -> None:
-    before = files_of(folder)
-    response = client.post(
-        f"{BASE}/import",
-        data={"csrf": csrf(client, DOSSIER), "file": (io.BytesIO(content), name)},
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 422
-    page = response.get_data(as_text=True)
-    errors = re.findall(r'<p class="status status-error" role="alert">(.*?)</p>', page, re.S)
-    assert len(errors) == 1 and "\n" not in errors[0]
-    assert html.unescape(errors[0]).startswith(said)
-    assert "Traceback" not in page
-    assert form(page, "").getlist("csrf")  # the upload form is there to try again
-    assert files_of(folder) == before and history(workspace) == []
-
-
-def test_an_upload_over_the_request_limit_is_refused_without_a_traceback(
-    client: FlaskClient, folder: Path, workspace: Path
-) -> None:
-    before = files_of(folder)
-    big = b"<html><body><p>" + b"a" * MAX_UPLOAD_BYTES + b"</p></body></html>"
-    fields = {"csrf": csrf(client, DOSSIER), "file": FileStorage(io.BytesIO(big), "enorme.html")}
-    boundary, body = encode_multipart(fields)  # in memory: the test client spools to a file
-    response = client.post(
-        f"{BASE}/import",
-        data=body,
-        content_type=f"multipart/form-data; boundary={boundary}",
-    )
-    assert response.status_code == 413
-    page = response.get_data(as_text=True)
-    assert "Traceback" not in page and "File " not in page
-    errors = re.findall(r'<p class="status status-error" role="alert">(.*?)</p>', page, re.S)
-    assert [html.unescape(e) for e in errors] == [
-        "fichier ou formulaire trop volumineux : 5 Mo au plus ; rien n'a été enregistré"
-    ]
     assert files_of(folder) == before and history(workspace) == []
 
 

@@ -13,7 +13,6 @@ writes the dossier through `briefgen.store`, as an editor of the YAML would.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from pathlib import Path
 
 from flask import Flask
@@ -22,7 +21,7 @@ from .. import i18n
 from ..hosts import Guard, guard_for
 from ..workspace import Workspace
 from . import dossiers, editing, history, imports, lists, routes, security
-from .state import State
+from .state import State, secret_key
 
 WEB_DIR = Path(__file__).resolve().parent
 MAX_UPLOAD_BYTES = 6 * 1024 * 1024
@@ -48,7 +47,7 @@ def create_app(
         template_folder=str(WEB_DIR / "templates"),
         static_folder=str(WEB_DIR / "static"),
     )
-    app.secret_key = secrets.token_bytes(32)
+    app.secret_key = secret_key(workspace)
     app.config.update(
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_HTTPONLY=True,

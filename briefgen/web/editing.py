@@ -39,7 +39,7 @@ from .forms import (
     validate,
     values_for,
 )
-from .parts import SECTIONS, TABLES, Part, dossier_data, item_text, raw_items, shorten
+from .parts import SECTIONS, TABLES, Part, dossier_data, item_text, named, raw_items, shorten
 from .references import appearances, reference_edits
 from .security import FormExpired, check_csrf
 from .state import Pending, State, state
@@ -145,12 +145,20 @@ def _texts(edits: Edits) -> tuple[dict[str, str | None], bool]:
     return texts, all(texts[name] == originals[name] for name in texts)
 
 
-def assess(app_state: State, folder: Path, edits: Edits, prefix: str) -> Assessment:
-    """What `briefgen check` would say once `edits` are made: the errors they bring and
-    the warnings on the item at `prefix` ('facts[3]'), by input name, '_' for the rest."""
+def assess(
+    app_state: State,
+    folder: Path,
+    edits: Edits,
+    prefix: str,
+    archives: Mapping[str, str] | None = None,
+) -> Assessment:
+    """What `briefgen check` would say once `edits` are made (and the `archives`, texts of
+    sources by their name in the dossier, written): the errors they bring and the warnings
+    on the item at `prefix` ('facts[3]'), by input name, '_' for the rest."""
     texts, unchanged = _texts(edits)
-    if unchanged:
+    if unchanged and not archives:
         return Assessment(unchanged=True)
+    texts.update(archives or {})
     new, after = check_after(app_state, folder, texts)
     result = Assessment()
     for problem in after:
@@ -160,7 +168,7 @@ def assess(app_state: State, folder: Path, edits: Edits, prefix: str) -> Assessm
         if problem in new:
             result.errors.setdefault(name, []).append(field_message(problem))
             result.blocking.append(problem)
-        elif mine and problem.code not in ("W105", "E105"):
+        elif mine and problem.code != "W105":  # not used yet: normal while writing
             result.warnings.setdefault(name, []).append(field_message(problem))
     return result
 
@@ -366,17 +374,22 @@ def _save_item(dossier_id: str, table: str, key: str | None) -> Response:
         return _retry(dossier_id, part, key, found, {"_": [str(EXPIRED)]}, status=403)
     if found.errors or not found.edits:
         return _retry(dossier_id, part, key, found, found.errors)
-    checked = assess(app_state, found.files.folder, found.edits, found.prefix)
+    extra = _snapshot(found)
+    if isinstance(extra, str):
+        return _retry(dossier_id, part, key, found, {"id": [extra]})
+    archives = {
+        path.relative_to(found.files.folder).as_posix(): data.decode("utf-8")
+        for path, data in extra.items()
+        if data is not None
+    }
+    checked = assess(app_state, found.files.folder, found.edits, found.prefix, archives)
     if checked.unchanged:
         flash(_("Nothing was changed: nothing was saved."), "info")
         return redirect(url("view.dossier_page", dossier_id=dossier_id), code=303)  # type: ignore[return-value]
     if checked.errors:
         return _retry(dossier_id, part, key, found, checked.errors, checked.warnings)
-    extra = _snapshot(found)
-    if isinstance(extra, str):
-        return _retry(dossier_id, part, key, found, {"id": [extra]})
-    named = part.named % {"text": shorten(item_text(part, found.data), 60)}
-    summary = _("Changed: %(item)s", item=named) if key else _("Added: %(item)s", item=named)
+    item = named(part, found.data, 60)
+    summary = lazy("Changed: %(item)s", item=item) if key else lazy("Added: %(item)s", item=item)
     try:
         expected = _expected(request.form, found.files, found.edits)
         saved = found.files.save(found.edits, expected, summary, extra)
@@ -534,7 +547,7 @@ def save_section(dossier_id: str, name: str) -> Response:
         return _render_form(**retry, errors=checked.errors, status=422)
     try:
         expected = _expected(request.form, files, edits)
-        saved = files.save(edits, expected, _("Changed: %(item)s", item=title))
+        saved = files.save(edits, expected, lazy("Changed: %(item)s", item=title))
     except StaleError:
         retry["versions"] = files.versions(list(dict.fromkeys(p for p, _edit in edits)))
         theirs = _readable(fields, _section_data(files, name, model))

@@ -18,7 +18,7 @@ from ..i18n import Message, lazy
 from ..lint import check_dossier
 from ..load import dossier_files
 from ..store import DossierFiles
-from .parts import SECTIONS, TABLES, item_text, raw_items, shorten
+from .parts import SECTIONS, TABLES, named, raw_items
 from .state import State
 
 RULE_TEXT: dict[str, Message] = {
@@ -31,7 +31,6 @@ RULE_TEXT: dict[str, Message] = {
         "The union's own position cites no source: remove its sources or untick « the "
         "union's own position »."
     ),
-    "E105": lazy("Not used yet."),
     "W105": lazy("Not used yet."),
     "E106": lazy("Backed only by readers' comments: mark it as unverified."),
     "E107": lazy("The archived text of the source is missing or has changed."),
@@ -90,7 +89,7 @@ def _located(files: DossierFiles, field: str) -> tuple[str, str, dict[str, str]]
         if index < len(items):
             item = items[index]
             key = str(item.get("id")) if part.by_id else str(index)
-            text = part.named % {"text": shorten(item_text(part, item), 70)}
+            text = str(named(part, item, 70))
             return text, "edit.edit_item", {"table": part.key, "key": key}
         return str(part.title), "lists.table_page", {"table": part.key}
     top = field.split(".")[0].split("[")[0]
@@ -148,26 +147,29 @@ def check_after(
     app_state: State, folder: Path, texts: Mapping[str, str | None]
 ) -> tuple[list[Problem], list[Problem]]:
     """What `briefgen check` would say of the dossier in `folder` once its files named in
-    `texts` hold that text (None: removed): (the errors it would bring, every finding).
+    `texts` (a YAML file, or an archived text `sources/….txt`) hold that text (None:
+    removed): (the errors it would bring, every finding).
 
-    Run on a copy of the YAML files; the sources' archived texts are read from `folder`.
+    Run on a copy of the YAML files; the sources' archived texts are read from `folder`,
+    or from a copy of them when `texts` changes one.
     """
     _, before = app_state.findings(folder)
     known = {(p.code, str(p.message)) for p in before}
+    archives = any("/" in name for name in texts)
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / folder.name
         copy.mkdir()
         for path in dossier_files(folder):
             shutil.copy2(path, copy / path.name)
+        if archives and (folder / "sources").is_dir():
+            shutil.copytree(folder / "sources", copy / "sources", symlinks=True)
         for name, text in texts.items():
+            target = copy / name
             if text is None:
-                (copy / name).unlink(missing_ok=True)
+                target.unlink(missing_ok=True)
             else:
-                (copy / name).write_text(text, encoding="utf-8")
-        _, after = check_dossier(copy, app_state.date(), snapshots=folder)
-    new = [
-        p
-        for p in after
-        if p.severity == "error" and p.code != "E105" and (p.code, str(p.message)) not in known
-    ]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8")
+        _, after = check_dossier(copy, app_state.date(), snapshots=copy if archives else folder)
+    new = [p for p in after if p.severity == "error" and (p.code, str(p.message)) not in known]
     return new, after

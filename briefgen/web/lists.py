@@ -6,11 +6,11 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask import url_for as url
 
-from ..i18n import _
+from ..i18n import _, lazy
 from ..store import Edit, StaleError
 from .editing import _after_save, _expected, _files, _index, _part, _stale_message, assess
 from .findings import who
-from .parts import dossier_data, item_text, raw_items, shorten
+from .parts import dossier_data, item_text, named, raw_items, shorten
 from .references import described, mentions, reference_edits
 from .security import check_csrf
 from .state import state
@@ -51,7 +51,7 @@ def confirm_delete(dossier_id: str, table: str, key: str) -> str:
         dossier_id=dossier_id,
         part=part,
         key=key,
-        named=part.named % {"text": shorten(item_text(part, item), 120)},
+        named=named(part, item, 120),
         users=users,
         versions=files.versions([files.target(part.key, is_list=True)]),
     )
@@ -70,14 +70,14 @@ def delete_item(dossier_id: str, table: str, key: str) -> Response:
     if part.key in ("sources", "facts", "legal"):
         edits += reference_edits(files, part.key, key, None)
     found = assess(app_state, files.folder, edits, f"{part.key}[{index}]")
-    named = part.named % {"text": shorten(item_text(part, items[index]), 60)}
+    item = named(part, items[index], 60)
     if found.blocking:
         users = sorted({who(files, problem.field or "") for problem in found.blocking})
         flash(
             _(
                 "%(item)s was not deleted: %(users)s would be left incomplete without it. "
                 "Change them first.",
-                item=named,
+                item=item,
                 users=", ".join(users),
             ),
             "error",
@@ -85,7 +85,7 @@ def delete_item(dossier_id: str, table: str, key: str) -> Response:
         return _back(dossier_id, table)
     try:
         expected = _expected(request.form, files, edits)
-        saved = files.save(edits, expected, _("Deleted: %(item)s", item=named))
+        saved = files.save(edits, expected, lazy("Deleted: %(item)s", item=item))
     except StaleError:
         flash(_stale_message(), "error")
         return _back(dossier_id, table)
@@ -110,10 +110,10 @@ def move_item(dossier_id: str, table: str, key: str) -> Response:
         (path, Edit(part.key, "set", index, items[other])),
         (path, Edit(part.key, "set", other, items[index])),
     ]
-    named = part.named % {"text": shorten(item_text(part, items[index]), 60)}
+    item = named(part, items[index], 60)
     try:
         expected = _expected(request.form, files, edits)
-        saved = files.save(edits, expected, _("Moved: %(item)s", item=named))
+        saved = files.save(edits, expected, lazy("Moved: %(item)s", item=item))
     except StaleError:
         flash(_stale_message(), "error")
         return _back(dossier_id, table)

@@ -199,6 +199,11 @@ def shorten(text: str, limit: int = 90) -> str:
     return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:.") + "…"
 
 
+def named(part: Part, item: Mapping[str, Any], limit: int = 70) -> Message:
+    """An item named in a sentence, in the reader's language: « le fait « Le pilote… » »."""
+    return lazy(part.named.msgid, text=shorten(item_text(part, item), limit))
+
+
 def item_text(part: Part, item: Mapping[str, Any]) -> str:
     """What stands for an item in lists, pickers and messages: its title or text."""
     text = str(item.get(part.summary) or "")

@@ -11,7 +11,7 @@ from typing import Any
 from ..i18n import _
 from ..models import Dossier
 from ..store import DossierFiles, Edit
-from .parts import SECTIONS, TABLES, dossier_data, item_text, shorten
+from .parts import SECTIONS, TABLES, dossier_data, named
 
 FieldPath = tuple[str | int, ...]
 
@@ -97,7 +97,7 @@ def described(data: dict[str, Any], path: FieldPath) -> Mention:
     if key in TABLES and len(path) > 1 and isinstance(path[1], int):
         part = TABLES[key]
         item = data[key][int(path[1])]
-        text = part.named % {"text": shorten(item_text(part, item), 70)}
+        text = str(named(part, item, 70))
         if part.key in ("questions", "key_points"):
             text = _("%(item)s (n° %(number)s)", item=text, number=path[1] + 1)
         item_key = str(item.get("id")) if part.by_id else str(path[1])

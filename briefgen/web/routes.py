@@ -181,8 +181,8 @@ def dossier_page(dossier_id: str) -> str:
         title=str(data.get("title") or dossier_id),
         meeting=_meeting_line(data),
         steps=steps,
-        errors=[f for f in shown if f.code.startswith("E") and f.code != "E105"],
-        unused=[f for f in shown if f.code in ("W105", "E105")],
+        errors=[f for f in shown if f.code.startswith("E")],
+        unused=[f for f in shown if f.code == "W105"],
         divergences=[f for f in shown if f.code == "W201"],
         warnings=_grouped(
             [f for f in shown if f.code.startswith("W") and f.code not in ("W105", "W201")]
