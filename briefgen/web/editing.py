@@ -49,17 +49,17 @@ bp = Blueprint("edit", __name__)
 Edits = list[tuple[Path, Edit]]
 
 
-def _files(app_state: State, dossier_id: str) -> DossierFiles:
+def files_of(app_state: State, dossier_id: str) -> DossierFiles:
     return DossierFiles.in_workspace(app_state.workspace.root, app_state.dossier_dir(dossier_id))
 
 
-def _part(table: str) -> Part:
+def part_of(table: str) -> Part:
     if table not in TABLES:
         abort(404)
     return TABLES[table]
 
 
-def _index(part: Part, items: list[dict[str, Any]], key: str) -> int:
+def item_index(part: Part, items: list[dict[str, Any]], key: str) -> int:
     """The position of the item a URL names: by id, or by number for lists without ids."""
     if part.by_id:
         found = [i for i, item in enumerate(items) if item.get("id") == key]
@@ -82,7 +82,7 @@ def _choices(files: DossierFiles) -> dict[str, list[tuple[str, str]]]:
     return choices
 
 
-def _expected(form: Mapping[str, str], files: DossierFiles, edits: Edits) -> dict[str, str]:
+def expected_versions(form: Mapping[str, str], files: DossierFiles, edits: Edits) -> dict[str, str]:
     """The version each file written must still have: the form's, for the files it was
     opened from; now, for the others an edit reads (the mentions a rename updates)."""
     sent = {name[2:]: value for name, value in form.items() if name.startswith("v:")}
@@ -184,7 +184,7 @@ def _render_form(
     status: int = 200,
     **extra: Any,
 ) -> Response:
-    files = _files(state(), dossier_id)
+    files = files_of(state(), dossier_id)
     page = render_template(
         "edit_form.html",
         dossier_id=dossier_id,
@@ -222,10 +222,10 @@ def _readable(fields: list[FormField], data: Mapping[str, Any] | None) -> list[t
 # -- items of a list ---------------------------------------------------------------------
 
 
-def _item_form(dossier_id: str, part: Part, key: str | None, **extra: Any) -> Response:
-    files = _files(state(), dossier_id)
+def item_form(dossier_id: str, part: Part, key: str | None, **extra: Any) -> Response:
+    files = files_of(state(), dossier_id)
     items = raw_items(files, part)
-    item = items[_index(part, items, key)] if key is not None else None
+    item = items[item_index(part, items, key)] if key is not None else None
     fields = form_fields(part.model)
     values = values_for(fields, item)
     values.update(extra.pop("prefill", {}))
@@ -245,12 +245,12 @@ def _item_form(dossier_id: str, part: Part, key: str | None, **extra: Any) -> Re
 
 @bp.get("/d/<dossier_id>/edit/<table>/new")
 def new_item(dossier_id: str, table: str) -> Response:
-    return _item_form(dossier_id, _part(table), None)
+    return item_form(dossier_id, part_of(table), None)
 
 
 @bp.get("/d/<dossier_id>/edit/<table>/item/<key>")
 def edit_item(dossier_id: str, table: str, key: str) -> Response:
-    return _item_form(dossier_id, _part(table), key)
+    return item_form(dossier_id, part_of(table), key)
 
 
 @dataclass
@@ -271,9 +271,9 @@ class Submission:
 def _submitted(dossier_id: str, part: Part, key: str | None) -> Submission:
     """Read a submitted item form into the edits it asks for (or the model's messages)."""
     app_state = state()
-    files = _files(app_state, dossier_id)
+    files = files_of(app_state, dossier_id)
     items = raw_items(files, part)
-    index = _index(part, items, key) if key is not None else None
+    index = item_index(part, items, key) if key is not None else None
     before = items[index] if index is not None else None
     token = request.form.get("_import", "")
     pending = app_state.imports.get(token) if token else None
@@ -367,7 +367,7 @@ EXPIRED = lazy(
 
 def _save_item(dossier_id: str, table: str, key: str | None) -> Response:
     expired = _token_expired()
-    part = _part(table)
+    part = part_of(table)
     app_state = state()
     found = _submitted(dossier_id, part, key)
     if expired:
@@ -391,14 +391,14 @@ def _save_item(dossier_id: str, table: str, key: str | None) -> Response:
     item = named(part, found.data, 60)
     summary = lazy("Changed: %(item)s", item=item) if key else lazy("Added: %(item)s", item=item)
     try:
-        expected = _expected(request.form, found.files, found.edits)
+        expected = expected_versions(request.form, found.files, found.edits)
         saved = found.files.save(found.edits, expected, summary, extra)
     except StaleError:
         theirs = _current(found.files, part, key)
         fields = form_fields(part.model)
         conflict = {"theirs": _readable(fields, theirs), "mine": _readable(fields, found.data)}
         versions = found.files.versions(path for path, _edit in found.edits)
-        errors = {"_": [_stale_message()]}
+        errors = {"_": [stale_message()]}
         return _retry(
             dossier_id, part, key, found, errors, status=409, versions=versions, conflict=conflict
         )
@@ -406,7 +406,7 @@ def _save_item(dossier_id: str, table: str, key: str | None) -> Response:
         return _retry(dossier_id, part, key, found, {"_": [str(p.message) for p in error.problems]})
     if found.pending is not None:
         app_state.imports.pop(request.form.get("_import", ""), None)
-    _after_save(app_state, saved.summary, [path for path, _edit in found.edits] + list(extra))
+    after_save(app_state, saved.summary, [path for path, _edit in found.edits] + list(extra))
     for messages in checked.warnings.values():
         for message in messages:
             flash(_("To check: %(message)s", message=message), "warning")
@@ -423,7 +423,7 @@ def _current(files: DossierFiles, part: Part, key: str | None) -> dict[str, Any]
     return items[int(key)] if key.isdigit() and int(key) < len(items) else None
 
 
-def _stale_message() -> str:
+def stale_message() -> str:
     return _(
         "Someone else (another rep, or an editor of the files) changed this part of the "
         "dossier since you opened the form: nothing was saved. Compare the two versions "
@@ -431,7 +431,7 @@ def _stale_message() -> str:
     )
 
 
-def _after_save(app_state: State, summary: Text, paths: list[Path]) -> None:
+def after_save(app_state: State, summary: Text, paths: list[Path]) -> None:
     """Say that a save was made, and commit it when asked to."""
     flash(_("Saved: %(summary)s. The dossier was checked again.", summary=summary), "ok")
     if app_state.commit:
@@ -454,7 +454,7 @@ def save_item(dossier_id: str, table: str, key: str) -> Response:
 def check_item(dossier_id: str, table: str) -> Response:
     """Validation as the rep types: the messages a save would give, nothing written."""
     check_csrf()
-    part = _part(table)
+    part = part_of(table)
     key = request.form.get("_item") or None
     found = _submitted(dossier_id, part, key)
     errors, warnings = found.errors, {}
@@ -467,7 +467,7 @@ def check_item(dossier_id: str, table: str) -> Response:
 @bp.get("/d/<dossier_id>/edit/choices")
 def choices(dossier_id: str) -> Response:
     """What the pickers offer now, for a form opened before a new source was added."""
-    return jsonify(_choices(_files(state(), dossier_id)))
+    return jsonify(_choices(files_of(state(), dossier_id)))
 
 
 # -- parts edited as one form -----------------------------------------------------------
@@ -495,7 +495,7 @@ def _section_data(files: DossierFiles, name: str, model: type[BaseModel]) -> dic
 @bp.get("/d/<dossier_id>/section/<name>")
 def edit_section(dossier_id: str, name: str) -> Response:
     title, model = _section(name)
-    files = _files(state(), dossier_id)
+    files = files_of(state(), dossier_id)
     fields = form_fields(model)
     paths = _section_paths(files, name, model)
     return _render_form(
@@ -522,7 +522,7 @@ def save_section(dossier_id: str, name: str) -> Response:
     expired = _token_expired()
     title, model = _section(name)
     app_state = state()
-    files = _files(app_state, dossier_id)
+    files = files_of(app_state, dossier_id)
     fields = form_fields(model)
     before = _section_data(files, name, model)
     data = parse(fields, request.form, before)
@@ -546,13 +546,13 @@ def save_section(dossier_id: str, name: str) -> Response:
     if checked.errors:
         return _render_form(**retry, errors=checked.errors, status=422)
     try:
-        expected = _expected(request.form, files, edits)
+        expected = expected_versions(request.form, files, edits)
         saved = files.save(edits, expected, lazy("Changed: %(item)s", item=title))
     except StaleError:
         retry["versions"] = files.versions(list(dict.fromkeys(p for p, _edit in edits)))
         theirs = _readable(fields, _section_data(files, name, model))
         conflict = {"theirs": theirs, "mine": _readable(fields, data)}
-        errors = {"_": [_stale_message()]}
+        errors = {"_": [stale_message()]}
         return _render_form(**retry, errors=errors, status=409, conflict=conflict)
-    _after_save(app_state, saved.summary, list(dict.fromkeys(p for p, _edit in edits)))
+    after_save(app_state, saved.summary, list(dict.fromkeys(p for p, _edit in edits)))
     return redirect(url("view.dossier_page", dossier_id=dossier_id), code=303)  # type: ignore[return-value]

@@ -19,7 +19,7 @@ from .. import i18n
 from ..errors import BriefgenError, Problem
 from ..i18n import Message, _, lazy
 from ..store import DossierFiles, Saved, StaleError, Vet
-from .editing import _after_save, _files
+from .editing import after_save, files_of
 from .findings import check_after, field_message, who
 from .parts import TABLES, item_text, raw_items, shorten
 from .security import check_csrf
@@ -78,7 +78,7 @@ def _blocked(files: DossierFiles, entries: list[Saved]) -> dict[int, str]:
 
 
 def _page(dossier_id: str, refused: Refused | None = None, status: int = 200) -> Response:
-    files = _files(state(), dossier_id)
+    files = files_of(state(), dossier_id)
     entries = files.entries()
     page = render_template(
         "history.html",
@@ -145,7 +145,7 @@ def _vet(app_state: State, files: DossierFiles) -> Vet:
 def undo(dossier_id: str, number: int) -> Response:
     check_csrf()
     app_state = state()
-    files = _files(app_state, dossier_id)
+    files = files_of(app_state, dossier_id)
     if all(entry.number != number for entry in files.entries()):
         abort(404)
     try:
@@ -157,5 +157,5 @@ def undo(dossier_id: str, number: int) -> Response:
         return _page(dossier_id, refused, status=409)
     except BriefgenError as error:
         return _page(dossier_id, Refused([str(p.message) for p in error.problems]), status=500)
-    _after_save(app_state, str(saved.summary), [files.folder / n for n in saved.files])
+    after_save(app_state, str(saved.summary), [files.folder / n for n in saved.files])
     return redirect(url_for("history.history_page", dossier_id=dossier_id), code=303)  # type: ignore[return-value]

@@ -18,7 +18,7 @@ from ..i18n import _, lazy, ngettext
 from ..importer import Extracted
 from ..models import Source
 from ..store import DossierFiles, Edit, Saved
-from .editing import _after_save, _files, _item_form
+from .editing import after_save, files_of, item_form
 from .findings import who
 from .forms import form_fields, values_for
 from .parts import TABLES, item_text, raw_items, shorten
@@ -87,7 +87,7 @@ def import_file(dossier_id: str) -> Response:
 
     check_csrf()
     app_state = state()
-    files = _files(app_state, dossier_id)
+    files = files_of(app_state, dossier_id)
     try:
         draft = _upload()
     except InputError as error:
@@ -110,7 +110,7 @@ def import_file(dossier_id: str) -> Response:
         app_state.imports.pop(next(iter(app_state.imports)))
     app_state.imports[token] = Pending(draft, sha256)
     prefill = values_for(form_fields(Source), draft_source(draft, files.ids("sources")))
-    return _item_form(
+    return item_form(
         dossier_id,
         SOURCES,
         None,
@@ -192,7 +192,7 @@ def attach_snapshot(dossier_id: str, source_id: str) -> Response:
     """Archive the text of a saved article as the snapshot of a source that has none."""
     check_csrf()
     app_state = state()
-    files = _files(app_state, dossier_id)
+    files = files_of(app_state, dossier_id)
     items = raw_items(files, SOURCES)
     index = next((i for i, item in enumerate(items) if item.get("id") == source_id), None)
     if index is None:
@@ -203,7 +203,7 @@ def attach_snapshot(dossier_id: str, source_id: str) -> Response:
         for problem in error.problems:
             flash(_said(problem), "error")
         return _source_page(dossier_id, source_id)
-    _after_save(app_state, str(saved.summary), [files.folder / name for name in saved.files])
+    after_save(app_state, str(saved.summary), [files.folder / name for name in saved.files])
     return _source_page(dossier_id, source_id)
 
 

@@ -8,7 +8,15 @@ from flask import url_for as url
 
 from ..i18n import _, lazy
 from ..store import Edit, StaleError
-from .editing import _after_save, _expected, _files, _index, _part, _stale_message, assess
+from .editing import (
+    after_save,
+    assess,
+    expected_versions,
+    files_of,
+    item_index,
+    part_of,
+    stale_message,
+)
 from .findings import who
 from .parts import dossier_data, item_text, named, raw_items, shorten
 from .references import described, mentions, reference_edits
@@ -24,8 +32,8 @@ def _back(dossier_id: str, table: str) -> Response:
 
 @bp.get("/d/<dossier_id>/edit/<table>")
 def table_page(dossier_id: str, table: str) -> str:
-    part = _part(table)
-    files = _files(state(), dossier_id)
+    part = part_of(table)
+    files = files_of(state(), dossier_id)
     items = raw_items(files, part)
     rows = [
         (str(item.get("id")) if part.by_id else str(i), shorten(item_text(part, item), 200))
@@ -40,10 +48,10 @@ def table_page(dossier_id: str, table: str) -> str:
 @bp.get("/d/<dossier_id>/edit/<table>/item/<key>/delete")
 def confirm_delete(dossier_id: str, table: str, key: str) -> str:
     """Ask before deleting, and say what mentions the item (those mentions go with it)."""
-    part = _part(table)
-    files = _files(state(), dossier_id)
+    part = part_of(table)
+    files = files_of(state(), dossier_id)
     items = raw_items(files, part)
-    item = items[_index(part, items, key)]
+    item = items[item_index(part, items, key)]
     data = dossier_data(files)
     users = [described(data, path) for path in mentions(data, part.key, key)] if part.by_id else []
     return render_template(
@@ -60,11 +68,11 @@ def confirm_delete(dossier_id: str, table: str, key: str) -> str:
 @bp.post("/d/<dossier_id>/edit/<table>/item/<key>/delete")
 def delete_item(dossier_id: str, table: str, key: str) -> Response:
     check_csrf()
-    part = _part(table)
+    part = part_of(table)
     app_state = state()
-    files = _files(app_state, dossier_id)
+    files = files_of(app_state, dossier_id)
     items = raw_items(files, part)
-    index = _index(part, items, key)
+    index = item_index(part, items, key)
     path = files.target(part.key, is_list=True)
     edits = [(path, Edit(part.key, "delete", index))]
     if part.key in ("sources", "facts", "legal"):
@@ -84,12 +92,12 @@ def delete_item(dossier_id: str, table: str, key: str) -> Response:
         )
         return _back(dossier_id, table)
     try:
-        expected = _expected(request.form, files, edits)
+        expected = expected_versions(request.form, files, edits)
         saved = files.save(edits, expected, lazy("Deleted: %(item)s", item=item))
     except StaleError:
-        flash(_stale_message(), "error")
+        flash(stale_message(), "error")
         return _back(dossier_id, table)
-    _after_save(app_state, saved.summary, list(dict.fromkeys(p for p, _edit in edits)))
+    after_save(app_state, saved.summary, list(dict.fromkeys(p for p, _edit in edits)))
     return _back(dossier_id, table)
 
 
@@ -97,11 +105,11 @@ def delete_item(dossier_id: str, table: str, key: str) -> Response:
 def move_item(dossier_id: str, table: str, key: str) -> Response:
     """Move an item one place up or down its list (the documents follow the list's order)."""
     check_csrf()
-    part = _part(table)
+    part = part_of(table)
     app_state = state()
-    files = _files(app_state, dossier_id)
+    files = files_of(app_state, dossier_id)
     items = raw_items(files, part)
-    index = _index(part, items, key)
+    index = item_index(part, items, key)
     other = index - 1 if request.form.get("direction") == "up" else index + 1
     if not 0 <= other < len(items):
         return _back(dossier_id, table)
@@ -112,10 +120,10 @@ def move_item(dossier_id: str, table: str, key: str) -> Response:
     ]
     item = named(part, items[index], 60)
     try:
-        expected = _expected(request.form, files, edits)
+        expected = expected_versions(request.form, files, edits)
         saved = files.save(edits, expected, lazy("Moved: %(item)s", item=item))
     except StaleError:
-        flash(_stale_message(), "error")
+        flash(stale_message(), "error")
         return _back(dossier_id, table)
-    _after_save(app_state, saved.summary, [path])
+    after_save(app_state, saved.summary, [path])
     return _back(dossier_id, table)
