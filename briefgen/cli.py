@@ -2,73 +2,291 @@
 
 This is the only module that prints or exits.  Heavy imports (WeasyPrint)
 happen inside the build, so `--help` stays instant.
+
+Every word it prints comes from the message catalogue, in the language of
+`--ui-lang`, `BRIEFGEN_UI_LANG` or the locale, chosen before click prints
+anything: help texts are English msgids translated when shown, and click's own
+words ("Usage:", "Error:") come from the same catalogue.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gettext
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import click
+from click import core, decorators, exceptions, formatting, parser, shell_completion, termui
+from click import types as click_types
+from click import utils as click_utils
+from click.core import ParameterSource
 
 from .errors import RULES, BriefgenError, Problem
+from .i18n import (
+    N_,
+    PSEUDO,
+    _,
+    available,
+    from_environment,
+    language,
+    ngettext,
+    set_language,
+    translations,
+)
 
 if TYPE_CHECKING:
     from .workspace import Workspace
 
+F = TypeVar("F", bound=Callable[..., Any])
 
-class _Group(click.Group):
-    """Turns any failure into a one-line message and an exit status, never a traceback."""
+
+def _click_gettext(message: str) -> str:
+    return translations(language()).gettext(message)
+
+
+def _click_ngettext(singular: str, plural: str, num: int) -> str:
+    return translations(language()).ngettext(singular, plural, num)
+
+
+def _click_speaks_our_language() -> None:
+    """Click's own words ("Usage:", "Error:", "No such option") come from `gettext.gettext`,
+    which each click module imported under its own name: point those names at briefgen's
+    catalogue.  The standard gettext would read only the locale and compiled files, never
+    `--ui-lang`."""
+    modules = (core, decorators, exceptions, formatting, parser, shell_completion, termui)
+    for module in (*modules, click_types, click_utils):
+        names = vars(module)
+        if names.get("_") is gettext.gettext:
+            names["_"] = _click_gettext
+        if names.get("ngettext") is gettext.ngettext:
+            names["ngettext"] = _click_ngettext
+
+
+_click_speaks_our_language()
+
+
+class _Msgid:
+    """An attribute set to an English msgid that reads as its translation in the language
+    of the moment: click keeps help texts from import time, before the language is known."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = f"_msgid_{name}"
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> _Msgid: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> str | None: ...
+    def __get__(self, obj: object | None, owner: type | None = None) -> _Msgid | str | None:
+        if obj is None:
+            return self
+        msgid: str | None = vars(obj).get(self.slot)
+        return _(msgid) if msgid else msgid
+
+    def __set__(self, obj: object, msgid: str | None) -> None:
+        vars(obj)[self.slot] = msgid
+
+
+class _Option(click.Option):
+    """An option whose help and metavar (FOLDER, NUMBER) are msgids."""
+
+    help = _Msgid()
+    metavar = _Msgid()
+
+
+class _Argument(click.Argument):
+    """An argument named in the reader's language (FICHIER for FILE), in usage lines and
+    errors, in brackets when it may be left out."""
+
+    metavar = _Msgid()
+
+    def make_metavar(self, ctx: click.Context) -> str:
+        shown = super().make_metavar(ctx)
+        return shown if self.required else f"[{shown}]"
+
+
+def _option(*decls: str, **attrs: Any) -> Callable[[F], F]:
+    """`click.option`, with `help` and `metavar` given as msgids (`N_`)."""
+    return click.option(*decls, cls=_Option, **attrs)
+
+
+def _argument(name: str, metavar: str, **attrs: Any) -> Callable[[F], F]:
+    """`click.argument`, shown as `metavar`, a msgid (`N_`)."""
+    return click.argument(name, cls=_Argument, metavar=metavar, **attrs)
+
+
+class _Formatter(click.HelpFormatter):
+    """Help headings punctuated as the reader's language wants them ("Options :")."""
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{_('%(heading)s:', heading=heading)}\n")
+
+
+class _Context(click.Context):
+    formatter_class = _Formatter
+
+
+Example = tuple[str, str | None]
+"""A command line as typed, and a msgid saying what it does (or None)."""
+
+
+class _Command(click.Command):
+    """A command whose help is a msgid, followed by examples: command lines as typed, with
+    their comments in the reader's language."""
+
+    context_class = _Context
+    help = _Msgid()
+    options_metavar = _Msgid()
+
+    def __init__(
+        self,
+        name: str | None,
+        *,
+        examples: Sequence[Example] = (),
+        options_metavar: str | None = N_("[OPTIONS]"),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(name, options_metavar=options_metavar, **kwargs)
+        self.examples = examples
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_help_text(ctx, formatter)
+        if not self.examples:
+            return
+        width = max((len(line) for line, comment in self.examples if comment), default=0)
+        lines = [
+            f"  {line:<{width}}  # {_(comment)}" if comment else f"  {line}"
+            for line, comment in self.examples
+        ]
+        formatter.write_paragraph()
+        with formatter.indentation():
+            formatter.write_text("\b\n" + "\n".join([_("Example:"), *lines]))
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:  # click keeps it from its first use: say it in today's language
+            option.help = _("Show this message and exit.")
+        return option
+
+
+class _Group(_Command, click.Group):
+    """A group of commands, in the reader's language like `_Command`."""
+
+    command_class = _Command
+    group_class: type[click.Group | type] | None = type
+    subcommand_metavar = _Msgid()  # type: ignore[assignment]
+
+    def __init__(
+        self, name: str | None, *, subcommand_metavar: str = N_("COMMAND [ARGS]..."), **kwargs: Any
+    ) -> None:
+        super().__init__(name, subcommand_metavar=subcommand_metavar, **kwargs)
+
+
+class _Language(click.Choice[str]):
+    """A language briefgen speaks; also the pseudo-language of the tests, not listed."""
+
+    def __init__(self) -> None:
+        super().__init__(available())
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        return value if value == PSEUDO else super().convert(value, param, ctx)
+
+
+class _Main(_Group):
+    """briefgen itself: speaks the reader's language from its first word, and turns any
+    failure into a one-line message and an exit status, never a traceback."""
+
+    group_class = _Group
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        if parent is None and not extra.get("resilient_parsing"):
+            set_language(self._ui_language(info_name, args))
+        return super().make_context(info_name, args, parent, **extra)
+
+    def _ui_language(self, info_name: str | None, args: list[str]) -> str:
+        """--ui-lang, else BRIEFGEN_UI_LANG, else the locale's language, read before click
+        parses for real: it prints the help, or a usage error, while parsing."""
+        with super().make_context(info_name, list(args), resilient_parsing=True) as ctx:
+            chosen: str | None = ctx.params.get("ui_lang")
+        return chosen or from_environment()
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except BriefgenError as error:
             for problem in error.problems:
-                click.echo(f"error: {problem}", err=True)
+                click.echo(_("error: %(problem)s", problem=problem), err=True)
             sys.exit(error.exit_code)
         except KeyboardInterrupt:
-            click.echo("error: interrupted; earlier output is unchanged", err=True)
+            click.echo(_("error: interrupted; earlier output is unchanged"), err=True)
             sys.exit(130)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
         except Exception as exc:
             if os.environ.get("BRIEFGEN_DEBUG"):
                 raise
-            click.echo(
-                f"error: internal error: {type(exc).__name__}: {exc} "
-                "(set BRIEFGEN_DEBUG=1 to see where)",
-                err=True,
+            message = _(
+                "error: internal error: %(kind)s: %(detail)s (set BRIEFGEN_DEBUG=1 to see where)",
+                kind=type(exc).__name__,
+                detail=exc,
             )
+            click.echo(message, err=True)
             sys.exit(1)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="briefgen")
-@click.option(
+@click.group(
+    cls=_Main,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help=N_("Turn a sourced dossier into print-ready briefing documents for union reps."),
+    examples=[
+        ("briefgen build", N_("the default dossier, into output/")),
+        ("briefgen check seeds/france-travail-linkedin", None),
+        ("briefgen --ui-lang fr check exemple", N_("messages in French")),
+        ("briefgen init ~/tracts && cd ~/tracts && briefgen build", None),
+    ],
+)
+@click.version_option(package_name="briefgen", cls=_Option, help=N_("Show the version and exit."))
+@_option(
     "--workspace",
     "-w",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Workspace folder (default: the nearest folder up with a briefgen.toml, "
-    "else the current one).",
+    metavar=N_("FOLDER"),
+    help=N_(
+        "Workspace folder (default: the nearest folder up with a briefgen.toml, "
+        "else the current one)."
+    ),
+)
+@_option(
+    "--ui-lang",
+    type=_Language(),
+    envvar="BRIEFGEN_UI_LANG",
+    show_envvar=True,
+    help=N_("Language of the messages (default: the computer's, as LANG says)."),
 )
 @click.pass_context
-def main(ctx: click.Context, workspace: Path | None) -> None:
-    """Turn a sourced dossier into print-ready briefing documents for union reps.
-
-    \b
-    Example:
-      briefgen build                      # the default dossier, into output/
-      briefgen check seeds/france-travail-linkedin
-      briefgen init ~/tracts && cd ~/tracts && briefgen build
-    """
+def main(ctx: click.Context, workspace: Path | None, ui_lang: str | None) -> None:
+    # ui_lang is in force already: _Main.make_context reads it before parsing.
     ctx.obj = workspace
+
+
+def _chosen_language() -> str | None:
+    """The language the user gave to `briefgen --ui-lang`, if they did."""
+    root = click.get_current_context().find_root()
+    if root.get_parameter_source("ui_lang") == ParameterSource.COMMANDLINE:
+        chosen: str = root.params["ui_lang"]
+        return chosen
+    return None
 
 
 def _warn_if_public(host: str) -> None:
@@ -77,9 +295,12 @@ def _warn_if_public(host: str) -> None:
 
     if not is_loopback(host):
         click.echo(
-            f"warning: listening on {host}: other computers on the network can reach this "
-            "page; every request needs the access token in the address below (give it only "
-            "to those who may read the dossiers)",
+            _(
+                "warning: listening on %(host)s: other computers on the network can reach "
+                "this page; every request needs the access token in the address below (give "
+                "it only to those who may read the dossiers)",
+                host=host,
+            ),
             err=True,
         )
 
@@ -98,18 +319,15 @@ def _workspace() -> Workspace:
 
 DOC_KINDS = ("note", "tract", "declaration", "questions", "avis")
 FORMATS = ("pdf", "odt", "docx", "html", "md")
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _doc_option(help: str) -> Callable[[F], F]:
-    return click.option(
-        "--doc", "-d", "docs", multiple=True, type=click.Choice(DOC_KINDS), help=help
-    )
+    return _option("--doc", "-d", "docs", multiple=True, type=click.Choice(DOC_KINDS), help=help)
 
 
 def _output_option(help: str) -> Callable[[F], F]:
     """--format text|json, for commands that report to people or to tools."""
-    return click.option(
+    return _option(
         "--format",
         "output_format",
         type=click.Choice(["text", "json"]),
@@ -120,7 +338,7 @@ def _output_option(help: str) -> Callable[[F], F]:
 
 
 def _format_option(default: tuple[str, ...], help: str) -> Callable[[F], F]:
-    return click.option(
+    return _option(
         "--format",
         "-f",
         "formats",
@@ -132,52 +350,83 @@ def _format_option(default: tuple[str, ...], help: str) -> Callable[[F], F]:
     )
 
 
-@main.command()
-@click.argument("dossier", required=False)
-@_doc_option("Document to make; repeat for several. Default: every document the dossier allows.")
-@_format_option(
-    ("pdf",), "Format to write; repeat for several (pdf; odt and docx to edit; html, md)."
+def _warning(message: object) -> None:
+    click.echo(_("warning: %(message)s", message=message), err=True)
+
+
+@main.command(
+    help=N_(
+        "Build the documents of DOSSIER (a folder, or a name under seeds/).\n"
+        "\n"
+        "Without DOSSIER, builds the workspace's dossier (france-travail-linkedin in this "
+        "repository). Without --doc, makes the briefing note, the tract, the opening "
+        "statement, the written questions and the draft opinion, skipping (with a warning) "
+        "a document whose section the dossier lacks. Output that is up to date with "
+        "everything it is made from is not rebuilt (--force to rebuild it)."
+    ),
+    examples=[
+        (
+            "briefgen build seeds/france-travail-linkedin --doc tract --doc note -f pdf -f html",
+            None,
+        ),
+        ("briefgen build --each establishment --doc tract -j 2", None),
+    ],
 )
-@click.option(
+@_argument("dossier", N_("DOSSIER"), required=False)
+@_doc_option(
+    N_("Document to make; repeat for several. Default: every document the dossier allows.")
+)
+@_format_option(
+    ("pdf",), N_("Format to write; repeat for several (pdf; odt and docx to edit; html, md).")
+)
+@_option(
     "--out",
     "-o",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder the documents go into, in a sub-folder named after the dossier "
-    "(default: the workspace's output/).",
+    metavar=N_("FOLDER"),
+    help=N_(
+        "Folder the documents go into, in a sub-folder named after the dossier "
+        "(default: the workspace's output/)."
+    ),
 )
-@click.option(
+@_option(
     "--lang",
     type=click.Choice(["fr", "en"]),
-    help="Language of the labels (default: the dossier's). The dossier's text keeps its "
-    "own language, typography and date format.",
+    help=N_(
+        "Language of the labels (default: the dossier's). The dossier's text keeps its "
+        "own language, typography and date format."
+    ),
 )
-@click.option(
+@_option(
     "--pdf-variant",
     type=click.Choice(["pdf/ua-1", "pdf/a-3b"]),
     default="pdf/ua-1",
     show_default=True,
-    help="Tagged, accessible PDF (pdf/ua-1) or archival PDF (pdf/a-3b).",
+    help=N_("Tagged, accessible PDF (pdf/ua-1) or archival PDF (pdf/a-3b)."),
 )
-@click.option(
+@_option(
     "--trace/--no-trace",
     default=None,
-    help="Print the trace line (dossier hash and date) in every footer "
-    "(default: as briefgen.toml's [output] trace says, else yes).",
+    help=N_(
+        "Print the trace line (dossier hash and date) in every footer "
+        "(default: as briefgen.toml's [output] trace says, else yes)."
+    ),
 )
-@click.option(
+@_option(
     "--each",
     type=click.Choice(["establishment"]),
-    help="Make one copy of each document per establishment of the dossier, named after it.",
+    help=N_("Make one copy of each document per establishment of the dossier, named after it."),
 )
-@click.option(
+@_option(
     "--jobs",
     "-j",
     type=click.IntRange(min=1),
     default=None,
-    help="Documents rendered at once, in as many processes (default: the number of cores).",
+    metavar=N_("NUMBER"),
+    help=N_("Documents rendered at once, in as many processes (default: the number of cores)."),
 )
-@click.option("--force", is_flag=True, help="Rebuild even if the output is up to date.")
+@_option("--force", is_flag=True, help=N_("Rebuild even if the output is up to date."))
 def build(
     dossier: str | None,
     docs: tuple[str, ...],
@@ -190,22 +439,6 @@ def build(
     jobs: int | None,
     force: bool,
 ) -> None:
-    """Build the documents of DOSSIER (a folder, or a name under seeds/).
-
-    Without DOSSIER, builds the workspace's dossier (france-travail-linkedin in
-    this repository). Without --doc, makes the briefing note, the tract, the
-    opening statement, the written questions and the draft opinion, skipping
-    (with a warning) a document whose section the dossier lacks. Output that is
-    up to date with everything it is made from is not rebuilt (--force to
-    rebuild it).
-
-    \b
-    Example:
-      briefgen build seeds/france-travail-linkedin --doc tract --doc note -f pdf -f html
-      briefgen build --each establishment --doc tract -j 2
-    """
-    import json
-
     from .cache import input_digest, record, up_to_date
     from .load import display_path
     from .workspace import find_dossier
@@ -233,7 +466,7 @@ def build(
     current = None if force else up_to_date(out, key, digest)
     if current is not None:
         for path in current:
-            click.echo(f"up to date: {display_path(path)}")
+            click.echo(_("up to date: %(path)s", path=display_path(path)))
         return
 
     from .pool import worker_pool
@@ -248,7 +481,7 @@ def build(
         loaded = buildable(folder, dt.date.today())
         kinds, skipped = runnable_kinds(loaded, list(docs))
         for message in skipped:
-            click.echo(f"warning: {message}", err=True)
+            _warning(message)
         options = Options(formats=ordered, lang=lang, pdf_variant=pdf_variant, trace=trace)
 
         def progress(job: Job, done: int, total: int) -> None:
@@ -256,7 +489,14 @@ def build(
                 bar = "#" * (20 * done // total)
                 click.echo(f"\r[{bar:<20}] {done}/{total} {job.filename}\033[K", nl=False)
             else:
-                click.echo(f"rendered {job.filename} ({done}/{total})")
+                click.echo(
+                    _(
+                        "rendered %(file)s (%(done)s/%(total)s)",
+                        file=job.filename,
+                        done=done,
+                        total=total,
+                    )
+                )
 
         written, warnings = run_build(
             loaded, folder, out, kinds, options, workspace, each, pool, progress
@@ -265,105 +505,129 @@ def build(
         click.echo("\r\033[K", nl=False)
     record(out, key, digest, written)
     for warning in warnings:
-        click.echo(f"warning: {warning}", err=True)
+        _warning(warning)
     for path in written:
-        click.echo(f"wrote {display_path(path)}")
+        click.echo(_("wrote %(path)s", path=display_path(path)))
+
+
+class _Check(_Command):
+    """`check`, whose help ends with what each rule code means, in the reader's language."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rules = [f"  {code}  {text}" for code, text in RULES.items()]
+        formatter.write_paragraph()
+        with formatter.indentation():
+            formatter.write_text("\b\n" + "\n".join([_("Rules:"), *rules]))
 
 
 @main.command(
-    epilog="\b\nRules:\n" + "\n".join(f"  {code}  {text}" for code, text in RULES.items())
+    cls=_Check,
+    help=N_(
+        "Check DOSSIER as a linter would: errors (E…) stop a build, warnings (W…) are for "
+        "the reps to look at. Exit 0 clean, 1 warnings with --strict, 2 errors."
+    ),
+    examples=[("briefgen check seeds/france-travail-linkedin --strict --format json", None)],
 )
-@click.argument("dossier", required=False)
-@_output_option("Findings as lines of text or as JSON.")
-@click.option("--strict", is_flag=True, help="Exit 1 when there are warnings.")
-@click.option(
+@_argument("dossier", N_("DOSSIER"), required=False)
+@_output_option(N_("Findings as lines of text or as JSON."))
+@_option("--strict", is_flag=True, help=N_("Exit 1 when there are warnings."))
+@_option(
     "--max-age",
     type=click.IntRange(min=0),
     default=365,
     show_default=True,
-    help="Days before the meeting after which a reported fact is flagged as stale.",
+    metavar=N_("DAYS"),
+    help=N_("Days before the meeting after which a reported fact is flagged as stale."),
 )
-@click.option(
+@_option(
     "--today",
     type=click.DateTime(["%Y-%m-%d"]),
     default=None,
-    help="Date to check the meeting date against (default: today).",
+    metavar=N_("YYYY-MM-DD"),
+    help=N_("Date to check the meeting date against (default: today)."),
 )
 def check(dossier: str | None, output_format: str, strict: bool, max_age: int, today: Any) -> None:
-    """Check DOSSIER as a linter would: errors (E…) stop a build, warnings (W…) are for
-    the reps to look at. Exit 0 clean, 1 warnings with --strict, 2 errors.
-
-    \b
-    Example:
-      briefgen check seeds/france-travail-linkedin --strict --format json
-    """
-    import datetime as dt
-    import json
-
     from .lint import check_dossier
     from .load import display_path
     from .workspace import find_dossier
 
     folder = find_dossier(dossier, _workspace().seeds)
-    _, findings = check_dossier(folder, today.date() if today else dt.date.today(), max_age)
+    findings = check_dossier(folder, today.date() if today else dt.date.today(), max_age)[1]
     errors = sum(1 for f in findings if f.severity == "error")
     warnings = len(findings) - errors
     if output_format == "json":
-        click.echo(
-            json.dumps(
+        report = {
+            "dossier": display_path(folder),
+            "errors": errors,
+            "warnings": warnings,
+            "findings": [
                 {
-                    "dossier": display_path(folder),
-                    "errors": errors,
-                    "warnings": warnings,
-                    "findings": [
-                        {
-                            "code": f.code,
-                            "severity": f.severity,
-                            "file": f.file,
-                            "line": f.line,
-                            "field": f.field,
-                            "message": f.message,
-                        }
-                        for f in findings
-                    ],
-                },
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
+                    "code": f.code,
+                    "severity": f.severity,
+                    "file": f.file,
+                    "line": f.line,
+                    "field": f.field,
+                    "message": str(f.message),
+                }
+                for f in findings
+            ],
+        }
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:
         for finding in findings:
             where = ":".join(str(part) for part in (finding.file, finding.line) if part)
             field = f" {finding.field}:" if finding.field else ""
             click.echo(f"{where}: {finding.code}{field} {finding.message}")
-        summary = "ok" if not findings else f"{errors} error(s), {warnings} warning(s)"
-        click.echo(f"{display_path(folder)}: {summary}")
+        name = display_path(folder)
+        click.echo(
+            _("%(dossier)s: ok", dossier=name)
+            if not findings
+            else _(
+                "%(dossier)s: %(errors)s error(s), %(warnings)s warning(s)",
+                dossier=name,
+                errors=errors,
+                warnings=warnings,
+            )
+        )
     if errors:
         sys.exit(2)
     if warnings and strict:
         sys.exit(1)
 
 
-@main.command()
-@click.argument("old")
-@click.argument("new", required=False)
-@_output_option("Text for people, JSON for tools.")
-@click.option(
+@main.command(
+    help=N_(
+        "What changed from OLD to NEW: facts, sources, questions, demands and the meeting, "
+        "added, removed or changed. NEW is a dossier folder (or a name under seeds/; "
+        "default: the workspace's dossier); OLD is another folder, or a git revision of "
+        "NEW's folder."
+    ),
+    examples=[
+        ("briefgen diff HEAD~3 seeds/france-travail-linkedin", None),
+        ("briefgen diff archive/2026-09 seeds/x --format json", None),
+        ("briefgen diff HEAD~1 --doc changes          # output/<id>/ce-qui-a-change.pdf", None),
+    ],
+)
+@_argument("old", N_("OLD"))
+@_argument("new", N_("NEW"), required=False)
+@_output_option(N_("Text for people, JSON for tools."))
+@_option(
     "--doc",
     "document",
     type=click.Choice(["changes"]),
-    help="Also make the one-page document 'Ce qui a changé depuis la dernière séance'.",
+    help=N_("Also make the one-page document 'Ce qui a changé depuis la dernière séance'."),
 )
-@click.option(
+@_option(
     "--public",
     is_flag=True,
-    help="Leave out reps-only items (for a document staff or management will read).",
+    help=N_("Leave out reps-only items (for a document staff or management will read)."),
 )
-@click.option(
+@_option(
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Where --doc writes (default: the workspace's output/).",
+    metavar=N_("FOLDER"),
+    help=N_("Where --doc writes (default: the workspace's output/)."),
 )
 def diff(
     old: str,
@@ -373,16 +637,6 @@ def diff(
     public: bool,
     out_dir: Path | None,
 ) -> None:
-    """What changed from OLD to NEW: facts, sources, questions, demands and the meeting,
-    added, removed or changed. NEW is a dossier folder (or a name under seeds/; default:
-    the workspace's dossier); OLD is another folder, or a git revision of NEW's folder.
-
-    \b
-    Example:
-      briefgen diff HEAD~3 seeds/france-travail-linkedin
-      briefgen diff archive/2026-09 seeds/x --format json
-      briefgen diff HEAD~1 --doc changes          # output/<id>/ce-qui-a-change.pdf
-    """
     from . import changes
     from .load import display_path, load_dossier
     from .models import Audience
@@ -415,21 +669,21 @@ def diff(
         )
         target = (out_dir or workspace.output) / after.id / f"{kind.filename}.pdf"
         write_all({target: built.files["pdf"]})
-        click.echo(f"wrote {display_path(target)}", err=output_format == "json")
+        click.echo(_("wrote %(path)s", path=display_path(target)), err=output_format == "json")
 
 
-@main.command()
-@click.argument("pdf", type=click.Path(dir_okay=False, path_type=Path))
-@click.argument("dossier", required=False)
+@main.command(
+    help=N_(
+        "Say whether PDF, made by briefgen, still matches DOSSIER (default: the dossier it "
+        "names): up to date, or which facts changed, were removed or were added since, and "
+        "which sources changed. Exit 0 if up to date, 1 if not, 2 if the PDF has no readable "
+        "record."
+    ),
+    examples=[("briefgen verify output/france-travail-linkedin/tract.pdf", None)],
+)
+@_argument("pdf", N_("PDF"), type=click.Path(dir_okay=False, path_type=Path))
+@_argument("dossier", N_("DOSSIER"), required=False)
 def verify(pdf: Path, dossier: str | None) -> None:
-    """Say whether PDF, made by briefgen, still matches DOSSIER (default: the dossier it
-    names): up to date, or which facts changed, were removed or were added since, and which
-    sources changed. Exit 0 if up to date, 1 if not, 2 if the PDF has no readable record.
-
-    \b
-    Example:
-      briefgen verify output/france-travail-linkedin/tract.pdf
-    """
     from . import provenance
     from .build import DOCUMENTS, as_recorded, facts_shown
     from .load import display_path, load_dossier
@@ -437,90 +691,188 @@ def verify(pdf: Path, dossier: str | None) -> None:
 
     name = display_path(pdf)
     if not pdf.is_file():
-        raise BriefgenError(Problem("no such file", name))
+        raise BriefgenError(Problem(_("no such file"), name))
     entry = provenance.read(pdf.read_bytes(), name)
     workspace = _workspace()
     folder = find_dossier(dossier or entry["dossier"].get("id"), workspace.seeds)
     document = entry.get("document", {})
     kind = DOCUMENTS.get(document.get("kind", ""))
     if kind is None:
-        raise BriefgenError(Problem(f"unknown document kind {document.get('kind')!r}", name))
+        unknown = _("unknown document kind %(kind)r", kind=document.get("kind"))
+        raise BriefgenError(Problem(unknown, name))
     current = as_recorded(load_dossier(folder), document)
     shown = facts_shown(current, kind, document.get("lang") or current.lang, workspace)
     result = provenance.compare(entry, current, shown)
     then, now = entry["dossier"]["sha256"][:7], provenance.dossier_hash(current)[:7]
     where = display_path(folder)
     if result.up_to_date:
-        click.echo(f"{name}: up to date with {where} (dossier {now})")
-        return
-    click.echo(f"{name}: out of date with {where} (dossier {then} then, {now} now)")
-    facts = {fact.id: fact for fact in current.facts}
-    recorded = {fact["id"]: fact for fact in entry["facts"]}
-    for fact_id in result.changed:
-        click.echo(f"  changed: {fact_id}: {facts[fact_id].statement}")
-    for fact_id in result.removed:
-        gone = "no longer in the dossier" if fact_id not in facts else "no longer shown"
-        click.echo(f"  removed: {fact_id} ({gone}): {recorded[fact_id].get('statement', '')}")
-    for fact_id in result.added:
-        click.echo(f"  added: {fact_id}: {facts[fact_id].statement}")
-    for source_id in result.sources_changed:
-        click.echo(f"  source changed: {source_id}")
-    if not (result.changed or result.removed or result.added or result.sources_changed):
         click.echo(
-            "  none of the facts this document shows changed (other parts of the dossier did)"
+            _(
+                "%(pdf)s: up to date with %(dossier)s (dossier %(now)s)",
+                pdf=name,
+                dossier=where,
+                now=now,
+            )
         )
+        return
+    click.echo(
+        _(
+            "%(pdf)s: out of date with %(dossier)s (dossier %(then)s then, %(now)s now)",
+            pdf=name,
+            dossier=where,
+            then=then,
+            now=now,
+        )
+    )
+    _report_changes(result, {fact.id: fact.statement for fact in current.facts}, entry)
     sys.exit(1)
 
 
-@main.command()
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-def init(folder: Path) -> None:
-    """Make a new workspace in FOLDER: briefgen.toml, an example dossier, templates/,
-    assets/ (an example logo) and output/.
+def _report_changes(result: Any, statements: dict[str, str], entry: dict[str, Any]) -> None:
+    """The facts and sources a document shows that changed since it was made (verify)."""
+    recorded = {fact["id"]: fact.get("statement", "") for fact in entry["facts"]}
+    lines = [
+        _("changed: %(id)s: %(statement)s", id=fact_id, statement=statements[fact_id])
+        for fact_id in result.changed
+    ]
+    for fact_id in result.removed:
+        gone = (
+            N_("removed: %(id)s (no longer in the dossier): %(statement)s")
+            if fact_id not in statements
+            else N_("removed: %(id)s (no longer shown): %(statement)s")
+        )
+        lines.append(_(gone, id=fact_id, statement=recorded[fact_id]))
+    lines += [
+        _("added: %(id)s: %(statement)s", id=fact_id, statement=statements[fact_id])
+        for fact_id in result.added
+    ]
+    lines += [_("source changed: %(id)s", id=source_id) for source_id in result.sources_changed]
+    if not lines:
+        lines = [
+            _("none of the facts this document shows changed (other parts of the dossier did)")
+        ]
+    for line in lines:
+        click.echo(f"  {line}")
 
-    \b
-    Example:
-      briefgen init ~/tracts && cd ~/tracts && briefgen build
-    """
+
+@main.command(
+    help=N_(
+        "Make a new workspace in FOLDER: briefgen.toml, an example dossier, templates/, "
+        "assets/ (an example logo) and output/. With --empty, no dossier: you make the first "
+        "one in the page (briefgen serve)."
+    ),
+    examples=[
+        ("briefgen init ~/tracts && cd ~/tracts && briefgen build", None),
+        (
+            "briefgen init --empty ~/cse && cd ~/cse && briefgen serve",
+            N_('then "New dossier" in the page'),
+        ),
+    ],
+)
+@_argument("folder", N_("FOLDER"), type=click.Path(file_okay=False, path_type=Path))
+@_option("--empty", is_flag=True, help=N_("No example dossier: start with none."))
+def init(folder: Path, empty: bool) -> None:
     from .load import display_path
     from .scaffold import init_workspace
 
-    for path in init_workspace(folder):
-        click.echo(f"created {display_path(path)}")
-    click.echo(f"next: cd {display_path(folder)} && briefgen check exemple && briefgen build")
+    for path in init_workspace(folder, example=not empty):
+        click.echo(_("created %(path)s", path=display_path(path)))
+    where = display_path(folder)
+    if empty:
+        start = _(
+            'next: %(command)s, then "%(button)s" in the page',
+            command=f"cd {where} && briefgen serve",
+            button=_("New dossier"),
+        )
+    else:
+        start = _(
+            "next: %(command)s",
+            command=f"cd {where} && briefgen check exemple && briefgen build",
+        )
+    click.echo(start)
 
 
-@main.group()
+@main.group(
+    help=N_("Add sources to a dossier from saved articles."),
+    examples=[("briefgen source add ~/Téléchargements/article.html france-travail-linkedin", None)],
+)
 def source() -> None:
-    """Add sources to a dossier from saved articles.
-
-    \b
-    Example:
-      briefgen source add ~/Téléchargements/article.html france-travail-linkedin
-    """
+    """The commands on a dossier's sources (their help is the group's `help`)."""
 
 
-@source.command("add")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.argument("dossier", required=False)
-@click.option("--id", "source_id", help="Id of the new source (default: from its publisher).")
-@click.option(
+_SOURCE_FIELDS = {
+    "id": N_("id: %(value)s"),
+    "title": N_("title: %(value)s"),
+    "publisher": N_("publisher: %(value)s"),
+    "author": N_("author: %(value)s"),
+    "date": N_("date: %(value)s"),
+    "url": N_("url: %(value)s"),
+    "kind": N_("kind: %(value)s"),
+}
+"""How `source add` shows each field of the source it read, before asking."""
+
+
+def _confirm(question: str) -> bool:
+    """Ask `question`, answered yes or no in the reader's language (or in English); Enter
+    answers yes."""
+    yes, no = _("yes"), _("no")
+    while True:
+        answer = click.prompt(
+            _("%(question)s [Y/n]", question=question),
+            default="",
+            show_default=False,
+            prompt_suffix=" ",
+        )
+        answer = answer.strip().lower()
+        if answer in ("", yes, yes[:1], "yes", "y"):
+            return True
+        if answer in (no, no[:1], "no", "n"):
+            return False
+        click.echo(_("Please answer %(yes)s or %(no)s.", yes=yes, no=no), err=True)
+
+
+@source.command(
+    "add",
+    help=N_(
+        "Add FILE, a saved web page (.html), a PDF or a text file, as a source of DOSSIER: "
+        "its title, publisher, author, date and address are read from it, its main text "
+        "(without reader comments) is archived as sources/<id>.txt with its SHA-256."
+    ),
+    examples=[
+        ("briefgen source add article.html", N_("shows the entry, asks first")),
+        ("briefgen source add article.pdf exemple --id journal-2026 --kind official --yes", None),
+    ],
+)
+@_argument("file", N_("FILE"), type=click.Path(dir_okay=False, path_type=Path))
+@_argument("dossier", N_("DOSSIER"), required=False)
+@_option(
+    "--id",
+    "source_id",
+    metavar=N_("TEXT"),
+    help=N_("Id of the new source (default: from its publisher)."),
+)
+@_option(
     "--kind",
     type=click.Choice(
         ["press", "official", "union", "legal-text", "case-law", "reader-comment", "other"]
     ),
     default="press",
     show_default=True,
-    help="What kind of document it is.",
+    help=N_("What kind of document it is."),
 )
-@click.option("--title", help="Title, if the one found is wrong.")
-@click.option("--publisher", help="Publisher, if the one found is wrong.")
-@click.option("--author", help="Author, if the one found is wrong.")
-@click.option(
-    "--date", "published", help="Publication date (YYYY-MM-DD), if the one found is wrong."
+@_option("--title", metavar=N_("TEXT"), help=N_("Title, if the one found is wrong."))
+@_option("--publisher", metavar=N_("TEXT"), help=N_("Publisher, if the one found is wrong."))
+@_option("--author", metavar=N_("TEXT"), help=N_("Author, if the one found is wrong."))
+@_option(
+    "--date",
+    "published",
+    metavar=N_("YYYY-MM-DD"),
+    help=N_("Publication date, if the one found is wrong."),
 )
-@click.option("--url", help="Address of the article, if the one found is wrong.")
-@click.option("--yes", "-y", is_flag=True, help="Add it without asking for confirmation.")
+@_option(
+    "--url", metavar=N_("ADDRESS"), help=N_("Address of the article, if the one found is wrong.")
+)
+@_option("--yes", "-y", is_flag=True, help=N_("Add it without asking for confirmation."))
 def source_add(
     file: Path,
     dossier: str | None,
@@ -533,15 +885,6 @@ def source_add(
     url: str | None,
     yes: bool,
 ) -> None:
-    """Add FILE, a saved web page (.html), a PDF or a text file, as a source of DOSSIER: its
-    title, publisher, author, date and address are read from it, its main text (without
-    reader comments) is archived as sources/<id>.txt with its SHA-256.
-
-    \b
-    Example:
-      briefgen source add article.html                     # shows the entry, asks first
-      briefgen source add article.pdf exemple --id journal-2026 --kind official --yes
-    """
     from .importer import add_source, draft_source, read_file
     from .store import DossierFiles
     from .workspace import find_dossier
@@ -562,39 +905,48 @@ def source_add(
         "url": url,
     }
     entry.update({key: value for key, value in given.items() if value is not None})
-    for key in ("id", "title", "publisher", "author", "date", "url", "kind"):
-        click.echo(f"  {key}: {entry.get(key, '(not found)')}")
-    click.echo(
-        f"  text: {len(draft.text)} characters, {draft.text.count(chr(10) * 2) + 1} paragraphs"
+    missing = _("(not found)")
+    for key, line in _SOURCE_FIELDS.items():
+        click.echo("  " + _(line, value=entry.get(key, missing)))
+    characters, paragraphs = len(draft.text), draft.text.count("\n\n") + 1
+    text = _(
+        "text: %(characters)s, %(paragraphs)s",
+        characters=ngettext("%(num)s character", "%(num)s characters", characters),
+        paragraphs=ngettext("%(num)s paragraph", "%(num)s paragraphs", paragraphs),
     )
-    if not yes and not click.confirm("Add this source?", default=True):
-        raise BriefgenError.at("not added; nothing was written")
+    click.echo(f"  {text}")
+    if not yes and not _confirm(_("Add this source?")):
+        raise BriefgenError.at(_("not added; nothing was written"))
     saved, added = add_source(files, entry, draft.text)
-    written = ", ".join(saved.files)
-    click.echo(f"added source '{added.id}' to {folder.name}: {written}")
-    click.echo(f"cite it from a fact with: sources: [{added.id}]")
+    click.echo(
+        _(
+            "added source '%(id)s' to %(dossier)s: %(files)s",
+            id=added.id,
+            dossier=folder.name,
+            files=", ".join(saved.files),
+        )
+    )
+    click.echo(_("cite it from a fact with: %(yaml)s", yaml=f"sources: [{added.id}]"))
 
 
-@main.group()
+@main.group(
+    help=N_("List, copy and document the templates a workspace can override."),
+    examples=[
+        ("briefgen templates list", None),
+        ("briefgen templates copy tract.md.j2", None),
+        ("briefgen templates context", None),
+    ],
+)
 def templates() -> None:
-    """List, copy and document the templates a workspace can override.
-
-    \b
-    Example:
-      briefgen templates list
-      briefgen templates copy tract.md.j2
-      briefgen templates context
-    """
+    """The commands on templates (their help is the group's `help`)."""
 
 
-@templates.command("list")
+@templates.command(
+    "list",
+    help=N_("Show every template file, what it is for and where it comes from."),
+    examples=[("briefgen templates list", None)],
+)
 def templates_list() -> None:
-    """Show every template file, what it is for and where it comes from.
-
-    \b
-    Example:
-      briefgen templates list
-    """
     from .scaffold import list_templates
 
     entries = list_templates(_workspace())
@@ -604,49 +956,62 @@ def templates_list() -> None:
         click.echo(f"{entry.name:<{width}}  {entry.kind:<{kind_width}}  {entry.origin}")
 
 
-@templates.command("copy")
-@click.argument("name")
-@click.option("--force", is_flag=True, help="Replace a copy already edited in the workspace.")
+@templates.command(
+    "copy",
+    help=N_(
+        "Copy built-in template NAME into the workspace's templates/ to edit it.\n"
+        "\n"
+        "NAME is a document (note, tract, declaration, questions, avis) or a file name, as "
+        "`briefgen templates list` shows it. A copy already edited is never replaced unless "
+        "--force is given."
+    ),
+    examples=[
+        ("briefgen templates copy tract", None),
+        ("briefgen templates copy labels/fr.yaml", None),
+    ],
+)
+@_argument("name", N_("NAME"))
+@_option("--force", is_flag=True, help=N_("Replace a copy already edited in the workspace."))
 def templates_copy(name: str, force: bool) -> None:
-    """Copy built-in template NAME into the workspace's templates/ to edit it.
-
-    NAME is a document (note, tract, declaration, questions, avis) or a file
-    name, as `briefgen templates list` shows it. A copy already edited is
-    never replaced unless --force is given.
-
-    \b
-    Example:
-      briefgen templates copy tract
-      briefgen templates copy labels/fr.yaml
-    """
     from .load import display_path
     from .scaffold import copy_template
 
-    click.echo(f"copied to {display_path(copy_template(_workspace(), name, force))}")
+    copied = display_path(copy_template(_workspace(), name, force))
+    click.echo(_("copied to %(path)s", path=copied))
 
 
-@templates.command("context")
+@templates.command(
+    "context",
+    help=N_("Print every variable and filter a template can use, with its type and description."),
+    examples=[("briefgen templates context > template-reference.md", None)],
+)
 def templates_context() -> None:
-    """Print every variable and filter a template can use, with its type and description.
-
-    \b
-    Example:
-      briefgen templates context > template-reference.md
-    """
     from .reference import context_reference
 
     click.echo(context_reference(), nl=False)
 
 
-@main.command()
-@click.argument("dossier", required=False)
-@_doc_option("Document to rebuild; repeat for several. Default: every document.")
-@_format_option(("html",), "Formats to rebuild (html feeds the preview; add pdf for the PDFs).")
-@click.option(
-    "--host", default="127.0.0.1", show_default=True, help="Address the preview listens on."
+@main.command(
+    help=N_(
+        "Rebuild DOSSIER's documents whenever it, a template, an asset or briefgen.toml "
+        "changes, and serve an HTML preview that reloads itself. Stop with Ctrl-C."
+    ),
+    examples=[("briefgen watch exemple --doc tract", N_("then open http://127.0.0.1:8000/"))],
 )
-@click.option("--port", default=8000, show_default=True, help="Port of the preview.")
-@click.option("--no-serve", is_flag=True, help="Rebuild only; serve no preview.")
+@_argument("dossier", N_("DOSSIER"), required=False)
+@_doc_option(N_("Document to rebuild; repeat for several. Default: every document."))
+@_format_option(("html",), N_("Formats to rebuild (html feeds the preview; add pdf for the PDFs)."))
+@_option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    metavar=N_("ADDRESS"),
+    help=N_("Address the preview listens on."),
+)
+@_option(
+    "--port", default=8000, show_default=True, metavar=N_("NUMBER"), help=N_("Port of the preview.")
+)
+@_option("--no-serve", is_flag=True, help=N_("Rebuild only; serve no preview."))
 def watch(
     dossier: str | None,
     docs: tuple[str, ...],
@@ -655,13 +1020,6 @@ def watch(
     port: int,
     no_serve: bool,
 ) -> None:
-    """Rebuild DOSSIER's documents whenever it, a template, an asset or briefgen.toml
-    changes, and serve an HTML preview that reloads itself. Stop with Ctrl-C.
-
-    \b
-    Example:
-      briefgen watch exemple --doc tract        # then open http://127.0.0.1:8000/
-    """
     import threading
 
     from .build import Options
@@ -683,57 +1041,76 @@ def watch(
         try:
             server = make_server(watcher, workspace, host, port, guard)
         except OSError as exc:
-            raise BriefgenError.at(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+            raise BriefgenError.at(_cannot_listen(host, port, exc.strerror)) from None
         threading.Thread(target=server.serve_forever, daemon=True).start()
         address = url_for_host(host, server.server_address[1], guard)
-        click.echo(f"preview: {address}  (Ctrl-C to stop)")
+        click.echo(_("preview: %(address)s  (Ctrl-C to stop)", address=address))
     try:
         run(watcher, lambda message: click.echo(message, err=message.startswith("error")), stop)
     except KeyboardInterrupt:
-        click.echo("stopped")
+        click.echo(_("stopped"))
     finally:
         stop.set()
         if server is not None:
             server.shutdown()
 
 
-@main.command()
-@click.option(
+def _cannot_listen(host: str, port: int, reason: object) -> str:
+    return _("cannot listen on %(address)s: %(reason)s", address=f"{host}:{port}", reason=reason)
+
+
+@main.command(
+    help=N_(
+        "Start the local web page: pick a dossier, check it, preview and download the "
+        "documents, with buttons. Stop with Ctrl-C."
+    ),
+    examples=[
+        ("briefgen serve", N_("then open http://127.0.0.1:8000/")),
+        ("briefgen serve --ui-lang en", N_("the page in English")),
+    ],
+)
+@_option(
     "--host",
     default="127.0.0.1",
     show_default=True,
-    help="Address to listen on; only this computer can reach 127.0.0.1.",
+    metavar=N_("ADDRESS"),
+    help=N_("Address to listen on; only this computer can reach 127.0.0.1."),
 )
-@click.option("--port", default=8000, show_default=True, help="Port to listen on.")
-@click.option(
+@_option(
+    "--port", default=8000, show_default=True, metavar=N_("NUMBER"), help=N_("Port to listen on.")
+)
+@_option(
     "--commit",
     is_flag=True,
-    help="Also commit every save made in the page, when the workspace is a git repository.",
+    help=N_("Also commit every save made in the page, when the workspace is a git repository."),
 )
-def serve(host: str, port: int, commit: bool) -> None:
-    """Start the local web page: pick a dossier, check it, preview and download the
-    documents, with buttons. Stop with Ctrl-C.
-
-    \b
-    Example:
-      briefgen serve                 # then open http://127.0.0.1:8000/
-    """
+@_option(
+    "--ui-lang",
+    "page_lang",
+    type=_Language(),
+    help=N_("Language of the page and the messages (default for the page: French)."),
+)
+def serve(host: str, port: int, commit: bool, page_lang: str | None) -> None:
     from werkzeug.serving import make_server
 
     from .hosts import guard_for, url_for_host
     from .web import create_app
 
+    if page_lang:
+        set_language(page_lang)
+    # The page is for French reps: French, whatever the locale, unless told otherwise.
+    ui_lang = page_lang or _chosen_language() or "fr"
     workspace = _workspace()
     _warn_if_public(host)
     guard = guard_for(host)
+    app = create_app(workspace, guard=guard, commit=commit, ui_lang=ui_lang)
     try:
-        server = make_server(
-            host, port, create_app(workspace, guard=guard, commit=commit), threaded=True
-        )
+        server = make_server(host, port, app, threaded=True)
     except (OSError, SystemExit) as exc:
-        raise BriefgenError.at(f"cannot listen on {host}:{port}: {exc}") from None
-    click.echo(f"briefgen: open {url_for_host(host, server.server_port, guard)}  (Ctrl-C to stop)")
+        raise BriefgenError.at(_cannot_listen(host, port, exc)) from None
+    address = url_for_host(host, server.server_port, guard)
+    click.echo(_("briefgen: open %(address)s  (Ctrl-C to stop)", address=address))
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        click.echo("stopped")
+        click.echo(_("stopped"))

@@ -83,40 +83,46 @@ class _Pseudo(_gettext.NullTranslations):
         return self.gettext(msgid1 if n == 1 else msgid2)
 
 
-@cache
-def translations(lang: str) -> _gettext.NullTranslations:
-    """The catalogue of `lang`: its compiled .mo when up to date, else its .po compiled in
-    memory; English (no catalogue) for a language briefgen does not have."""
-    if lang == PSEUDO:
-        return _Pseudo()
-    folder = LOCALE_DIR / lang / "LC_MESSAGES"
-    po, mo = folder / "messages.po", folder / "messages.mo"
-    parts = sorted(folder.glob("_*.po"))  # TEMPORARY: fragments merged into messages.po
-    if (
-        not parts
-        and mo.is_file()
-        and (not po.is_file() or mo.stat().st_mtime >= po.stat().st_mtime)
-    ):
+DOMAINS = ("messages", "click")
+"""The catalogues of a language: the code's and the page's own (messages), then click's
+words — its usage lines, errors and help headings — kept by hand (click)."""
+
+
+def _catalogue(folder: Path, domain: str, lang: str) -> _gettext.GNUTranslations | None:
+    """One catalogue: its compiled .mo when up to date, else its .po compiled in memory."""
+    po, mo = folder / f"{domain}.po", folder / f"{domain}.mo"
+    if mo.is_file() and (not po.is_file() or mo.stat().st_mtime >= po.stat().st_mtime):
         with mo.open("rb") as handle:
             return _gettext.GNUTranslations(handle)
-    if not po.is_file() and not parts:
-        return _gettext.NullTranslations()
+    if not po.is_file():
+        return None
     import io
 
-    from babel.messages.catalog import Catalog
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    catalog = Catalog(locale=lang)
-    for path in [p for p in (po,) if p.is_file()] + parts:
-        with path.open("rb") as handle:
-            for message in read_po(handle, locale=lang):
-                if message.id and message.string:
-                    catalog[message.id] = message
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale=lang)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
     return _gettext.GNUTranslations(buffer)
+
+
+@cache
+def translations(lang: str) -> _gettext.NullTranslations:
+    """The catalogues of `lang`, one falling back on the next; English (no catalogue) for a
+    language briefgen does not have."""
+    if lang == PSEUDO:
+        return _Pseudo()
+    folder = LOCALE_DIR / lang / "LC_MESSAGES"
+    domains = [*DOMAINS, *(p.stem for p in sorted(folder.glob("_*.po")))]  # TEMPORARY
+    found = [c for c in (_catalogue(folder, d, lang) for d in domains) if c is not None]
+    if not found:
+        return _gettext.NullTranslations()
+    for other in found[1:]:
+        found[0].add_fallback(other)
+    return found[0]
 
 
 def _format(text: str, params: Mapping[str, Any]) -> str:

@@ -10,9 +10,20 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from briefgen import i18n
+
 ROOT = Path(__file__).resolve().parent.parent
 MINIMAL = Path(__file__).resolve().parent / "dossiers" / "minimal"
 FIRST_DOSSIER = ROOT / "seeds" / "france-travail-linkedin"
+
+
+@pytest.fixture(autouse=True)
+def ui_in_english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test reads English unless it asks otherwise, whatever the machine's locale
+    (the command line follows BRIEFGEN_UI_LANG), and starts in English even if the test
+    before it left another language in force (the page sets one for each request)."""
+    monkeypatch.setenv("BRIEFGEN_UI_LANG", "en")
+    i18n.set_language("en")
 
 
 @pytest.fixture
