@@ -7,17 +7,21 @@ import io
 import os
 import re
 import shutil
-import threading
 import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from briefgen.web import create_app
 from briefgen.workspace import find_workspace
+from browser import chromium, opened, serving
 from conftest import FIRST_DOSSIER, MINIMAL, pdf_text
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -133,56 +137,24 @@ def test_preview_is_the_documents_html(client) -> None:  # type: ignore[no-untyp
     assert font.status_code == 200 and font.mimetype == "font/ttf"
 
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
 @pytest.fixture
 def server(workspace: Path) -> Iterator[str]:
-    from werkzeug.serving import make_server
-
-    app = create_app(find_workspace(workspace), today=TODAY)
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
+    with serving(workspace, today=TODAY) as address:
+        yield address
 
 
 @pytest.fixture
-def browser_page(tmp_path: Path) -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed: run scripts/setup --for-tests")
-        pytest.skip("chromium is not installed (scripts/setup --for-tests)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        context = browser.new_context(
-            accept_downloads=True, viewport={"width": 1100, "height": 900}
-        )
-        page = context.new_page()
+def browser_page() -> Iterator[Page]:
+    with chromium() as browser, opened(browser, width=1100) as page:
         yield page
-        context.close()
-        browser.close()
 
 
 def test_a_rep_checks_previews_and_downloads_in_a_browser(
-    server: str, browser_page: object, tmp_path: Path
+    server: str, browser_page: Page, tmp_path: Path
 ) -> None:
-    from playwright.sync_api import Page, expect
+    from playwright.sync_api import expect
 
-    page: Page = browser_page  # type: ignore[assignment]
+    page = browser_page
     shots = Path(os.environ.get("BRIEFGEN_SCREENSHOTS", tmp_path))
     page.goto(server + "/")
     page.screenshot(path=str(shots / "web-index.png"))

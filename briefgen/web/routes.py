@@ -225,7 +225,18 @@ def preview(dossier_id: str, kind: str) -> Response:
         )
     except BriefgenError as error:
         return _problems_page(dossier_id, error.problems)
-    return Response(built.files["html"], mimetype="text/html")
+    return Response(_main_landmark(built.files["html"]), mimetype="text/html")
+
+
+def _main_landmark(page: bytes) -> bytes:
+    """The document's HTML as a page to read on screen: its body in a `main` landmark (the
+    PDF is tagged from the same HTML without it, as a document rather than a page)."""
+    head, found, rest = page.partition(b"<body")
+    opened, tag_end, body = rest.partition(b">")
+    if not found or not tag_end or b"</body>" not in body:
+        return page
+    inside, _end, tail = body.rpartition(b"</body>")
+    return head + found + opened + tag_end + b"<main>" + inside + b"</main></body>" + tail
 
 
 @bp.get("/d/<dossier_id>/preview/<path:asset>")
