@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from .errors import OutputError
+from .i18n import lazy
 from .load import display_path
 
 
@@ -36,7 +37,7 @@ def write_all(files: dict[Path, bytes]) -> None:
             os.replace(temporary, target)
     except OSError as exc:
         raise OutputError.at(
-            f"cannot write: {exc.strerror or exc}", display_path(current)
+            lazy("cannot write: %(reason)s", reason=exc.strerror or exc), display_path(current)
         ) from None
     finally:
         for temporary, _ in staged:

@@ -18,6 +18,7 @@ from . import office, provenance, typography
 from .atomic import write_all
 from .context import DocView, build_context
 from .errors import InputError, RenderError
+from .i18n import Text, lazy
 from .layout import PageMeta, page
 from .load import display_path
 from .markdown import to_html
@@ -92,7 +93,7 @@ def creation_date(dossier: Dossier, environ: Mapping[str, str] = os.environ) -> 
         moment = datetime.fromtimestamp(int(epoch), tz=UTC)
     except (ValueError, OverflowError, OSError):
         raise InputError.at(
-            f"SOURCE_DATE_EPOCH must be a number of seconds, not {epoch!r}"
+            lazy("SOURCE_DATE_EPOCH must be a number of seconds, not %(value)s", value=repr(epoch))
         ) from None
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -103,7 +104,7 @@ class Built:
 
     kind: DocumentKind
     files: dict[str, bytes]
-    warnings: list[str]
+    warnings: list[Text]
     filename: str = ""
     """File name without extension (the kind's, or the kind's and a variant's)."""
 
@@ -176,7 +177,11 @@ def render_document(
     """
     if kind.requires and getattr(dossier, kind.requires) is None:
         raise InputError.at(
-            f"the {kind.name} needs a '{kind.requires}' section in the dossier",
+            lazy(
+                "the %(document)s needs a '%(section)s' section in the dossier",
+                document=kind.name,
+                section=kind.requires,
+            ),
             source,
             None,
             kind.requires,
@@ -204,7 +209,7 @@ def render_document(
         trace=provenance.trace_line(dossier, digest) if trace else "",
     )
     files = {"md": markdown_text.encode()}
-    warnings: list[str] = []
+    warnings: list[Text] = []
     if "pdf" not in options.formats:
         files["html"] = page(body, meta, labels, dirs, branding).encode()
     else:
@@ -235,8 +240,13 @@ def render_document(
                 break
         else:
             raise RenderError.at(
-                f"the {kind.name} runs to {pdf.pages} pages even in smaller type "
-                f"(at most {kind.max_pages}); shorten its text in the dossier",
+                lazy(
+                    "the %(document)s runs to %(pages)s pages even in smaller type "
+                    "(at most %(limit)s); shorten its text in the dossier",
+                    document=kind.name,
+                    pages=pdf.pages,
+                    limit=kind.max_pages,
+                ),
                 template,
             )
         files["pdf"], files["html"], warnings = pdf.data, html.encode(), pdf.warnings
@@ -246,7 +256,7 @@ def render_document(
     return Built(kind, {f: files[f] for f in options.formats}, warnings)
 
 
-def runnable_kinds(dossier: Dossier, asked: list[str]) -> tuple[list[str], list[str]]:
+def runnable_kinds(dossier: Dossier, asked: list[str]) -> tuple[list[str], list[Text]]:
     """The document kinds to build and, when none were asked for, a note on each one skipped.
 
     Asked-for kinds are all built (a missing section is then an error); by
@@ -254,10 +264,17 @@ def runnable_kinds(dossier: Dossier, asked: list[str]) -> tuple[list[str], list[
     """
     if asked:
         return list(dict.fromkeys(asked)), []
-    kinds, skipped = [], []
+    kinds: list[str] = []
+    skipped: list[Text] = []
     for kind in DOCUMENTS.values():
         if kind.requires and getattr(dossier, kind.requires) is None:
-            skipped.append(f"no {kind.name}: the dossier has no '{kind.requires}' section")
+            skipped.append(
+                lazy(
+                    "no %(document)s: the dossier has no '%(section)s' section",
+                    document=kind.name,
+                    section=kind.requires,
+                )
+            )
         else:
             kinds.append(kind.name)
     return kinds, skipped
@@ -302,7 +319,10 @@ def plan(dossier: Dossier, kinds: list[str], each: str | None = None) -> list[Jo
     entries: list[Establishment] = getattr(dossier, EACH[each])
     if not entries:
         raise InputError.at(
-            f"--each {each}: the dossier lists no {EACH[each]}", None, None, EACH[each]
+            lazy("--each %(each)s: the dossier lists no %(list)s", each=each, list=EACH[each]),
+            None,
+            None,
+            EACH[each],
         )
     return [
         Job(DOCUMENTS[k], variant(dossier, e), f"{DOCUMENTS[k].filename}-{e.id}", e.contact, e.id)
@@ -360,7 +380,7 @@ def build(
     each: str | None = None,
     pool: Executor | None = None,
     progress: Callable[[Job, int, int], None] | None = None,
-) -> tuple[list[Path], list[str]]:
+) -> tuple[list[Path], list[Text]]:
     """Build the documents of a loaded dossier; return the files written and the warnings.
 
     Everything is rendered before anything is written, so a failure leaves
@@ -392,9 +412,18 @@ def adapted(dossier: Dossier, establishment: str | None, meeting_date: date | No
     """
     if establishment:
         entries = {e.id: e for e in dossier.establishments}
+        if establishment not in entries and entries:
+            raise InputError.at(
+                lazy(
+                    "unknown establishment '%(id)s' (known: %(known)s)",
+                    id=establishment,
+                    known=", ".join(entries),
+                )
+            )
         if establishment not in entries:
-            known = ", ".join(entries) or "none"
-            raise InputError.at(f"unknown establishment '{establishment}' (known: {known})")
+            raise InputError.at(
+                lazy("unknown establishment '%(id)s' (the dossier lists none)", id=establishment)
+            )
         dossier = variant(dossier, entries[establishment])
     if meeting_date and meeting_date != dossier.meeting.date:
         meeting = dossier.meeting.model_copy(update={"date": meeting_date, "questions_by": None})

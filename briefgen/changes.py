@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .errors import InputError, Problem
+from .i18n import _, lazy
 from .load import display_path, load_dossier
 from .models import Audience, Dossier
 
@@ -152,6 +153,16 @@ def as_json(changes: list[Change], old: str, new: str) -> dict[str, Any]:
     return {"old": old, "new": new, "changes": [asdict(change) for change in changes]}
 
 
+TABLE_HEADINGS = {
+    "facts": lazy("facts:"),
+    "sources": lazy("sources:"),
+    "questions": lazy("questions:"),
+    "demands": lazy("demands:"),
+    "meeting": lazy("meeting:"),
+}
+"""The heading of each table's changes on the terminal."""
+
+
 def as_text(changes: list[Change]) -> Iterator[str]:
     """One line per change, grouped by table, then a count."""
     signs = {"added": "+", "removed": "-", "changed": "~"}
@@ -159,15 +170,20 @@ def as_text(changes: list[Change]) -> Iterator[str]:
     for change in changes:
         if change.table != table:
             table = change.table
-            yield f"{table}:"
+            yield str(TABLE_HEADINGS[table])
         name = f"{change.id}: " if change.id else ""
         fields = f" [{', '.join(change.fields)}]" if change.fields and change.id else ""
         yield f"  {signs[change.kind]} {name}{change.text}{fields}"
     counts = {kind: sum(c.kind == kind for c in changes) for kind in signs}
     yield (
-        f"{counts['added']} added, {counts['removed']} removed, {counts['changed']} changed"
+        _(
+            "%(added)s added, %(removed)s removed, %(changed)s changed",
+            added=counts["added"],
+            removed=counts["removed"],
+            changed=counts["changed"],
+        )
         if changes
-        else "no change"
+        else _("no change")
     )
 
 
@@ -177,29 +193,33 @@ def _git(args: list[str], cwd: Path) -> str:
             ["git", *args], cwd=cwd, capture_output=True, text=True, check=False
         )
     except OSError as exc:
-        raise InputError(Problem(f"git: {exc.strerror}")) from None
+        raise InputError(Problem(lazy("git cannot be run"), detail=exc.strerror)) from None
     if result.returncode != 0:
-        message = (result.stderr.strip().splitlines() or ["failed"])[-1]
-        raise InputError(Problem(f"git: {message}", display_path(cwd)))
+        said = (result.stderr.strip().splitlines() or [""])[-1]
+        raise InputError(Problem(lazy("git failed"), display_path(cwd), detail=said or None))
     return result.stdout
 
 
 def dossier_at(revision: str, folder: Path) -> Dossier:
     """The dossier in `folder` as it was at a git revision."""
     if not folder.is_dir():
-        raise InputError(Problem("no such dossier folder", display_path(folder)))
+        raise InputError(Problem(lazy("no such dossier folder"), display_path(folder)))
     top = Path(_git(["rev-parse", "--show-toplevel"], folder).strip())
     relative = folder.resolve().relative_to(top.resolve()).as_posix()
     try:
         _git(["rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], folder)
     except InputError:
-        raise InputError(
-            Problem(f"'{revision}' is neither a dossier folder nor a git revision", revision)
-        ) from None
+        message = lazy(
+            "'%(revision)s' is neither a dossier folder nor a git revision", revision=revision
+        )
+        raise InputError(Problem(message, revision)) from None
     names = _git(["ls-tree", "--name-only", f"{revision}:{relative}"], top).split()
     files = [name for name in names if name.endswith((".yaml", ".yml"))]
     if not files:
-        raise InputError(Problem(f"no dossier at {revision} in {relative}", display_path(folder)))
+        message = lazy(
+            "no dossier at %(revision)s in %(folder)s", revision=revision, folder=relative
+        )
+        raise InputError(Problem(message, display_path(folder)))
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / f"{folder.name}@{revision.replace('/', '-')}"
         copy.mkdir()

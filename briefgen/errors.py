@@ -1,51 +1,78 @@
-"""Errors a user reads: each problem knows its file, line and field."""
+"""Errors a user reads: each problem knows its file, line and field.
+
+Messages are `lazy()` messages: translated when shown, so a problem found in a
+worker process, or before the reader's language was known, reads in the
+reader's language.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-RULES = {
-    "E001": "a file cannot be read as YAML (syntax, encoding, size, anchors, duplicate keys)",
-    "E002": "a field has the wrong type, is missing or is not a field of the dossier",
-    "E101": "a reference to an id that does not exist",
-    "E102": "an id used twice",
-    "E103": "a fact with no source that is not marked as the union's position",
-    "E104": "a union position that cites sources",
-    "E105": "a source, fact or legal reference that nothing uses",
-    "E106": "a fact backed only by unverifiable sources (reader comments) not marked unverified",
-    "E107": "a source's snapshot is missing, unreadable, outside sources/ or changed (sha256)",
-    "E108": "a fact's quote is not found word for word in its sources' snapshots",
-    "W201": "sources disagree on a subject (a declared divergence): shown in every document",
-    "W202": "facts on the same topic disagree but no divergence declares it",
-    "W301": "a fact's as-of date is older than the threshold before the meeting",
-    "W302": "a date after the meeting",
-    "W303": "the meeting date is in the past",
-    "W401": "a question for management with no motivating fact",
-    "W402": "a question for management with no legal basis",
-    "W403": "the tract lists a fact it cannot show as a key figure (unverified, reps-only, "
-    "no figure)",
-    "W501": "a source has no snapshot: its quotes and wording cannot be checked",
-    "W502": "a source's snapshot has no recorded sha256 (the message gives it)",
-    "W503": "a fact's statement copies 12 or more words in a row from a source's snapshot",
+from .i18n import DEFAULT, Message, Text, lazy, using
+
+RULES: dict[str, Message] = {
+    "E001": lazy("a file cannot be read as YAML (syntax, encoding, size, anchors, duplicate keys)"),
+    "E002": lazy("a field has the wrong type, is missing or is not a field of the dossier"),
+    "E101": lazy("a reference to an id that does not exist"),
+    "E102": lazy("an id used twice"),
+    "E103": lazy("a fact with no source that is not marked as the union's position"),
+    "E104": lazy("a union position that cites sources"),
+    "E106": lazy(
+        "a fact backed only by unverifiable sources (reader comments) not marked unverified"
+    ),
+    "E107": lazy(
+        "a source's snapshot is missing, unreadable, outside sources/ or changed (sha256)"
+    ),
+    "E108": lazy("a fact's quote is not found word for word in its sources' snapshots"),
+    "W105": lazy("a source, fact or legal reference that nothing uses"),
+    "W201": lazy("sources disagree on a subject (a declared divergence): shown in every document"),
+    "W202": lazy("facts on the same topic disagree but no divergence declares it"),
+    "W301": lazy("a fact's as-of date is older than the threshold before the meeting"),
+    "W302": lazy("a date after the meeting"),
+    "W303": lazy("the meeting date is in the past"),
+    "W401": lazy("a question for management with no motivating fact"),
+    "W402": lazy("a question for management with no legal basis"),
+    "W403": lazy(
+        "the tract lists a fact it cannot show as a key figure (unverified, reps-only, no figure)"
+    ),
+    "W501": lazy("a source has no snapshot: its quotes and wording cannot be checked"),
+    "W502": lazy("a source's snapshot has no recorded sha256 (the message gives it)"),
+    "W503": lazy("a fact's statement copies 12 or more words in a row from a source's snapshot"),
 }
 """What each rule code means: E… stops a build, W… is a warning (`briefgen check`)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Problem:
     """One thing wrong with the input, located as precisely as possible."""
 
-    message: str
+    message: Text
     file: str | None = None
     line: int | None = None
     field: str | None = None
     code: str | None = None
     """Rule code (E… blocks a build, W… is a warning); see `briefgen check --help`."""
+    detail: str | None = None
+    """What the program that refused the input said, in its own words (English), for those
+    who edit the files: the terminal shows it after the message, the page hides it."""
 
     def __str__(self) -> str:
         where = ":".join(str(part) for part in (self.file, self.line) if part is not None)
-        parts = [part for part in (where, self.field, self.message) if part]
+        parts = [str(part) for part in (where, self.field, self.message, self.detail) if part]
         return ": ".join(parts)
+
+    def _key(self) -> tuple[str, str | None, int | None, str | None, str | None, str | None]:
+        # Compared as read in English: the same problem whatever language it is shown in.
+        with using(DEFAULT):
+            message = str(self.message)
+        return message, self.file, self.line, self.field, self.code, self.detail
+
+    def __eq__(self, other: object) -> bool:
+        return self._key() == other._key() if isinstance(other, Problem) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._key())
 
     @property
     def severity(self) -> str:
@@ -58,8 +85,11 @@ class BriefgenError(Exception):
     exit_code = 1
 
     def __init__(self, *problems: Problem) -> None:
-        super().__init__("\n".join(str(problem) for problem in problems))
+        super().__init__(*problems)
         self.problems = problems
+
+    def __str__(self) -> str:
+        return "\n".join(str(problem) for problem in self.problems)
 
     def __reduce__(self) -> tuple[type[BriefgenError], tuple[Problem, ...]]:
         # Rebuilt from its problems when it crosses from a worker process.
@@ -68,7 +98,7 @@ class BriefgenError(Exception):
     @classmethod
     def at(
         cls,
-        message: str,
+        message: Text,
         file: str | None = None,
         line: int | None = None,
         field: str | None = None,

@@ -6,6 +6,8 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
+from .i18n import Message, lazy
+
 MAX_FILE_BYTES = 20 * 1024 * 1024
 """Largest file a document may use (a font, an image, a stylesheet)."""
 MAX_PIXELS = 40_000_000
@@ -35,21 +37,25 @@ def pixel_count(data: bytes) -> int | None:
     return None
 
 
-def too_large(data: bytes) -> str | None:
+def too_large(data: bytes) -> Message | None:
     """Why an image must not be printed, or None if it may."""
     pixels = pixel_count(data)
     if pixels is not None and pixels > MAX_PIXELS:
-        return f"an image of {pixels:,} pixels (more than {MAX_PIXELS:,})".replace(",", " ")
+        return lazy(
+            "an image of %(pixels)s pixels (more than %(limit)s)",
+            pixels=f"{pixels:,}".replace(",", " "),
+            limit=f"{MAX_PIXELS:,}".replace(",", " "),
+        )
     return None
 
 
-NOT_AN_ASSET = "not a file of the workspace's templates or assets"
+NOT_AN_ASSET = lazy("not a file of the workspace's templates or assets")
 
 
-def read_asset(target: Path) -> bytes | str:
+def read_asset(target: Path) -> bytes | Message:
     """The bytes of a file a document uses (as the workspace resolved it), or why it may
     not use it."""
     if target.stat().st_size > MAX_FILE_BYTES:
-        return f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"
+        return lazy("larger than %(size)s MB", size=MAX_FILE_BYTES // (1024 * 1024))
     data = target.read_bytes()
     return too_large(data) or data

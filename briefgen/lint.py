@@ -15,8 +15,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from .errors import InputError, Problem
+from .i18n import N_, Message, Text, lazy, lazy_plural
 from .load import Locate, read_dossier
-from .models import Audience, Dossier, Fact, SourceKind, Status, only_unverifiable
+from .models import Audience, Dossier, Fact, SourceKind, Status, only_unverifiable, unused
 from .quotes import Passages, one_line
 
 DEFAULT_MAX_AGE_DAYS = 365
@@ -40,16 +41,36 @@ def lint(
     if folder is not None:
         errors, warnings = _snapshot_problems(dossier, locate, folder)
     yield from errors
-    meeting = dossier.meeting.date
-    sources = {s.id: s for s in dossier.sources}
+    for code, path, message in unused(dossier):
+        yield locate(path, message, code)
+    yield from _date_problems(dossier, locate, today, max_age_days)
+    yield from _divergence_problems(dossier, locate)
     facts = {f.id: f for f in dossier.facts}
+    for index, question in enumerate(dossier.questions):
+        if not question.facts:
+            message = lazy("no fact motivates this question")
+            yield locate(("questions", index, "facts"), message, "W401")
+        if not question.legal:
+            message = lazy("no legal basis for this question")
+            yield locate(("questions", index, "legal"), message, "W402")
+    kinds = {s.id: s.kind for s in dossier.sources}
+    for index, fact_id in enumerate(dossier.tract.facts if dossier.tract else []):
+        if fact_id in facts and (why := _not_a_key_figure(facts[fact_id], kinds)):
+            yield locate(("tract", "facts", index), why, "W403")
+    yield from warnings
 
+
+def _date_problems(
+    dossier: Dossier, locate: Locate, today: dt.date, max_age_days: int
+) -> Iterator[Problem]:
+    """W301 (a stale fact), W302 (a date after the meeting), W303 (a meeting past)."""
+    meeting = dossier.meeting.date
     for index, fact in enumerate(dossier.facts):
         if fact.as_of is not None:
             if fact.as_of > meeting:
                 yield locate(
                     ("facts", index, "as_of"),
-                    f"dated {fact.as_of}, after the meeting of {meeting}",
+                    lazy(AFTER_THE_MEETING, date=fact.as_of, meeting=meeting),
                     "W302",
                 )
             elif (
@@ -57,33 +78,51 @@ def lint(
             ):
                 yield locate(
                     ("facts", index, "as_of"),
-                    f"as of {fact.as_of}, {(meeting - fact.as_of).days} days before the meeting "
-                    f"(more than {max_age_days}): check it is still true",
+                    lazy(
+                        "as of %(date)s, %(days)s days before the meeting (more than %(limit)s): "
+                        "check it is still true",
+                        date=fact.as_of,
+                        days=(meeting - fact.as_of).days,
+                        limit=max_age_days,
+                    ),
                     "W301",
                 )
     for index, source in enumerate(dossier.sources):
         if source.date is not None and source.date > meeting:
             yield locate(
                 ("sources", index, "date"),
-                f"dated {source.date}, after the meeting of {meeting}",
+                lazy(AFTER_THE_MEETING, date=source.date, meeting=meeting),
                 "W302",
             )
     if meeting < today:
         yield locate(
             ("meeting", "date"),
-            f"the meeting date {meeting} is in the past (today: {today})",
+            lazy(
+                "the meeting date %(date)s is in the past (today: %(today)s)",
+                date=meeting,
+                today=today,
+            ),
             "W303",
         )
 
+
+def _divergence_problems(dossier: Dossier, locate: Locate) -> Iterator[Problem]:
+    """W201 for each declared divergence, W202 for facts on one topic that disagree
+    without a divergence declaring it."""
+    sources = {s.id: s for s in dossier.sources}
+    facts = {f.id: f for f in dossier.facts}
     declared = {frozenset(d.facts): d for d in dossier.divergences}
     for index, divergence in enumerate(dossier.divergences):
         sides = [
-            f"{', '.join(sources[s].publisher for s in facts[f].sources) or 'union'} ({f})"
-            for f in divergence.facts
+            _side(f, [sources[s].publisher for s in facts[f].sources]) for f in divergence.facts
         ]
         yield locate(
             ("divergences", index),
-            f"divergence: {divergence.subject} — {' vs '.join(sides)}",
+            lazy(
+                "divergence: %(subject)s — %(sides)s",
+                subject=divergence.subject,
+                sides=_Joined(VERSUS, sides),
+            ),
             "W201",
         )
     by_topic: dict[str, list[int]] = defaultdict(list)
@@ -99,64 +138,97 @@ def lint(
         if not any(ids <= facts_ for facts_ in declared):
             yield locate(
                 ("facts", indexes[1], "topic"),
-                f"facts on '{topic}' disagree ({', '.join(sorted(ids))}): declare the "
-                "divergence in divergences so that documents show it",
+                lazy(
+                    "facts on '%(topic)s' disagree (%(ids)s): declare the divergence in "
+                    "divergences so that documents show it",
+                    topic=topic,
+                    ids=", ".join(sorted(ids)),
+                ),
                 "W202",
             )
 
-    for index, question in enumerate(dossier.questions):
-        if not question.facts:
-            yield locate(("questions", index, "facts"), "no fact motivates this question", "W401")
-        if not question.legal:
-            yield locate(("questions", index, "legal"), "no legal basis for this question", "W402")
-    kinds = {s.id: s.kind for s in dossier.sources}
-    for index, fact_id in enumerate(dossier.tract.facts if dossier.tract else []):
-        if fact_id in facts and (why := _not_a_key_figure(facts[fact_id], kinds)):
-            yield locate(
-                ("tract", "facts", index),
-                f"the tract does not show {fact_id} as a key figure: {why}",
-                "W403",
-            )
-    yield from warnings
+
+VERSUS = lazy(" vs ")
+"""What stands between the sides of a divergence."""
+AFTER_THE_MEETING = N_("dated %(date)s, after the meeting of %(meeting)s")
 
 
-def _not_a_key_figure(fact: Fact, kinds: Mapping[str, SourceKind]) -> str:
-    """Why the tract leaves a fact out of its key figures, or '' if it shows it."""
+class _Joined:
+    """Parts joined by a separator, each shown in the reader's language when shown."""
+
+    def __init__(self, separator: Message, parts: list[Text]) -> None:
+        self.separator, self.parts = separator, parts
+
+    def __str__(self) -> str:
+        return str(self.separator).join(str(part) for part in self.parts)
+
+
+def _side(fact_id: str, publishers: list[str]) -> Text:
+    """One side of a divergence: who says it, and the fact."""
+    if not publishers:
+        return lazy("union (%(fact)s)", fact=fact_id)
+    return f"{', '.join(publishers)} ({fact_id})"
+
+
+def _not_a_key_figure(fact: Fact, kinds: Mapping[str, SourceKind]) -> Message | None:
+    """Why the tract leaves a fact out of its key figures, or None if it shows it."""
     if fact.audience is Audience.reps:
-        return "it is for representatives only"
+        return lazy(
+            "the tract does not show %(fact)s as a key figure: it is for representatives only",
+            fact=fact.id,
+        )
     if fact.status is Status.unverified or only_unverifiable(fact.sources, kinds):
-        return "it is unverified, and an unverified figure is never a key figure"
+        return lazy(
+            "the tract does not show %(fact)s as a key figure: it is unverified, and an "
+            "unverified figure is never a key figure",
+            fact=fact.id,
+        )
     if fact.value is None:
-        return "it gives no figure (value)"
-    return ""
+        return lazy(
+            "the tract does not show %(fact)s as a key figure: it gives no figure (value)",
+            fact=fact.id,
+        )
+    return None
 
 
-def read_snapshot(folder: Path, name: str) -> bytes | str:
+def read_snapshot(folder: Path, name: str) -> bytes | Message:
     """The bytes of the snapshot `name` (sources/….txt) of the dossier in `folder`, or why
     they cannot be read: missing, outside sources/, not a regular file, too large."""
     allowed = folder.resolve() / "sources"
     target = (folder / name).resolve()
     if not target.is_relative_to(allowed):
-        return "leads outside the dossier's sources/ folder (through a symbolic link)"
+        return lazy(
+            "snapshot %(name)s leads outside the dossier's sources/ folder "
+            "(through a symbolic link)",
+            name=name,
+        )
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
         descriptor = os.open(target, flags)
     except FileNotFoundError:
-        return "is missing"
+        return lazy("snapshot %(name)s is missing", name=name)
     except OSError as exc:
-        return f"cannot be read ({exc.strerror or exc})"
+        return lazy(UNREADABLE, name=name, reason=exc.strerror or exc)
     with open(descriptor, "rb") as file:
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
-            return "is not a regular file"
-        too_large = f"is too large ({info.st_size} bytes, limit {MAX_SNAPSHOT_BYTES})"
+            return lazy("snapshot %(name)s is not a regular file", name=name)
+        too_large = lazy(
+            "snapshot %(name)s is too large (%(size)s bytes, limit %(limit)s)",
+            name=name,
+            size=info.st_size,
+            limit=MAX_SNAPSHOT_BYTES,
+        )
         if info.st_size > MAX_SNAPSHOT_BYTES:
             return too_large
         try:
             data = file.read(MAX_SNAPSHOT_BYTES + 1)
         except OSError as exc:
-            return f"cannot be read ({exc.strerror or exc})"
+            return lazy(UNREADABLE, name=name, reason=exc.strerror or exc)
     return too_large if len(data) > MAX_SNAPSHOT_BYTES else data
+
+
+UNREADABLE = N_("snapshot %(name)s cannot be read (%(reason)s)")
 
 
 def _snapshot_problems(
@@ -166,98 +238,124 @@ def _snapshot_problems(
     checked against them; each snapshot is read once."""
     errors: list[Problem] = []
     warnings: list[Problem] = []
-    read: dict[str, bytes | str] = {}
+    read: dict[str, bytes | Message] = {}
     prepared: dict[str, Passages] = {}
     # Source id → (snapshot name, its text): the intact snapshots facts are checked against.
     checkable: dict[str, tuple[str, Passages]] = {}
 
     for index, source in enumerate(dossier.sources):
         name = source.snapshot
+        where = ("sources", index, "snapshot")
         if name is None:
-            warnings.append(
-                locate(
-                    ("sources", index, "snapshot"),
-                    "no snapshot: quotes and wording from this source cannot be checked "
-                    "(import the article with briefgen source add, "
-                    f"or add sources/{source.id}.txt and its sha256)",
-                    "W501",
-                )
+            message = lazy(
+                "no snapshot: quotes and wording from this source cannot be checked "
+                "(import the article with briefgen source add, "
+                "or add sources/%(id)s.txt and its sha256)",
+                id=source.id,
             )
+            warnings.append(locate(where, message, "W501"))
             continue
         if name not in read:
             read[name] = read_snapshot(folder, name)
         data = read[name]
-        if isinstance(data, str):
-            errors.append(locate(("sources", index, "snapshot"), f"snapshot {name} {data}", "E107"))
+        if isinstance(data, Message):
+            errors.append(locate(where, data, "E107"))
             continue
         digest = hashlib.sha256(data).hexdigest()
         if source.sha256 is None:
-            warnings.append(
-                locate(
-                    ("sources", index, "snapshot"),
-                    f"snapshot {name} has no recorded sha256; add: sha256: {digest}",
-                    "W502",
-                )
+            message = lazy(
+                "snapshot %(name)s has no recorded sha256; add: sha256: %(digest)s",
+                name=name,
+                digest=digest,
             )
+            warnings.append(locate(where, message, "W502"))
         elif digest != source.sha256:
-            errors.append(
-                locate(
-                    ("sources", index, "sha256"),
-                    f"snapshot {name} has changed since it was archived "
-                    f"(sha256 {digest[:12]}…, recorded {source.sha256[:12]}…)",
-                    "E107",
-                )
+            message = lazy(
+                "snapshot %(name)s has changed since it was archived "
+                "(sha256 %(now)s…, recorded %(then)s…)",
+                name=name,
+                now=digest[:12],
+                then=source.sha256[:12],
             )
+            errors.append(locate(("sources", index, "sha256"), message, "E107"))
             continue
         if name not in prepared:
             try:
                 prepared[name] = Passages(data.decode("utf-8-sig"))
             except UnicodeDecodeError as exc:
-                errors.append(
-                    locate(
-                        ("sources", index, "snapshot"),
-                        f"snapshot {name} is not UTF-8 text (byte 0x{data[exc.start]:02x} "
-                        f"at offset {exc.start})",
-                        "E107",
-                    )
+                message = lazy(
+                    "snapshot %(name)s is not UTF-8 text (byte 0x%(byte)s at offset %(offset)s)",
+                    name=name,
+                    byte=f"{data[exc.start]:02x}",
+                    offset=exc.start,
                 )
+                errors.append(locate(where, message, "E107"))
                 continue
         checkable[source.id] = (name, prepared[name])
+    errors.extend(_quote_problems(dossier, locate, checkable))
+    warnings.extend(_copy_problems(dossier, locate, checkable))
+    return errors, warnings
 
+
+Checkable = Mapping[str, tuple[str, Passages]]
+"""Source id → (snapshot name, its text): the intact snapshots facts are checked against."""
+
+
+def _quote_problems(dossier: Dossier, locate: Locate, checkable: Checkable) -> Iterator[Problem]:
+    """E108 for each fact's quote found in none of its sources' snapshots."""
     for index, fact in enumerate(dossier.facts):
         against = [(s, *checkable[s]) for s in fact.sources if s in checkable]
         if fact.quote is not None and against:
             quote = fact.quote.text
             if not any(passages.find(quote) for _, _, passages in against):
-                errors.append(
-                    locate(("facts", index, "quote", "text"), _not_found(quote, against), "E108")
-                )
-        for source_id, _, passages in against:
-            copied = passages.copied(fact.statement)
+                yield locate(("facts", index, "quote", "text"), _not_found(quote, against), "E108")
+
+
+def _copy_problems(dossier: Dossier, locate: Locate, checkable: Checkable) -> Iterator[Problem]:
+    """W503 for each fact's statement that copies a run of words from one of its sources."""
+    for index, fact in enumerate(dossier.facts):
+        for source_id in fact.sources:
+            copied = (
+                checkable[source_id][1].copied(fact.statement) if source_id in checkable else None
+            )
             if copied is not None:
                 count, run = copied
-                warnings.append(
-                    locate(
-                        ("facts", index, "statement"),
-                        f"statement copies {count} words in a row from {source_id}: "
-                        f"«{one_line(run)}»; restate it in our own words",
-                        "W503",
-                    )
+                message = lazy(
+                    "statement copies %(count)s words in a row from %(source)s: «%(run)s»; "
+                    "restate it in our own words",
+                    count=count,
+                    source=source_id,
+                    run=one_line(run),
                 )
+                yield locate(("facts", index, "statement"), message, "W503")
                 break
-    return errors, warnings
 
 
-def _not_found(quote: str, against: list[tuple[str, str, Passages]]) -> str:
+def _not_found(quote: str, against: list[tuple[str, str, Passages]]) -> Message:
     """The message of a quote found in none of the snapshots `against` (id, name, text)."""
     names = ", ".join(f"{source_id} ({name})" for source_id, name, _ in against)
-    where = f"the snapshot{'s' if len(against) > 1 else ''} of {names}"
     scored = [(*passages.closest(quote), source_id) for source_id, _, passages in against]
     _, passage, source_id = max(scored, key=lambda item: item[0])
     if not passage:
-        return f"quote not found in {where}; no passage shares a word with it"
-    origin = f" (in {source_id})" if len(against) > 1 else ""
-    return f"quote not found in {where}; closest passage{origin}: «{one_line(passage)}»"
+        return lazy_plural(
+            "quote not found in the snapshot of %(names)s; no passage shares a word with it",
+            "quote not found in the snapshots of %(names)s; no passage shares a word with it",
+            len(against),
+            names=names,
+        )
+    if len(against) == 1:
+        return lazy(
+            "quote not found in the snapshot of %(names)s; closest passage: «%(passage)s»",
+            names=names,
+            passage=one_line(passage),
+        )
+    return lazy(
+        "quote not found in the snapshots of %(names)s; closest passage (in %(source)s): "
+        "«%(passage)s»",
+        names=names,
+        source=source_id,
+        passage=one_line(passage),
+    )
 
 
 def check_dossier(

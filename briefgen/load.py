@@ -9,11 +9,15 @@ problem reads ``file:line: field.path: message``.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import os
+import re
 import types
 import typing
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+from enum import Enum
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -21,7 +25,16 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import InputError, Problem
-from .models import Dossier, check_references
+from .i18n import Message, Text, lazy, lazy_plural
+from .models import (
+    ID_PATTERN,
+    NOT_A_REAL_DATE,
+    NOT_A_WEB_ADDRESS,
+    SHA256_PATTERN,
+    SNAPSHOT_PATTERN,
+    Dossier,
+    check_references,
+)
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 """A dossier file larger than this is refused: a briefing is read in minutes, not hours."""
@@ -49,16 +62,21 @@ def format_field(path: Iterable[str | int]) -> str:
     return text
 
 
+class _Anchor(Exception):
+    """An anchor or an alias, at this line: refused."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
 class _Loader(yaml.SafeLoader):
     """Safe loader that refuses anchors and aliases (no "billion laughs")."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.peek_event()  # type: ignore[no-untyped-call]
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise yaml.MarkedYAMLError(
-                problem="anchors and aliases (&, *) are not allowed in a dossier",
-                problem_mark=event.start_mark,
-            )
+            raise _Anchor(event.start_mark.line + 1)
         return super().compose_node(parent, index)
 
 
@@ -70,35 +88,53 @@ class _Document:
         self.lines: dict[FieldPath, int] = {}
         self.data = self._read(path)
 
-    def _fail(self, message: str, line: int = 1, field: str | None = None) -> NoReturn:
-        raise InputError(Problem(message, self.name, line, field, "E001"))
+    def _fail(
+        self, message: Text, line: int = 1, field: str | None = None, detail: str | None = None
+    ) -> NoReturn:
+        raise InputError(Problem(message, self.name, line, field, "E001", detail))
 
     def _read(self, path: Path) -> dict[str, Any]:
         if not path.is_file():
-            self._fail("not a regular file")
+            self._fail(lazy("not a regular file"))
         if path.stat().st_size > MAX_FILE_BYTES:
-            self._fail(f"file too large ({path.stat().st_size} bytes, limit {MAX_FILE_BYTES})")
+            size = path.stat().st_size
+            self._fail(
+                lazy(
+                    "file too large (%(size)s bytes, limit %(limit)s)",
+                    size=size,
+                    limit=MAX_FILE_BYTES,
+                )
+            )
         raw = path.read_bytes()
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             line = raw[: exc.start].count(b"\n") + 1
+            byte = f"{raw[exc.start]:02x}"
             self._fail(
-                f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8", line
+                lazy("not valid UTF-8 (byte 0x%(byte)s); save the file as UTF-8", byte=byte), line
             )
         loader = _Loader(text)
         try:
             node = loader.get_single_node()
         except RecursionError:
-            self._fail(f"nested more than {MAX_DEPTH} levels deep")
+            self._fail(lazy("nested more than %(depth)s levels deep", depth=MAX_DEPTH))
+        except _Anchor as exc:
+            self._fail(
+                lazy("invalid YAML: anchors and aliases (&, *) are not allowed in a dossier"),
+                exc.line,
+            )
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
-            message = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-            if "'\\t'" in message:
-                message = "a tab character; indent with spaces, not tabs"
-            self._fail(f"invalid YAML: {message}", mark.line + 1 if mark else 1)
+            line = mark.line + 1 if mark else 1
+            said = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+            if "'\\t'" in said:
+                self._fail(
+                    lazy("invalid YAML: a tab character; indent with spaces, not tabs"), line
+                )
+            self._fail(lazy("invalid YAML"), line, detail=said)
         except yaml.YAMLError as exc:
-            self._fail(f"invalid YAML: {exc}")
+            self._fail(lazy("invalid YAML"), detail=str(exc))
         finally:
             loader.dispose()
         if node is None:
@@ -106,7 +142,7 @@ class _Document:
         data = self._convert(node, (), loader)
         if not isinstance(data, dict):
             self._fail(
-                "expected a mapping of dossier fields (key: value) at the top level",
+                lazy("expected a mapping of dossier fields (key: value) at the top level"),
                 node.start_mark.line + 1,
             )
         return data
@@ -114,23 +150,34 @@ class _Document:
     def _convert(self, node: yaml.Node, path: FieldPath, loader: _Loader) -> Any:
         self.lines[path] = node.start_mark.line + 1
         if len(path) > MAX_DEPTH:
-            self._fail(f"nested more than {MAX_DEPTH} levels deep", node.start_mark.line + 1)
+            self._fail(
+                lazy("nested more than %(depth)s levels deep", depth=MAX_DEPTH),
+                node.start_mark.line + 1,
+            )
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
             for key_node, value_node in node.value:
                 line = key_node.start_mark.line + 1
                 if key_node.tag == "tag:yaml.org,2002:merge":
-                    self._fail("merge keys (<<) are not allowed in a dossier", line)
+                    self._fail(lazy("merge keys (<<) are not allowed in a dossier"), line)
                 try:
                     key = loader.construct_object(key_node)
                 except (yaml.YAMLError, ValueError) as exc:
-                    self._fail(f"invalid key: {exc}", line)
+                    self._fail(lazy("invalid key"), line, detail=str(exc))
                 if not isinstance(key, str):
-                    self._fail(f"a key must be text, not {key!r}", line, format_field(path))
+                    self._fail(
+                        lazy("a key must be text, not %(key)s", key=repr(key)),
+                        line,
+                        format_field(path),
+                    )
                 if key in result:
                     first = self.lines[(*path, key)]
                     self._fail(
-                        f"duplicate key '{key}' (first set at line {first})",
+                        lazy(
+                            "duplicate key '%(key)s' (first set at line %(line)s)",
+                            key=key,
+                            line=first,
+                        ),
                         line,
                         format_field((*path, key)),
                     )
@@ -142,7 +189,10 @@ class _Document:
         try:
             return loader.construct_object(node)
         except (yaml.YAMLError, ValueError) as exc:
-            self._fail(f"invalid value: {exc}", node.start_mark.line + 1, format_field(path))
+            line, field = node.start_mark.line + 1, format_field(path)
+            if node.tag == "tag:yaml.org,2002:timestamp":
+                self._fail(lazy(NOT_A_REAL_DATE, value=node.value), line, field)
+            self._fail(lazy("invalid value"), line, field, str(exc))
 
 
 def read_mapping(path: Path) -> dict[str, Any]:
@@ -150,35 +200,179 @@ def read_mapping(path: Path) -> dict[str, Any]:
     return _Document(path).data
 
 
-def _fields_at(path: FieldPath) -> list[str]:
-    """Field names of the model that holds the last key of `path` (for suggestions)."""
-    model: Any = Dossier
-    for part in path[:-1]:
+def _unwrap(annotation: Any) -> Any:
+    """The type a field holds, out of Optional, Annotated and list."""
+    while typing.get_origin(annotation) in (
+        list,
+        typing.Union,
+        types.UnionType,
+        typing.Annotated,
+    ):
+        args = typing.get_args(annotation)
+        annotation = next((a for a in args if a is not type(None)), None)
+    return annotation
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _annotation_at(model: Any, path: FieldPath) -> Any:
+    """The type of the field at `path` in `model` (list items unwrapped); None if none."""
+    for part in path:
         if isinstance(part, int):
             continue
-        is_model = isinstance(model, type) and issubclass(model, BaseModel)
-        field = model.model_fields.get(part) if is_model else None
+        model = _unwrap(model)
+        field = model.model_fields.get(part) if _is_model(model) else None
         if field is None:
-            return []
+            return None
         model = field.annotation
-        while typing.get_origin(model) in (list, typing.Union, types.UnionType):
-            model = next((a for a in typing.get_args(model) if a is not type(None)), None)
-    if isinstance(model, type) and issubclass(model, BaseModel):
-        return list(model.model_fields)
-    return []
+    return _unwrap(model)
 
 
-def error_message(error: Any) -> str:
-    """The message a user reads for one Pydantic validation error."""
+def _unknown_field(error: Mapping[str, Any], model: type[BaseModel]) -> Message:
     loc = tuple(error["loc"])
-    if error["type"] == "extra_forbidden":
-        known = _fields_at(loc)
-        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(known)}"
-        return f"unknown field ({hint})"
-    if error["type"] == "missing":
-        return "required field is missing"
-    return str(error["msg"]).removeprefix("Value error, ")
+    holder = _annotation_at(model, loc[:-1])
+    known = list(holder.model_fields) if _is_model(holder) else []
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+    if close:
+        return lazy("unknown field (did you mean '%(name)s'?)", name=close[0])
+    return lazy("unknown field (known: %(known)s)", known=", ".join(known))
+
+
+def _choice(error: Mapping[str, Any], model: type[BaseModel]) -> Message | None:
+    kind = _annotation_at(model, tuple(error["loc"]))
+    if typing.get_origin(kind) is typing.Literal:
+        choices = [str(value) for value in typing.get_args(kind)]
+    elif isinstance(kind, type) and issubclass(kind, Enum):
+        choices = [str(member.value) for member in kind]
+    else:
+        return None
+    return lazy("must be one of: %(choices)s", choices=", ".join(choices))
+
+
+def _date(error: Mapping[str, Any], model: type[BaseModel]) -> Message:
+    typed = error["input"]
+    if isinstance(typed, dt.datetime):
+        return lazy("must be a date without a time of day")
+    if isinstance(typed, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", typed.strip()):
+        return lazy(NOT_A_REAL_DATE, value=typed.strip())
+    return lazy("must be a date, written YYYY-MM-DD")
+
+
+_EMPTY = lazy("must not be empty")
+
+
+def _text_too_short(error: Mapping[str, Any], model: type[BaseModel]) -> Message:
+    least = error["ctx"]["min_length"]
+    if least == 1:
+        return _EMPTY
+    return lazy_plural(
+        "must have at least %(num)s character", "must have at least %(num)s characters", least
+    )
+
+
+def _text_too_long(error: Mapping[str, Any], model: type[BaseModel]) -> Message:
+    return lazy_plural(
+        "must have at most %(num)s character (it has %(actual)s)",
+        "must have at most %(num)s characters (it has %(actual)s)",
+        error["ctx"]["max_length"],
+        actual=len(str(error["input"])),
+    )
+
+
+def _own(error: Mapping[str, Any], model: type[BaseModel]) -> Message | None:
+    """The message of one of our own validators (a ValueError holding a Message)."""
+    reason = (error.get("ctx") or {}).get("error")
+    said = getattr(reason, "args", ())
+    return said[0] if said and isinstance(said[0], Message) else None
+
+
+_PATTERNS = {
+    ID_PATTERN: lazy(
+        "use only lower-case letters without accents, digits and hyphens, e.g. licences-cost"
+    ),
+    SNAPSHOT_PATTERN: lazy(
+        "must name a .txt file of the dossier's sources/ folder, e.g. sources/le-monde.txt"
+    ),
+    SHA256_PATTERN: lazy("must be a SHA-256 fingerprint: 64 digits and letters a to f"),
+}
+"""What a pattern allows, in words, for each pattern a dossier field has."""
+
+Explain = Callable[[Mapping[str, Any], type[BaseModel]], Message | None]
+_NUMBER = lazy("must be a number")
+_WHOLE = lazy("must be a whole number")
+_BOOL = lazy("must be true or false")
+_GROUP = lazy("must be a group of fields (key: value)")
+_BY_TYPE: dict[str, Explain] = {
+    "missing": lambda e, m: lazy("required field is missing"),
+    "extra_forbidden": _unknown_field,
+    "string_too_short": _text_too_short,
+    "string_too_long": _text_too_long,
+    "too_short": lambda e, m: lazy_plural(
+        "must list at least %(num)s item",
+        "must list at least %(num)s items",
+        e["ctx"]["min_length"],
+    ),
+    "too_long": lambda e, m: lazy_plural(
+        "at most %(num)s item, %(actual)s given",
+        "at most %(num)s items, %(actual)s given",
+        e["ctx"]["max_length"],
+        actual=e["ctx"]["actual_length"],
+    ),
+    "string_pattern_mismatch": lambda e, m: _PATTERNS.get(
+        e["ctx"]["pattern"], lazy("is not written in the expected form")
+    ),
+    "greater_than_equal": lambda e, m: lazy("must be %(ge)s or more", ge=e["ctx"]["ge"]),
+    "less_than_equal": lambda e, m: lazy("must be %(le)s or less", le=e["ctx"]["le"]),
+    "greater_than": lambda e, m: lazy("must be more than %(gt)s", gt=e["ctx"]["gt"]),
+    "less_than": lambda e, m: lazy("must be less than %(lt)s", lt=e["ctx"]["lt"]),
+    "int_parsing": lambda e, m: _WHOLE,
+    "int_type": lambda e, m: _WHOLE,
+    "int_from_float": lambda e, m: lazy("must be a whole number, without decimals"),
+    "float_parsing": lambda e, m: _NUMBER,
+    "float_type": lambda e, m: _NUMBER,
+    "finite_number": lambda e, m: lazy("must be a finite number"),
+    "bool_parsing": lambda e, m: _BOOL,
+    "bool_type": lambda e, m: _BOOL,
+    "date_parsing": _date,
+    "date_from_datetime_parsing": _date,
+    "date_type": _date,
+    "date_from_datetime_inexact": _date,
+    "literal_error": _choice,
+    "enum": _choice,
+    "string_type": lambda e, m: lazy(
+        "must be text (put it in quotes if it looks like a number or a date)"
+    ),
+    "list_type": lambda e, m: lazy("must be a list"),
+    "dict_type": lambda e, m: _GROUP,
+    "model_type": lambda e, m: _GROUP,
+    "model_attributes_type": lambda e, m: _GROUP,
+    "value_error": _own,
+}
+"""Pydantic's error types, by `type`, to the message a user reads (made from `ctx`)."""
+
+
+def explain(
+    error: Mapping[str, Any], model: type[BaseModel] = Dossier
+) -> tuple[Message, str | None]:
+    """The message a user reads for one Pydantic validation error of `model`, chosen by the
+    error's type, in the reader's language; and, when briefgen has no words of its own for
+    it, Pydantic's English message (for the terminal's details)."""
+    kind = str(error["type"])
+    how = _BY_TYPE.get(kind)
+    if kind.endswith("_type") and error.get("input", "") is None:  # `title:` and nothing after
+        return _EMPTY, None
+    message = NOT_A_WEB_ADDRESS if kind.startswith("url_") else how(error, model) if how else None
+    if message is None:
+        return lazy("invalid value"), str(error["msg"])
+    return message, None
+
+
+def error_message(error: Mapping[str, Any], model: type[BaseModel] = Dossier) -> Message:
+    """The message a user reads for one Pydantic validation error of `model` (a form shows
+    it beside the field)."""
+    return explain(error, model)[0]
 
 
 def dossier_files(folder: Path) -> list[Path]:
@@ -186,7 +380,7 @@ def dossier_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
 
 
-Locate = Callable[[FieldPath, str, str], Problem]
+Locate = Callable[[FieldPath, Text, str], Problem]
 """(field path, message, rule code) → a Problem located in the dossier's files."""
 
 
@@ -197,10 +391,10 @@ def read_dossier(folder: Path) -> tuple[Dossier, Locate]:
     """
     name = display_path(folder)
     if not folder.is_dir():
-        raise InputError(Problem("no such dossier folder", name, code="E001"))
+        raise InputError(Problem(lazy("no such dossier folder"), name, code="E001"))
     files = dossier_files(folder)
     if not files:
-        raise InputError(Problem("no .yaml file in this dossier folder", name, code="E001"))
+        raise InputError(Problem(lazy("no .yaml file in this dossier folder"), name, code="E001"))
 
     documents = [_Document(path) for path in files]
     data: dict[str, Any] = {}
@@ -211,7 +405,7 @@ def read_dossier(folder: Path) -> tuple[Dossier, Locate]:
             if key in owner:
                 problems.append(
                     Problem(
-                        f"'{key}' is already set in {owner[key].name}",
+                        lazy("'%(key)s' is already set in %(file)s", key=key, file=owner[key].name),
                         document.name,
                         document.lines[(key,)],
                         key,
@@ -225,7 +419,7 @@ def read_dossier(folder: Path) -> tuple[Dossier, Locate]:
         raise InputError(*problems)
     main = folder / "dossier.yaml"
 
-    def locate(path: FieldPath, message: str, code: str) -> Problem:
+    def locate(path: FieldPath, message: Text, code: str) -> Problem:
         document = owner.get(str(path[0])) if path else None
         if document is None:  # a top-level field nobody set: point at the main file
             where = display_path(main) if main in files else display_path(files[0])
@@ -243,13 +437,16 @@ def read_dossier(folder: Path) -> tuple[Dossier, Locate]:
     try:
         dossier = Dossier.model_validate(data)
     except ValidationError as exc:
-        raise InputError(
-            *(locate(tuple(e["loc"]), error_message(e), "E002") for e in exc.errors())
-        ) from None
+        raise InputError(*(_schema_problem(locate, e) for e in exc.errors())) from None
     problems = [locate(path, message, code) for code, path, message in check_references(dossier)]
     if problems:
         raise InputError(*problems)
     return dossier, locate
+
+
+def _schema_problem(locate: Locate, error: Mapping[str, Any]) -> Problem:
+    message, detail = explain(error)
+    return replace(locate(tuple(error["loc"]), message, "E002"), detail=detail)
 
 
 def load_dossier(folder: Path) -> Dossier:

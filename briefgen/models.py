@@ -3,8 +3,8 @@
 A dossier is what a union knows about one subject before a meeting: the
 sources it read, the facts it drew from them (each tied to its sources), and
 what it makes of them (themes, questions, demands).  `check_references`
-verifies that every id a dossier uses points at something, and that nothing
-is left unused.
+verifies that every id a dossier uses points at something; `unused` finds what
+nothing uses yet (a warning: a dossier is written one item at a time).
 """
 
 from __future__ import annotations
@@ -17,7 +17,11 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from .i18n import N_, Message, lazy
+
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+SNAPSHOT_PATTERN = r"^sources/[a-z0-9][a-z0-9-]*\.txt$"
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
 Id = Annotated[
     str,
     Field(
@@ -29,9 +33,13 @@ Id = Annotated[
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
 
 
+NOT_A_WEB_ADDRESS = lazy("must be an http:// or https:// address")
+NOT_A_REAL_DATE = N_("'%(value)s' is not a real date")
+
+
 def _http_only(value: str) -> str:
     if not re.match(r"^https?://[^\s<>\"]+$", value):
-        raise ValueError("must be an http:// or https:// address")
+        raise ValueError(NOT_A_WEB_ADDRESS)
     return value
 
 
@@ -48,12 +56,14 @@ def partial_date(text: str) -> tuple[dt.date, str]:
     """
     match = PARTIAL_DATE.match(text)
     if not match:
-        raise ValueError(f"{text!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+        raise ValueError(
+            lazy("'%(value)s' is not a date (YYYY, YYYY-MM or YYYY-MM-DD)", value=text)
+        )
     given = [int(g) for g in match.groups() if g]
     try:
         day = dt.date(*given, *[1] * (3 - len(given)))
-    except ValueError as exc:
-        raise ValueError(f"{text!r} is not a real date ({exc})") from None
+    except ValueError:
+        raise ValueError(lazy(NOT_A_REAL_DATE, value=text)) from None
     return day, PRECISIONS[len(given) - 1]
 
 
@@ -126,13 +136,13 @@ class Source(Model):
     )
     snapshot: str | None = Field(
         None,
-        pattern=r"^sources/[a-z0-9][a-z0-9-]*\.txt$",
+        pattern=SNAPSHOT_PATTERN,
         description="The archived text of the document: a file in the dossier's sources/ "
         "folder (written when the source is imported).",
     )
     sha256: str | None = Field(
         None,
-        pattern=r"^[0-9a-f]{64}$",
+        pattern=SHA256_PATTERN,
         description="SHA-256 of the snapshot file when it was archived.",
     )
 
@@ -187,7 +197,7 @@ class Fact(Model):
     def _no_repeats(cls, value: list[str]) -> list[str]:
         repeated = sorted({v for v in value if value.count(v) > 1})
         if repeated:
-            raise ValueError(f"source listed twice: {', '.join(repeated)}")
+            raise ValueError(lazy("source listed twice: %(ids)s", ids=", ".join(repeated)))
         return value
 
 
@@ -407,15 +417,24 @@ class Dossier(Model):
 
 
 Path = tuple[str | int, ...]
+Finding = tuple[str, Path, Message]
+"""(rule code, field path, message) of one problem found in a valid dossier."""
 
 # A field named after one of these lists holds ids of its items
 # (Fact.sources, Theme.facts, Question.legal…).
-REFERENCED = {"sources": "source", "facts": "fact", "legal": "legal reference"}
+REFERENCED = ("sources", "facts", "legal")
+UNKNOWN = {
+    "sources": N_("unknown source '%(id)s' (known: %(known)s)"),
+    "facts": N_("unknown fact '%(id)s' (known: %(known)s)"),
+    "legal": N_("unknown legal reference '%(id)s' (known: %(known)s)"),
+}
 NEVER_USED = {
-    "sources": "no fact cites it",
-    "facts": "no key point, theme, divergence, timeline event, question, demand or "
-    "consideration refers to it",
-    "legal": "no question or demand rests on it",
+    "sources": N_("'%(id)s' is never used (no fact cites it)"),
+    "facts": N_(
+        "'%(id)s' is never used (no key point, theme, divergence, timeline event, question, "
+        "demand or consideration refers to it)"
+    ),
+    "legal": N_("'%(id)s' is never used (no question or demand rests on it)"),
 }
 
 
@@ -432,15 +451,23 @@ def _walk(model: Model, path: Path) -> Iterator[tuple[Path, Model]]:
                     yield from _walk(item, (*path, name, index))
 
 
-def check_references(dossier: Dossier) -> Iterator[tuple[str, Path, str]]:
+def _references(dossier: Dossier) -> Iterator[tuple[str, Path, str]]:
+    """(table, field path, id) of every reference a dossier makes to one of its items."""
+    for path, model in _walk(dossier, ()):
+        if model is dossier:  # its own sources, facts and legal are the tables themselves
+            continue
+        for table in type(model).model_fields.keys() & REFERENCED:
+            for position, ref in enumerate(getattr(model, table)):
+                yield table, (*path, table, position), ref
+
+
+def check_references(dossier: Dossier) -> Iterator[Finding]:
     """Yield (rule code, field path, message) for each broken cross-reference of a dossier.
 
-    Checked: duplicate ids, references to unknown ids, facts with no source
-    that are not the union's own position, and sources, facts or legal
-    references that nothing uses.
+    Checked: duplicate ids, references to unknown ids, and facts with no source
+    that are not the union's own position (or that cite one when they are).
     """
     known = {table: [item.id for item in getattr(dossier, table)] for table in REFERENCED}
-    used: dict[str, set[str]] = {table: set() for table in REFERENCED}
 
     for name in Dossier.model_fields:
         items = getattr(dossier, name)
@@ -453,23 +480,18 @@ def check_references(dossier: Dossier) -> Iterator[tuple[str, Path, str]]:
                 yield (
                     "E102",
                     (name, index, "id"),
-                    (f"duplicate id '{item_id}' (first used at {name}[{first[item_id]}])"),
+                    lazy(
+                        "duplicate id '%(id)s' (first used at %(first)s)",
+                        id=item_id,
+                        first=f"{name}[{first[item_id]}]",
+                    ),
                 )
             elif item_id is not None:
                 first[item_id] = index
 
-    for path, model in _walk(dossier, ()):
-        if model is dossier:  # its own sources, facts and legal are the tables themselves
-            continue
-        for table in REFERENCED.keys() & type(model).model_fields.keys():
-            for position, ref in enumerate(getattr(model, table)):
-                used[table].add(ref)
-                if ref not in known[table]:
-                    yield (
-                        "E101",
-                        (*path, table, position),
-                        (f"unknown {REFERENCED[table]} '{ref}' (known: {', '.join(known[table])})"),
-                    )
+    for table, path, ref in _references(dossier):
+        if ref not in known[table]:
+            yield "E101", path, lazy(UNKNOWN[table], id=ref, known=", ".join(known[table]))
 
     kinds = {source.id: source.kind for source in dossier.sources}
     for index, fact in enumerate(dossier.facts):
@@ -477,30 +499,38 @@ def check_references(dossier: Dossier) -> Iterator[tuple[str, Path, str]]:
             yield (
                 "E106",
                 ("facts", index, "status"),
-                "backed only by reader comments: mark it `status: unverified` "
-                "(it is then kept out of the tract)",
+                lazy(
+                    "backed only by reader comments: mark it `status: unverified` "
+                    "(it is then kept out of the tract)"
+                ),
             )
         if fact.union_position and fact.sources:
             yield (
                 "E104",
                 ("facts", index, "union_position"),
-                ("a union position cites no source; remove the sources or union_position"),
+                lazy("a union position cites no source; remove the sources or union_position"),
             )
         elif not fact.union_position and not fact.sources:
             yield (
                 "E103",
                 ("facts", index, "sources"),
-                (
+                lazy(
                     "a fact needs at least one source (or union_position: true if it is "
                     "the union's own position)"
                 ),
             )
 
-    for table, ids in known.items():
-        for index, item_id in enumerate(ids):
-            if item_id not in used[table]:
-                yield (
-                    "E105",
-                    (table, index, "id"),
-                    f"'{item_id}' is never used ({NEVER_USED[table]})",
-                )
+
+def unused(dossier: Dossier) -> Iterator[Finding]:
+    """Yield a W105 warning for each source, fact or legal reference nothing uses yet.
+
+    A warning, not an error: a dossier is written one item at a time, and a new
+    source is there before the fact that cites it.
+    """
+    used: dict[str, set[str]] = {table: set() for table in REFERENCED}
+    for table, _, ref in _references(dossier):
+        used[table].add(ref)
+    for table in REFERENCED:
+        for index, item in enumerate(getattr(dossier, table)):
+            if item.id not in used[table]:
+                yield "W105", (table, index, "id"), lazy(NEVER_USED[table], id=item.id)

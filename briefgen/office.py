@@ -29,6 +29,7 @@ from xml.sax.saxutils import escape
 
 from . import typography
 from .errors import Problem, RenderError
+from .i18n import Message, lazy
 from .images import NOT_AN_ASSET, read_asset
 from .layout import PageMeta
 from .paths import TEMPLATE_DIR, find_template_file
@@ -139,10 +140,10 @@ def styled(body: str, lang: str = "fr") -> str:
 
 def inline_images(
     body: str, resolve: Callable[[str], Path | None], media_type: Callable[[Path], str]
-) -> tuple[str, list[str]]:
+) -> tuple[str, list[Message]]:
     """`body` with each image's source as a data: URL, from the workspace's templates and
-    assets; the images refused, as « src (reason) »."""
-    refusals: list[str] = []
+    assets; a message for each image refused, naming it and saying why."""
+    refusals: list[Message] = []
 
     def inline(match: re.Match[str]) -> str:
         source = html.unescape(match.group(1))
@@ -150,8 +151,10 @@ def inline_images(
             return match.group()
         target = resolve(source)
         found = read_asset(target) if target is not None else NOT_AN_ASSET
-        if isinstance(found, str) or target is None:
-            refusals.append(f"{source} ({found!s})")
+        if isinstance(found, Message) or target is None:
+            refusals.append(
+                lazy("image refused: %(source)s (%(reason)s)", source=source, reason=found)
+            )
             return ' src=""'
         return f' src="data:{media_type(target)};base64,{base64.b64encode(found).decode()}"'
 
@@ -167,17 +170,26 @@ def check_reference(path: Path, fmt: str, name: str) -> None:
             missing = [part for part in needed[fmt] if part not in names]
             if missing:
                 raise RenderError.at(
-                    f"not a reference document for {fmt.upper()}: it has no {missing[0]}", name
+                    lazy(
+                        "not a reference document for %(format)s: it has no %(part)s",
+                        format=fmt.upper(),
+                        part=missing[0],
+                    ),
+                    name,
                 )
             if fmt == "odt" and archive.read("mimetype").strip() != (
                 b"application/vnd.oasis.opendocument.text"
             ):
-                raise RenderError.at("not a text document (ODT): wrong mimetype", name)
+                raise RenderError.at(lazy("not a text document (ODT): wrong mimetype"), name)
             broken = archive.testzip()
     except (zipfile.BadZipFile, OSError) as error:
-        raise RenderError.at(f"unreadable reference document ({error})", name) from None
+        raise RenderError(
+            Problem(lazy("unreadable reference document"), name, detail=str(error))
+        ) from None
     if broken is not None:
-        raise RenderError.at(f"damaged reference document: {broken} is corrupt", name)
+        raise RenderError.at(
+            lazy("damaged reference document: %(part)s is corrupt", part=broken), name
+        )
 
 
 def render(
@@ -191,7 +203,7 @@ def render(
     reference = find_template_file(name, workspace.template_dirs) or TEMPLATE_DIR / name
     typed, refusals = inline_images(body, workspace.resolve, workspace.media_type)
     if refusals:
-        raise RenderError(*(Problem(f"image refused: {refusal}") for refusal in refusals))
+        raise RenderError(*(Problem(refusal) for refusal in refusals))
     return convert(typed, fmt, meta, labels, reference, display_path(reference))
 
 
@@ -228,10 +240,17 @@ def convert(
                 check=False,
             )
         except subprocess.TimeoutExpired:
-            raise RenderError.at(f"pandoc took more than {PANDOC_TIMEOUT} s") from None
+            raise RenderError.at(
+                lazy("pandoc took more than %(seconds)s s", seconds=PANDOC_TIMEOUT)
+            ) from None
         if result.returncode != 0:
-            lines = result.stderr.decode(errors="replace").strip().splitlines() or ["no message"]
-            raise RenderError.at(f"pandoc could not write the {fmt.upper()}: {lines[-1]}")
+            lines = result.stderr.decode(errors="replace").strip().splitlines() or [""]
+            raise RenderError(
+                Problem(
+                    lazy("pandoc could not write the %(format)s", format=fmt.upper()),
+                    detail=lines[-1] or None,
+                )
+            )
         data = target.read_bytes()
     fill = {
         "{title}": meta.title,

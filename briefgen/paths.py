@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .i18n import lazy
+
 
 def shipped_dir(name: str) -> Path:
     """A data folder shipped with briefgen (inside the installed package, or the repo root)."""
@@ -12,7 +14,7 @@ def shipped_dir(name: str) -> Path:
     for candidate in (here / name, here.parent / name):
         if candidate.is_dir():
             return candidate
-    raise FileNotFoundError(f"briefgen is installed without its '{name}' folder")
+    raise FileNotFoundError(lazy("briefgen is installed without its '%(name)s' folder", name=name))
 
 
 TEMPLATE_DIR = shipped_dir("templates")

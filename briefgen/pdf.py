@@ -22,10 +22,11 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .errors import Problem, RenderError
+from .i18n import Message, Text, lazy
 from .images import NOT_AN_ASSET, read_asset
 
 
-def make_fetcher(base: Path, resolve: Callable[[str], Path | None], refusals: list[str]) -> Any:
+def make_fetcher(base: Path, resolve: Callable[[str], Path | None], refusals: list[Message]) -> Any:
     """A WeasyPrint URL fetcher that serves data: URLs and the files `resolve` allows.
 
     A file URL is taken relative to `base` and handed to `resolve`, which
@@ -42,19 +43,20 @@ def make_fetcher(base: Path, resolve: Callable[[str], Path | None], refusals: li
             if url.startswith("data:"):
                 return super().fetch(url, headers)
             parts = urlsplit(url)
-            reason = None
+            reason: Text
             if parts.scheme != "file":
-                reason = "only the workspace's templates and assets can be used"
+                reason = lazy("only the workspace's templates and assets can be used")
             else:
                 path = Path(unquote(parts.path))
                 relative = path.relative_to(root) if path.is_relative_to(root) else None
                 target = resolve(relative.as_posix()) if relative else None
                 found = read_asset(target) if target is not None else NOT_AN_ASSET
-                if target is not None and isinstance(found, bytes):
+                if isinstance(found, Message):
+                    reason = found
+                elif target is not None:
                     return URLFetcherResponse(target.as_uri(), found)
-                reason = str(found)
-            refusals.append(f"{url} ({reason})")
-            raise ValueError(f"refused: {url} ({reason})")
+            refusals.append(lazy("resource refused: %(url)s (%(reason)s)", url=url, reason=reason))
+            raise ValueError(f"refused: {url}")
 
     return AllowListFetcher()
 
@@ -163,7 +165,7 @@ class RenderedPdf:
 
     data: bytes
     pages: int
-    warnings: list[str]
+    warnings: list[Text]
 
 
 def _object(pdf: Any, reference: Any) -> Any:
@@ -320,7 +322,7 @@ def render_pdf(
     from weasyprint import HTML, Attachment
 
     _tag_languages()
-    refusals: list[str] = []
+    refusals: list[Message] = []
     with _weasyprint_warnings() as warnings:
         document = HTML(
             string=html,
@@ -347,7 +349,8 @@ def render_pdf(
                 finisher=_finisher(variant, attachments=bool(files)),
             )
     if refusals:
-        raise RenderError(
-            *(Problem(f"resource refused: {refusal}", source_name) for refusal in refusals)
-        )
-    return RenderedPdf(data, len(document.pages), warnings)
+        raise RenderError(*(Problem(refusal, source_name) for refusal in refusals))
+    said: list[Text] = [
+        lazy("the PDF renderer reported: %(detail)s", detail=warning) for warning in warnings
+    ]
+    return RenderedPdf(data, len(document.pages), said)

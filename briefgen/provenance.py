@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, Problem
+from .i18n import lazy
 from .models import Dossier, Source
 
 ATTACHMENT = "provenance.json"
@@ -121,14 +122,17 @@ def read(pdf: bytes, name: str) -> dict[str, Any]:
         with quiet():
             found = PdfReader(io.BytesIO(pdf)).attachments.get(ATTACHMENT)
     except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise InputError(Problem(f"not a readable PDF ({type(exc).__name__})", name)) from None
+        message = lazy("not a readable PDF (%(error)s)", error=type(exc).__name__)
+        raise InputError(Problem(message, name)) from None
     if not found:
-        raise InputError(Problem(f"no {ATTACHMENT} in this PDF: it was not made by briefgen", name))
+        message = lazy("no %(record)s in this PDF: it was not made by briefgen", record=ATTACHMENT)
+        raise InputError(Problem(message, name))
     try:
         entry = json.loads(found[0].decode("utf-8"))
         _check_shape(entry)
     except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
-        raise InputError(Problem(f"damaged {ATTACHMENT}: {exc}", name)) from None
+        message = lazy("damaged %(record)s", record=ATTACHMENT)
+        raise InputError(Problem(message, name, detail=str(exc))) from None
     return dict(entry)
 
 

@@ -37,6 +37,7 @@ from pydantic import BaseModel
 
 from . import typography
 from .errors import InputError, Problem
+from .i18n import Message, lazy
 from .models import partial_date
 from .paths import BUILTIN_PREFIX, TEMPLATE_DIR, find_template_file
 
@@ -123,7 +124,13 @@ def load_labels(lang: str, dirs: tuple[Path, ...] = (TEMPLATE_DIR,)) -> dict[str
     builtin = TEMPLATE_DIR / "labels" / f"{lang}.yaml"
     if not builtin.is_file():
         known = sorted(p.stem for p in (TEMPLATE_DIR / "labels").glob("*.yaml"))
-        raise InputError.at(f"no label catalogue for language '{lang}' (known: {', '.join(known)})")
+        raise InputError.at(
+            lazy(
+                "no label catalogue for language '%(lang)s' (known: %(known)s)",
+                lang=lang,
+                known=", ".join(known),
+            )
+        )
     labels = read_mapping(builtin)
     path = find_template_file(f"labels/{lang}.yaml", dirs)
     if path is not None and path != builtin:
@@ -131,12 +138,16 @@ def load_labels(lang: str, dirs: tuple[Path, ...] = (TEMPLATE_DIR,)) -> dict[str
         unknown = sorted(set(own) - set(labels))
         if unknown:
             close = difflib.get_close_matches(unknown[0], list(labels), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise InputError.at(f"unknown label{hint}", display_path(path), None, unknown[0])
+            message = (
+                lazy("unknown label (did you mean '%(name)s'?)", name=close[0])
+                if close
+                else lazy("unknown label")
+            )
+            raise InputError.at(message, display_path(path), None, unknown[0])
         labels = {**labels, **own}
     wrong = [key for key, value in labels.items() if not isinstance(value, str)]
     if wrong:
-        raise InputError.at("a label must be text", str(path), None, wrong[0])
+        raise InputError.at(lazy("a label must be text"), str(path), None, wrong[0])
     return labels
 
 
@@ -165,6 +176,27 @@ def format_number(value: float, lang: str = "fr") -> str:
     return format_decimal(value, locale=lang)
 
 
+class _UnknownName(UndefinedError):
+    """A name a template uses that its context does not have, and a close one it has."""
+
+    def __init__(self, name: str, close: str | None) -> None:
+        hint = f" (did you mean '{close}'?)" if close else ""
+        super().__init__(f"'{name}' is undefined{hint}")
+        self.name, self.close = name, close
+
+    def explained(self, source_line: str | None) -> Message:
+        """What the template's author reads: the name as the template's line writes it
+        ('titel' → 'dossier.titel'), and the close one."""
+        name = self.name
+        dotted = source_line and re.search(rf"([A-Za-z_][\w.]*\.{re.escape(name)})\b", source_line)
+        name = dotted.group(1) if dotted else name
+        if self.close:
+            return lazy(
+                "'%(name)s' is undefined (did you mean '%(close)s'?)", name=name, close=self.close
+            )
+        return lazy("'%(name)s' is undefined", name=name)
+
+
 class _Undefined(StrictUndefined):
     """An undefined name is an error that says which name, and suggests a close one."""
 
@@ -181,8 +213,7 @@ class _Undefined(StrictUndefined):
         elif isinstance(owner, BaseModel):
             known = list(type(owner).model_fields)
         close = difflib.get_close_matches(str(name), known, n=1) if name is not None else []
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        raise UndefinedError(f"{name!r} is undefined{hint}")
+        raise _UnknownName(str(name), close[0] if close else None)
 
     __getattr__ = __str__ = __iter__ = __len__ = __bool__ = _fail_with_undefined_error
 
@@ -278,16 +309,6 @@ def _template_name(filename: str | None) -> str | None:
     return None if filename is None else display_path(Path(filename))
 
 
-def _dotted(message: str, source_line: str) -> str:
-    """'titel' is undefined → 'dossier.titel' is undefined, from the template's own line."""
-    match = re.match(r"'(\w+)' is undefined", message)
-    if not match:
-        return message
-    name = match.group(1)
-    dotted = re.search(rf"([A-Za-z_][\w.]*\.{re.escape(name)})\b", source_line)
-    return message.replace(f"'{name}'", f"'{dotted.group(1)}'", 1) if dotted else message
-
-
 class _TooSlow(Exception):
     """Raised by the alarm when a template renders for too long."""
 
@@ -311,6 +332,25 @@ def _time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+def _source_line(
+    env: ImmutableSandboxedEnvironment, name: str, filename: str | None, line: int | None
+) -> str | None:
+    """The text of a template's line, for a message that quotes it; None if unreadable."""
+    if line is None:
+        return None
+    try:
+        if filename is not None:
+            source = Path(filename).read_text(encoding="utf-8")
+        elif env.loader is not None:
+            source = env.loader.get_source(env, name)[0]
+        else:
+            return None
+    except (OSError, TemplateError):
+        return None
+    lines = source.splitlines()
+    return lines[line - 1] if line <= len(lines) else None
+
+
 def render(env: ImmutableSandboxedEnvironment, name: str, context: Mapping[str, Any]) -> str:
     """Render template `name`; a template error becomes an InputError with file and line.
 
@@ -321,36 +361,36 @@ def render(env: ImmutableSandboxedEnvironment, name: str, context: Mapping[str, 
             output = env.get_template(name).render(context)
     except _TooSlow:
         raise InputError.at(
-            f"still rendering after {MAX_RENDER_SECONDS} s: a loop without end?", name
+            lazy(
+                "still rendering after %(seconds)s s: a loop without end?",
+                seconds=MAX_RENDER_SECONDS,
+            ),
+            name,
         ) from None
     except RecursionError:
         raise InputError.at(
-            "recursion too deep (a macro or include that calls itself?)", name
+            lazy("recursion too deep (a macro or include that calls itself?)"), name
         ) from None
     except (OverflowError, MemoryError) as exc:
-        raise InputError.at(f"too large: {exc}", name) from None
+        raise InputError(Problem(lazy("too large"), name, detail=str(exc))) from None
     except TemplateSyntaxError as exc:
         raise InputError(
             Problem(
-                f"template syntax error: {exc.message}", _template_name(exc.filename), exc.lineno
+                lazy("template syntax error"),
+                _template_name(exc.filename),
+                exc.lineno,
+                detail=exc.message,
             )
         ) from None
     except TemplateError as exc:
         filename, line = _template_line(exc.__traceback__)
-        message = str(exc.message)
-        if isinstance(exc, UndefinedError) and line is not None:
-            source = ""
-            try:
-                if filename is not None:
-                    source = Path(filename).read_text(encoding="utf-8")
-                elif env.loader is not None:
-                    source = env.loader.get_source(env, name)[0]
-            except (OSError, TemplateError):
-                source = ""
-            lines = source.splitlines()
-            if line <= len(lines):
-                message = _dotted(message, lines[line - 1])
-        raise InputError(Problem(message, _template_name(filename or name), line)) from None
+        where = _template_name(filename or name)
+        if isinstance(exc, _UnknownName):
+            explained = exc.explained(_source_line(env, name, filename, line))
+            raise InputError(Problem(explained, where, line)) from None
+        raise InputError(Problem(lazy("template error"), where, line, detail=exc.message)) from None
     if len(output) > MAX_OUTPUT_CHARS:
-        raise InputError.at(f"produced more than {MAX_OUTPUT_CHARS} characters", name)
+        raise InputError.at(
+            lazy("produced more than %(limit)s characters", limit=MAX_OUTPUT_CHARS), name
+        )
     return output

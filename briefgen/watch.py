@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 from .build import Options, build, runnable_kinds
 from .errors import BriefgenError
 from .hosts import TOKEN_COOKIE, TOKEN_PARAMETER, Guard
+from .i18n import _, ngettext, using
 from .lint import buildable
 from .load import display_path
 from .workspace import CONFIG_FILE, Workspace, find_workspace
@@ -70,6 +71,8 @@ class Watcher:
     out_dir: Path | None = None
     version: int = 0
     output_dir: Path | None = None
+    failed: bool = False
+    """Whether the last rebuild failed (its report then lists the errors)."""
     _state: Snapshot = field(default_factory=dict)
 
     def watched(self) -> list[Path]:
@@ -83,21 +86,28 @@ class Watcher:
         try:
             workspace = find_workspace(self.workspace_root)
             dossier = buildable(self.dossier_dir, dt.date.today())
-            kinds, _ = runnable_kinds(dossier, self.kinds)
-            written, _ = build(
+            kinds = runnable_kinds(dossier, self.kinds)[0]
+            written = build(
                 dossier,
                 self.dossier_dir,
                 self.out_dir or workspace.output,
                 kinds,
                 self.options,
                 workspace,
-            )
+            )[0]
         except BriefgenError as error:
-            return "\n".join(f"error: {problem}" for problem in error.problems)
+            self.failed = True
+            return "\n".join(_("error: %(problem)s", problem=problem) for problem in error.problems)
+        self.failed = False
         self.version += 1
         self.output_dir = written[0].parent if written else self.output_dir
-        took = time.perf_counter() - started
-        return f"rebuilt {', '.join(kinds)} ({len(written)} files) in {took:.2f} s"
+        return ngettext(
+            "rebuilt %(documents)s (%(num)s file) in %(seconds)s s",
+            "rebuilt %(documents)s (%(num)s files) in %(seconds)s s",
+            len(written),
+            documents=", ".join(kinds),
+            seconds=f"{time.perf_counter() - started:.2f}",
+        )
 
     def changed(self) -> list[Path]:
         """Files added, removed or modified since the last build."""
@@ -112,26 +122,39 @@ class Watcher:
         if not changed:
             return None
         names = ", ".join(display_path(p) for p in changed[:3])
-        more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
-        return f"changed: {names}{more}\n{self.rebuild()}"
+        if len(changed) > 3:
+            more = len(changed) - 3
+            names = ngettext(
+                "%(names)s and %(num)s more", "%(names)s and %(num)s more", more, names=names
+            )
+        report = _("changed: %(names)s", names=names)
+        return f"{report}\n{self.rebuild()}"
 
 
-def _index(watcher: Watcher) -> str:
+def _index(watcher: Watcher, lang: str) -> str:
     folder = watcher.output_dir
     pages = sorted(p.name for p in folder.glob("*.html")) if folder else []
     links = "".join(f'<li><a href="/{html.escape(p)}">{html.escape(p)}</a></li>' for p in pages)
-    body = f"<ul>{links}</ul>" if links else "<p>Pas encore de document : voir le terminal.</p>"
+    empty = html.escape(_("No document yet: see the terminal."))
+    body = f"<ul>{links}</ul>" if links else f"<p>{empty}</p>"
+    heading = html.escape(_("Preview"))
     return (
-        f'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>briefgen'
-        f"</title></head><body><h1>Aperçu</h1>{body}{RELOAD_SCRIPT}</body></html>"
+        f'<!DOCTYPE html><html lang="{html.escape(lang)}"><head><meta charset="utf-8">'
+        f"<title>briefgen</title></head><body><h1>{heading}</h1>{body}{RELOAD_SCRIPT}</body></html>"
     )
 
 
 def make_server(
-    watcher: Watcher, workspace: Workspace, host: str, port: int, guard: Guard
+    watcher: Watcher,
+    workspace: Workspace,
+    host: str,
+    port: int,
+    guard: Guard,
+    lang: str = "fr",
 ) -> ThreadingHTTPServer:
     """An HTTP server for the preview: the built HTML pages, their fonts and assets, nothing
-    else, to requests that `guard` accepts."""
+    else, to requests that `guard` accepts.  Its own words are in `lang` (French, like the
+    page of `briefgen serve`, unless told otherwise)."""
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: object) -> None:
@@ -156,8 +179,10 @@ def make_server(
         def _admitted(self) -> bool:
             """True if the request may be answered; otherwise answer it with 400, 303 or 403."""
             if not guard.host_ok(self.headers.get("Host")):
-                message = "400 : adresse inconnue de ce serveur (en-tête Host refusé)\n"
-                self._send(HTTPStatus.BAD_REQUEST, message.encode(), "text/plain; charset=utf-8")
+                message = _("400: an address this server does not know (Host header refused)")
+                self._send(
+                    HTTPStatus.BAD_REQUEST, f"{message}\n".encode(), "text/plain; charset=utf-8"
+                )
                 return False
             if guard.token is None:
                 return True
@@ -175,20 +200,28 @@ def make_server(
                 self._send(HTTPStatus.SEE_OTHER, b"", "text/plain", headers)
                 return False
             if not guard.token_ok(guard.token_from_cookies(self.headers.get("Cookie"))):
-                message = (
-                    "403 : jeton d'accès manquant ou invalide ; ouvrez l'adresse affichée au "
-                    "démarrage de briefgen watch\n"
+                message = _(
+                    "403: access token missing or wrong; open the address briefgen watch "
+                    "printed when it started"
                 )
-                self._send(HTTPStatus.FORBIDDEN, message.encode(), "text/plain; charset=utf-8")
+                self._send(
+                    HTTPStatus.FORBIDDEN, f"{message}\n".encode(), "text/plain; charset=utf-8"
+                )
                 return False
             return True
 
         def do_GET(self) -> None:
+            # Each request has a thread of its own, which starts in the default language.
+            with using(lang):
+                self._answer()
+
+        def _answer(self) -> None:
             if not self._admitted():
                 return
             path = unquote(urlsplit(self.path).path).lstrip("/")
             if path == "":
-                self._send(HTTPStatus.OK, _index(watcher).encode(), "text/html; charset=utf-8")
+                index = _index(watcher, lang).encode()
+                self._send(HTTPStatus.OK, index, "text/html; charset=utf-8")
                 return
             if path == "__version":
                 self._send(HTTPStatus.OK, str(watcher.version).encode(), "text/plain")
@@ -203,7 +236,7 @@ def make_server(
             if asset is not None:
                 self._send(HTTPStatus.OK, asset.read_bytes(), workspace.media_type(asset))
                 return
-            self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
+            self._send(HTTPStatus.NOT_FOUND, _("not found").encode(), "text/plain; charset=utf-8")
 
     return ThreadingHTTPServer((host, port), Handler)
 

@@ -17,8 +17,9 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import InputError, Problem
+from .i18n import Text, lazy
 from .images import too_large
-from .load import display_path, format_field
+from .load import display_path, explain, format_field
 from .paths import search_path, shipped_dir
 
 CONFIG_FILE = "briefgen.toml"
@@ -38,22 +39,26 @@ MAX_ASSET_BYTES = 5 * 1024 * 1024
 
 def _colour(value: str) -> str:
     if not re.fullmatch(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})", value):
-        raise ValueError(f"{value!r} is not a colour; write it as #rrggbb, e.g. #9b1c1c")
+        raise ValueError(
+            lazy("'%(value)s' is not a colour; write it as #rrggbb, e.g. #9b1c1c", value=value)
+        )
     return value
 
 
 def _asset(value: str) -> str:
     parts = Path(value).parts
     if Path(value).is_absolute() or ".." in parts or not parts or parts[0] != "assets":
-        raise ValueError(f"{value!r} must be a file inside the workspace's assets/ folder")
+        raise ValueError(
+            lazy("'%(value)s' must be a file inside the workspace's assets/ folder", value=value)
+        )
     return value
 
 
 def _line(value: str) -> str:
     if not value.strip():
-        raise ValueError("is empty; remove the setting to use the default")
+        raise ValueError(lazy("is empty; remove the setting to use the default"))
     if "\n" in value or "\r" in value:
-        raise ValueError("must be one line")
+        raise ValueError(lazy("must be one line"))
     return value
 
 
@@ -277,36 +282,31 @@ def load_config(root: Path) -> Config:
         text = path.read_bytes().decode("utf-8")
         data: dict[str, Any] = tomllib.loads(text)
     except UnicodeDecodeError:
-        raise InputError.at("not valid UTF-8; save the file as UTF-8", name) from None
+        raise InputError.at(lazy("not valid UTF-8; save the file as UTF-8"), name) from None
     except tomllib.TOMLDecodeError as exc:
         line = re.search(r"line (\d+)", str(exc))
-        message = re.sub(r" \(at line \d+, column \d+\)", "", str(exc))
-        raise InputError.at(
-            f"invalid TOML: {message}", name, int(line.group(1)) if line else None
-        ) from None
+        said = re.sub(r" \(at line \d+, column \d+\)", "", str(exc))
+        number = int(line.group(1)) if line else None
+        raise InputError(Problem(lazy("invalid TOML"), name, number, detail=said)) from None
     lines = _key_lines(text)
 
-    def locate(loc: tuple[Any, ...], message: str) -> Problem:
+    def locate(loc: tuple[Any, ...], message: Text, detail: str | None = None) -> Problem:
         path_ = tuple(str(part) for part in loc)
         line = next(
             (lines[path_[:end]] for end in range(len(path_), 0, -1) if path_[:end] in lines), None
         )
-        return Problem(message, name, line, format_field(loc))
+        return Problem(message, name, line, format_field(loc), detail=detail)
 
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        raise InputError(
-            *(
-                locate(
-                    tuple(e["loc"]),
-                    "unknown setting"
-                    if e["type"] == "extra_forbidden"
-                    else str(e["msg"]).removeprefix("Value error, "),
-                )
-                for e in exc.errors()
-            )
-        ) from None
+        problems = []
+        for error in exc.errors():
+            message, detail = explain(error, Config)
+            if error["type"] == "extra_forbidden":
+                message = lazy("unknown setting")
+            problems.append(locate(tuple(error["loc"]), message, detail))
+        raise InputError(*problems) from None
     problems = []
     files = [("union", "logo"), *(("style", "fonts", key) for key in Fonts.model_fields)]
     for loc in files:
@@ -318,15 +318,17 @@ def load_config(root: Path) -> Config:
         file = root / value
         suffixes = {".svg", ".png"} if loc[-1] == "logo" else {".ttf", ".otf", ".woff", ".woff2"}
         if not file.is_file():
-            problems.append(locate(loc, f"no such file: {value}"))
+            problems.append(locate(loc, lazy("no such file: %(file)s", file=value)))
         elif file.suffix.lower() not in suffixes:
-            problems.append(locate(loc, f"must be one of {', '.join(sorted(suffixes))}"))
+            kinds = ", ".join(sorted(suffixes))
+            problems.append(locate(loc, lazy("must be one of %(kinds)s", kinds=kinds)))
         elif file.stat().st_size > MAX_ASSET_BYTES:
-            problems.append(locate(loc, f"larger than {MAX_ASSET_BYTES // 1024 // 1024} MB"))
+            size = MAX_ASSET_BYTES // 1024 // 1024
+            problems.append(locate(loc, lazy("larger than %(size)s MB", size=size)))
         elif reason := too_large(file.read_bytes()[:65536]):
-            problems.append(locate(loc, f"{reason}: too large to print"))
+            problems.append(locate(loc, lazy("%(reason)s: too large to print", reason=reason)))
     if config.style.fonts and not config.style.font:
-        problems.append(locate(("style", "fonts"), 'name the family too: font = "…"'))
+        problems.append(locate(("style", "fonts"), lazy('name the family too: font = "…"')))
     if problems:
         raise InputError(*problems)
     return config
@@ -337,7 +339,7 @@ def find_workspace(explicit: Path | None = None, start: Path | None = None) -> W
     else the current directory."""
     if explicit is not None:
         if not explicit.is_dir():
-            raise InputError.at("no such workspace folder", str(explicit))
+            raise InputError.at(lazy("no such workspace folder"), str(explicit))
         root = explicit
     else:
         here = (start or Path.cwd()).resolve()
@@ -360,17 +362,25 @@ def find_dossier(name: str | None, seeds: Path = Path("seeds")) -> Path:
         own = _dossiers(seeds)
         if len(own) > 1 and DEFAULT_DOSSIER not in own:
             raise InputError.at(
-                f"this workspace has several dossiers; name one (known: {', '.join(own)})"
+                lazy(
+                    "this workspace has several dossiers; name one (known: %(known)s)",
+                    known=", ".join(own),
+                )
             )
         name = own[0] if len(own) == 1 else DEFAULT_DOSSIER
     if Path(name).is_dir():
         return Path(name)
     if "/" in name or "\\" in name or name in (".", ".."):
-        raise InputError.at("no such dossier folder", name)
+        raise InputError.at(lazy("no such dossier folder"), name)
     for folder in (seeds, builtin):
         if (folder / name).is_dir():
             return folder / name
     known = sorted({*_dossiers(seeds), *_dossiers(builtin)})
     raise InputError.at(
-        f"no dossier named '{name}' in {display_path(seeds)}/ (known: {', '.join(known)})"
+        lazy(
+            "no dossier named '%(name)s' in %(folder)s/ (known: %(known)s)",
+            name=name,
+            folder=display_path(seeds),
+            known=", ".join(known),
+        )
     )

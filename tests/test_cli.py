@@ -40,8 +40,7 @@ def test_check_broken_dossier_prints_one_line_per_problem(edit: Edit) -> None:
     assert out.splitlines() == [
         f"{folder}/facts.yaml:7: E101 facts[0].sources[0]: unknown source 'insee' "
         "(known: journal, direction)",
-        f"{folder}/sources.yaml:2: E105 sources[0].id: 'journal' is never used (no fact cites it)",
-        f"{folder}: 2 error(s), 0 warning(s)",
+        f"{folder}: 1 error(s), 0 warning(s)",
     ]
 
 

@@ -73,9 +73,9 @@ def test_clean_dossier_exits_zero_even_with_strict(minimal: Path) -> None:
 @pytest.mark.parametrize(
     ("file", "old", "new", "expected"),
     [
-        ("facts.yaml", "sources: [journal]", "sources: [insee]", ["E101", "E105"]),
+        ("facts.yaml", "sources: [journal]", "sources: [insee]", ["E101"]),
         ("facts.yaml", "  - id: sites", "  - id: outil-teste", ["E102", "E101"]),
-        ("facts.yaml", "    sources: [direction]\n", "", ["E103", "E105"]),
+        ("facts.yaml", "    sources: [direction]\n", "", ["E103"]),
         (
             "facts.yaml",
             "    union_position: true",

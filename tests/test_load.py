@@ -31,7 +31,6 @@ def test_unknown_source_names_file_line_field_and_known_ids(edit: Edit) -> None:
     folder = edit("facts.yaml", "sources: [journal]", "sources: [insee]")
     assert messages(folder) == [
         "facts.yaml:7: facts[0].sources[0]: unknown source 'insee' (known: journal, direction)",
-        "sources.yaml:2: sources[0].id: 'journal' is never used (no fact cites it)",
     ]
 
 
@@ -45,17 +44,12 @@ def test_misspelt_field_gets_a_suggestion(edit: Edit) -> None:
 
 def test_wrong_type_names_the_line(edit: Edit) -> None:
     folder = edit("facts.yaml", "value: 12", "value: douze")
-    assert messages(folder) == [
-        "facts.yaml:4: facts[0].value: Input should be a valid number, "
-        "unable to parse string as a number"
-    ]
+    assert messages(folder) == ["facts.yaml:4: facts[0].value: must be a number"]
 
 
 def test_impossible_date(edit: Edit) -> None:
     folder = edit("dossier.yaml", "  date: 2026-12-01", "  date: 2026-02-30")
-    assert messages(folder) == [
-        "dossier.yaml:8: meeting.date: invalid value: day is out of range for month"
-    ]
+    assert messages(folder) == ["dossier.yaml:8: meeting.date: '2026-02-30' is not a real date"]
 
 
 def test_missing_top_level_field(edit: Edit) -> None:

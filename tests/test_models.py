@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from briefgen.models import Dossier, Fact, Source, TimelineEvent, check_references
+from briefgen.models import Dossier, Fact, Source, TimelineEvent, check_references, unused
 
 BASE = {
     "id": "d",
@@ -22,7 +22,8 @@ BASE = {
 def problems(**changes: object) -> list[str]:
     dossier = Dossier.model_validate({**BASE, **changes})
     return [
-        f"{'.'.join(map(str, path))}: {message}" for _, path, message in check_references(dossier)
+        f"{'.'.join(map(str, path))}: {message}"
+        for _, path, message in [*check_references(dossier), *unused(dossier)]
     ]
 
 

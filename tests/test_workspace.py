@@ -198,7 +198,7 @@ def set_config(ws: Path, text: str) -> None:
         ),
         (
             '[style]\npaper = "A3"\n',
-            "briefgen.toml:2: style.paper: Input should be 'A4' or 'Letter'",
+            "briefgen.toml:2: style.paper: must be one of: A4, Letter",
         ),
         ('[style]\ncolour = "#000000"\n', "briefgen.toml:2: style.colour: unknown setting"),
         ('[style\npaper = "A4"\n', "briefgen.toml:1: invalid TOML: "),
