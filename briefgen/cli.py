@@ -1039,14 +1039,15 @@ def watch(
         _warn_if_public(host)
         guard = guard_for(host)
         try:
-            server = make_server(watcher, workspace, host, port, guard)
+            page_lang = _chosen_language() or "fr"  # the page is French unless asked
+            server = make_server(watcher, workspace, host, port, guard, lang=page_lang)
         except OSError as exc:
             raise BriefgenError.at(_cannot_listen(host, port, exc.strerror)) from None
         threading.Thread(target=server.serve_forever, daemon=True).start()
         address = url_for_host(host, server.server_address[1], guard)
         click.echo(_("preview: %(address)s  (Ctrl-C to stop)", address=address))
     try:
-        run(watcher, lambda message: click.echo(message, err=message.startswith("error")), stop)
+        run(watcher, lambda message: click.echo(message, err=watcher.failed), stop)
     except KeyboardInterrupt:
         click.echo(_("stopped"))
     finally:

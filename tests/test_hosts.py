@@ -345,7 +345,7 @@ def test_watch_prints_the_address_with_its_token(
     class FakePreview:
         server_address = ("192.0.2.10", 8123)
 
-        def __init__(self, *args: object) -> None:
+        def __init__(self, *args: object, **kwargs: object) -> None:
             guards.append(args[-1])  # type: ignore[arg-type]
 
         def serve_forever(self) -> None: ...

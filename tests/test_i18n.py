@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import configparser
 import pickle
-from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog
@@ -92,10 +91,3 @@ def test_a_message_reads_in_the_language_of_whoever_reads_it() -> None:
 )
 def test_the_language_follows_the_locale(environ: dict[str, str], lang: str) -> None:
     assert i18n.from_environment(environ) == lang
-
-
-def test_the_catalogue_ships_with_the_package(tmp_path: Path) -> None:
-    from setuptools.config.setupcfg import read_configuration
-
-    data = read_configuration(ROOT / "setup.cfg")["options"]["package_data"]["briefgen"]
-    assert "locale/*/LC_MESSAGES/*.po" in data and "locale/*/LC_MESSAGES/*.mo" in data

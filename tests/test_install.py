@@ -47,3 +47,12 @@ def test_installed_package_builds_from_any_directory(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     pdf = elsewhere / "out" / "france-travail-linkedin" / "note-de-briefing.pdf"
     assert "500" in pdf_text(pdf)
+    french = subprocess.run(
+        [sys.executable, "-m", "briefgen", "--ui-lang", "fr", "check", "nowhere"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert french.returncode == 2 and french.stderr.startswith("erreur\u00a0:"), french.stderr

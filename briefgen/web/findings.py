@@ -128,7 +128,7 @@ def present(
             problem.code or "",
             str(RULE_TEXT.get(problem.code or "", problem.message)),
             place(files, dossier_id, problem.field or ""),
-            str(problem.message),
+            f"{problem.message}: {problem.detail}" if problem.detail else str(problem.message),
             where(problem, root),
         )
         for problem in problems

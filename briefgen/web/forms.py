@@ -475,7 +475,7 @@ def validate(
         errors: dict[str, list[str]] = {}
         for error in exc.errors():
             name = input_name(tuple(error["loc"]))
-            errors.setdefault(name, []).append(str(error_message(error)))
+            errors.setdefault(name, []).append(str(error_message(error, model)))
         return None, errors
 
 
