@@ -147,11 +147,30 @@ class Source(Model):
     )
 
 
+QUOTATION_MARKS = (("«", "»"), ("“", "”"), ("„", "“"), ('"', '"'), ("‘", "’"), ("'", "'"))
+"""Pairs of quotation marks a quotation may be typed in."""
+
+
 class Quote(Model):
     """A short phrase quoted word for word, with who said it."""
 
-    text: str = Field(min_length=1, max_length=300, description="The quoted words.")
+    text: str = Field(
+        min_length=1,
+        max_length=300,
+        description="The quoted words, without quotation marks (the documents add them).",
+    )
     by: Text = Field(description="Who said or wrote them.")
+
+    @field_validator("text")
+    @classmethod
+    def _without_quotation_marks(cls, value: str) -> str:
+        """Quotation marks typed around the words would print twice (« « … » »)."""
+        for opening, closing in QUOTATION_MARKS:
+            inner = value[len(opening) : -len(closing)].strip(" \u00a0\u202f")
+            enclosed = value.startswith(opening) and value.endswith(closing) and len(value) > 2
+            if enclosed and inner and opening not in inner and closing not in inner:
+                return inner
+        return value
 
 
 class Fact(Model):

@@ -190,3 +190,19 @@ def test_a_form_sent_with_an_expired_token_comes_back_as_typed(
     assert (folder / "facts.yaml").read_bytes() == before
     assert submit(client, again).status_code == 303
     assert typed in (folder / "facts.yaml").read_text(encoding="utf-8")
+
+
+def test_quotation_marks_typed_around_a_quotation_are_not_printed_twice(
+    client: FlaskClient, folder: Path
+) -> None:
+    new = open_form(client, f"{BASE}/edit/facts/new")
+    new.fill(
+        statement="Un directeur régional minimise la place de la plateforme.",
+        sources=["entretien"],
+        quote__text="« un simple outil d'appoint »",
+        quote__by="le directeur régional",
+    )
+    assert submit(client, new).status_code == 303
+    assert _facts(folder)[-1]["quote"]["text"] == "un simple outil d'appoint"  # type: ignore[index]
+    note = client.get(f"{BASE}/preview/note").get_data(as_text=True)
+    assert "« «" not in note and "«\u00a0«" not in note
