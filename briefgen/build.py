@@ -160,6 +160,46 @@ def _markdown(
     return render(environment, kind.template, context), context, labels
 
 
+def _require_section(dossier: Dossier, kind: DocumentKind, source: str) -> None:
+    """Refuse a document whose section the dossier lacks (the tract without `tract`…)."""
+    if kind.requires and getattr(dossier, kind.requires) is None:
+        raise InputError.at(
+            lazy(
+                "the %(document)s needs a '%(section)s' section in the dossier",
+                document=kind.name,
+                section=kind.requires,
+            ),
+            source,
+            None,
+            kind.requires,
+        )
+
+
+def _page_meta(
+    dossier: Dossier,
+    kind: DocumentKind,
+    labels: Mapping[str, str],
+    branding_name: str | None,
+    created: str,
+    options: Options,
+    workspace: Workspace,
+) -> PageMeta:
+    """The document's metadata and page furniture: title, author, keywords, trace line."""
+    trace = workspace.config.output.trace if options.trace is None else options.trace
+    title = labels[f"{kind.name}_title"]
+    return PageMeta(
+        title=f"{title} · {dossier.title}",
+        lang=dossier.lang,
+        author=branding_name or " · ".join(dossier.meeting.unions),
+        subject=dossier.meeting.agenda_item,
+        keywords=[dossier.organisation, dossier.meeting.instance, *dossier.meeting.unions, title],
+        kind=kind.name,
+        running_title=dossier.title,
+        created=created,
+        trace=provenance.trace_line(dossier, provenance.dossier_hash(dossier)) if trace else "",
+    )
+
+
 def render_document(
     dossier: Dossier,
     kind: DocumentKind,
@@ -175,39 +215,15 @@ def render_document(
     The PDF embeds the provenance record of the facts the document shows; the
     footer prints the trace line unless the options or briefgen.toml turn it off.
     """
-    if kind.requires and getattr(dossier, kind.requires) is None:
-        raise InputError.at(
-            lazy(
-                "the %(document)s needs a '%(section)s' section in the dossier",
-                document=kind.name,
-                section=kind.requires,
-            ),
-            source,
-            None,
-            kind.requires,
-        )
+    _require_section(dossier, kind, source)
     lang = options.lang or dossier.lang
     dirs = workspace.template_dirs
     markdown_text, context, labels = _markdown(dossier, kind, lang, workspace, contact, extra)
     branding = context["branding"]
     shown = context["sources"].facts_shown()
     body = typography.apply(to_html(markdown_text), dossier.lang)
-    digest = provenance.dossier_hash(dossier)
     created = options.created or creation_date(dossier)
-    trace = workspace.config.output.trace if options.trace is None else options.trace
-    title = labels[f"{kind.name}_title"]
-    author = branding.name or " · ".join(dossier.meeting.unions)
-    meta = PageMeta(
-        title=f"{title} · {dossier.title}",
-        lang=dossier.lang,
-        author=author,
-        subject=dossier.meeting.agenda_item,
-        keywords=[dossier.organisation, dossier.meeting.instance, *dossier.meeting.unions, title],
-        kind=kind.name,
-        running_title=dossier.title,
-        created=created,
-        trace=provenance.trace_line(dossier, digest) if trace else "",
-    )
+    meta = _page_meta(dossier, kind, labels, branding.name, created, options, workspace)
     files = {"md": markdown_text.encode()}
     warnings: list[Text] = []
     if "pdf" not in options.formats:

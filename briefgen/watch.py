@@ -144,6 +144,37 @@ def _index(watcher: Watcher, lang: str) -> str:
     )
 
 
+Refusal = tuple[HTTPStatus, bytes, tuple[tuple[str, str], ...]]
+
+
+def _refusal(guard: Guard, target: str, host: str | None, cookie: str | None) -> Refusal | None:
+    """The answer to a request the preview may not answer (400 for a foreign Host, 303 to
+    keep a token given in the address in a cookie, 403 without the token), or None."""
+    if not guard.host_ok(host):
+        message = _("400: an address this server does not know (Host header refused)")
+        return HTTPStatus.BAD_REQUEST, f"{message}\n".encode(), ()
+    if guard.token is None:
+        return None
+    address = urlsplit(target)
+    query = parse_qsl(address.query, keep_blank_values=True)
+    given = next((value for name, value in query if name == TOKEN_PARAMETER), None)
+    if given is not None and guard.token_ok(given):
+        # Kept in a cookie; the address loses it so it stays out of history.
+        rest = urlencode([pair for pair in query if pair[0] != TOKEN_PARAMETER])
+        # One leading slash, no backslash: never an address on another site.
+        path = address.path.replace("\\", "%5C").lstrip("/")
+        location = f"/{path}" + (f"?{rest}" if rest else "")
+        cookie_set = f"{TOKEN_COOKIE}={guard.token}; Path=/; HttpOnly; SameSite=Strict"
+        return HTTPStatus.SEE_OTHER, b"", (("Location", location), ("Set-Cookie", cookie_set))
+    if not guard.token_ok(guard.token_from_cookies(cookie)):
+        message = _(
+            "403: access token missing or wrong; open the address briefgen watch "
+            "printed when it started"
+        )
+        return HTTPStatus.FORBIDDEN, f"{message}\n".encode(), ()
+    return None
+
+
 def make_server(
     watcher: Watcher,
     workspace: Workspace,
@@ -178,37 +209,14 @@ def make_server(
 
         def _admitted(self) -> bool:
             """True if the request may be answered; otherwise answer it with 400, 303 or 403."""
-            if not guard.host_ok(self.headers.get("Host")):
-                message = _("400: an address this server does not know (Host header refused)")
-                self._send(
-                    HTTPStatus.BAD_REQUEST, f"{message}\n".encode(), "text/plain; charset=utf-8"
-                )
-                return False
-            if guard.token is None:
+            refusal = _refusal(
+                guard, self.path, self.headers.get("Host"), self.headers.get("Cookie")
+            )
+            if refusal is None:
                 return True
-            address = urlsplit(self.path)
-            query = parse_qsl(address.query, keep_blank_values=True)
-            given = next((value for name, value in query if name == TOKEN_PARAMETER), None)
-            if given is not None and guard.token_ok(given):
-                # Kept in a cookie; the address loses it so it stays out of history.
-                rest = urlencode([pair for pair in query if pair[0] != TOKEN_PARAMETER])
-                # One leading slash, no backslash: never an address on another site.
-                path = address.path.replace("\\", "%5C").lstrip("/")
-                location = f"/{path}" + (f"?{rest}" if rest else "")
-                cookie = f"{TOKEN_COOKIE}={guard.token}; Path=/; HttpOnly; SameSite=Strict"
-                headers = (("Location", location), ("Set-Cookie", cookie))
-                self._send(HTTPStatus.SEE_OTHER, b"", "text/plain", headers)
-                return False
-            if not guard.token_ok(guard.token_from_cookies(self.headers.get("Cookie"))):
-                message = _(
-                    "403: access token missing or wrong; open the address briefgen watch "
-                    "printed when it started"
-                )
-                self._send(
-                    HTTPStatus.FORBIDDEN, f"{message}\n".encode(), "text/plain; charset=utf-8"
-                )
-                return False
-            return True
+            status, body, headers = refusal
+            self._send(status, body, "text/plain; charset=utf-8", headers)
+            return False
 
         def do_GET(self) -> None:
             # Each request has a thread of its own, which starts in the default language.
