@@ -141,11 +141,17 @@ class Rep:
 
 
 def _journey(rep: Rep, tmp_path: Path) -> None:
-    page = rep.page
     base = rep.page.url.rstrip("/")
     rep.look("web-empty")
+    home = _new_dossier(rep)
+    _sources_and_facts(rep, base, home)
+    _points_question_tract(rep, base, home)
+    _print(rep, base, home, tmp_path)
 
-    # A new dossier, on a phone.
+
+def _new_dossier(rep: Rep) -> str:
+    """A new dossier, made on a phone: the address of its page."""
+    page = rep.page
     rep.width(PHONE)
     rep.go("/new")
     rep.fill(
@@ -158,10 +164,13 @@ def _journey(rep: Rep, tmp_path: Path) -> None:
     )
     page.locator("form.edit-form button[type=submit]").click()
     rep.look("web-new-dossier")
-    dossier = rep.dossier().name
-    home = f"/d/{dossier}"
+    return f"/d/{rep.dossier().name}"
 
-    # Two saved articles become sources.
+
+def _sources_and_facts(rep: Rep, base: str, home: str) -> None:
+    """Two saved articles become sources; facts drawn from them, with quotations (the
+    first leaves its quotation empty)."""
+    page = rep.page
     rep.width(DESK)
     for name in ("politique-france.html", "courrier-emploi.html"):
         page.goto(base + home)
@@ -173,8 +182,6 @@ def _journey(rep: Rep, tmp_path: Path) -> None:
         rep.save()
         rep.width(PHONE)
     first, second = (str(s["id"]) for s in rep.data()["sources"])
-
-    # Facts, with quotations; the first leaves the quotation empty.
     facts = [
         (
             FIGURE,
@@ -205,7 +212,10 @@ def _journey(rep: Rep, tmp_path: Path) -> None:
         rep.save("web-editor" if index == 1 else None)
     assert not page.locator(".field-error").count()
 
-    # A divergence, two key points put in order, a question, the tract.
+
+def _points_question_tract(rep: Rep, base: str, home: str) -> None:
+    """A divergence, two key points put in order, a question, the tract's words."""
+    page = rep.page
     page.goto(base + f"{home}/edit/divergences/new")
     rep.look()
     rep.fill(subject="Durée du pilote : une année, ou sans fin annoncée ?")
@@ -238,7 +248,10 @@ def _journey(rep: Rep, tmp_path: Path) -> None:
     rep.pick("facts", FIGURE)
     rep.save()
 
-    # The tract and the note, printed.
+
+def _print(rep: Rep, base: str, home: str, tmp_path: Path) -> None:
+    """The tract and the note, produced, downloaded and read."""
+    page = rep.page
     page.goto(base + home)
     rep.look("web-dossier")
     for kind in ("declaration", "questions", "avis"):
