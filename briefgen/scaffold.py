@@ -4,30 +4,36 @@ from __future__ import annotations
 
 import difflib
 import filecmp
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import BriefgenError, InputError
+from .i18n import _, lazy
 from .load import display_path
 from .paths import TEMPLATE_DIR
-from .workspace import Workspace
+from .workspace import CONFIG_FILE, Workspace
 
 SCAFFOLD_DIR = Path(__file__).resolve().parent / "scaffold"
+EXAMPLE_ONLY = {SCAFFOLD_DIR / "seeds" / "exemple", SCAFFOLD_DIR / "assets" / "logo.svg"}
+"""What only a workspace made with its example gets: the example dossier and union's logo
+(the example union's name and logo are set in its briefgen.toml)."""
 
 PARTIALS = {
-    "base.md.j2": "base of every document (blocks: cover, body, sources)",
-    "signature.md.j2": "signature block (included)",
-    "legal-basis.md.j2": "legal references on one line (included)",
-    "logo.md.j2": "the union's logo (included)",
-    "layout.html.j2": "page layout (blocks: styles, page_boxes, branding)",
-    "print.css": "print stylesheet",
+    "base.md.j2": lazy("base of every document (blocks: cover, body, sources)"),
+    "signature.md.j2": lazy("signature block (included)"),
+    "legal-basis.md.j2": lazy("legal references on one line (included)"),
+    "logo.md.j2": lazy("the union's logo (included)"),
+    "layout.html.j2": lazy("page layout (blocks: styles, page_boxes, branding)"),
+    "print.css": lazy("print stylesheet"),
 }
 
 
 @dataclass(frozen=True)
 class TemplateEntry:
-    """One file a document can be made from, and where it comes from."""
+    """One file a document can be made from, and where it comes from (in the words of the
+    language it was listed in)."""
 
     name: str
     kind: str
@@ -39,16 +45,19 @@ def _kind(name: str) -> str:
 
     documents = {kind.template: kind.name for kind in DOCUMENTS.values()}
     if name in documents:
-        return f"document ({documents[name]})"
+        return _("document (%(name)s)", name=documents[name])
     if name in PARTIALS:
-        return PARTIALS[name]
+        return str(PARTIALS[name])
     if name.startswith("labels/"):
-        return f"labels ({Path(name).stem})"
+        return _("labels (%(lang)s)", lang=Path(name).stem)
     if name.startswith("fonts/"):
-        return "font" if not name.endswith(".txt") else "font licence"
+        return _("font") if not name.endswith(".txt") else _("font licence")
     if name in ("reference.odt", "reference.docx"):
-        return f"styles of the {Path(name).suffix[1:].upper()} files (open it in a word processor)"
-    return "template file"
+        return _(
+            "styles of the %(format)s files (open it in a word processor)",
+            format=Path(name).suffix[1:].upper(),
+        )
+    return _("template file")
 
 
 def _files(folder: Path) -> set[str]:
@@ -64,11 +73,11 @@ def list_templates(workspace: Workspace) -> list[TemplateEntry]:
     entries = []
     for name in sorted(builtin | own):
         if name in own and name in builtin:
-            origin = "workspace (replaces the built-in)"
+            origin = _("workspace (replaces the built-in)")
         elif name in own:
-            origin = "workspace"
+            origin = _("workspace")
         else:
-            origin = "built-in"
+            origin = _("built-in")
         entries.append(TemplateEntry(name, _kind(name), origin))
     return entries
 
@@ -83,10 +92,19 @@ def builtin_template(name: str) -> Path:
     builtin = sorted(_files(TEMPLATE_DIR))
     if Path(filename).as_posix() in builtin:
         return TEMPLATE_DIR / filename
-    known = [*documents, *builtin]
-    close = difflib.get_close_matches(name, known, n=1)
-    hint = f"; did you mean '{close[0]}'?" if close else ""
-    raise InputError.at(f"no built-in template '{name}' (known: {', '.join(known)}){hint}")
+    known = ", ".join([*documents, *builtin])
+    close = difflib.get_close_matches(name, [*documents, *builtin], n=1)
+    message = (
+        lazy(
+            "no built-in template '%(name)s' (known: %(known)s); did you mean '%(close)s'?",
+            name=name,
+            known=known,
+            close=close[0],
+        )
+        if close
+        else lazy("no built-in template '%(name)s' (known: %(known)s)", name=name, known=known)
+    )
+    raise InputError.at(message)
 
 
 def copy_template(workspace: Workspace, name: str, force: bool = False) -> Path:
@@ -96,12 +114,14 @@ def copy_template(workspace: Workspace, name: str, force: bool = False) -> Path:
     name = source.relative_to(TEMPLATE_DIR).as_posix()
     target = workspace.templates / name
     if target.resolve() == source.resolve():
-        raise InputError.at("this workspace's templates are the built-in ones", name)
+        raise InputError.at(lazy("this workspace's templates are the built-in ones"), name)
     if target.exists() and not force:
         if filecmp.cmp(source, target, shallow=False):
             return target
         raise BriefgenError.at(
-            "already in the workspace and edited; use --force to replace it with the built-in",
+            lazy(
+                "already in the workspace and edited; use --force to replace it with the built-in"
+            ),
             display_path(target),
         )
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -109,13 +129,24 @@ def copy_template(workspace: Workspace, name: str, force: bool = False) -> Path:
     return target
 
 
-def init_workspace(folder: Path) -> list[Path]:
-    """Make a new workspace in `folder` (new or empty) with an example dossier."""
+def init_workspace(folder: Path, example: bool = True) -> list[Path]:
+    """Make a new workspace in `folder` (new or empty): with an example dossier and an example
+    union (name, logo), or, without `example`, with an empty seeds/ and no union named yet
+    (the documents are then signed by the unions of each dossier's meeting)."""
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise InputError.at(
-            "already exists and is not an empty folder; choose a new one", display_path(folder)
+            lazy("already exists and is not an empty folder; choose a new one"),
+            display_path(folder),
         )
-    shutil.copytree(SCAFFOLD_DIR, folder, dirs_exist_ok=True)
+
+    def leave_out(directory: str, names: list[str]) -> list[str]:
+        return [name for name in names if not example and Path(directory, name) in EXAMPLE_ONLY]
+
+    shutil.copytree(SCAFFOLD_DIR, folder, ignore=leave_out, dirs_exist_ok=True)
+    if not example:
+        config = folder / CONFIG_FILE
+        text = config.read_text(encoding="utf-8")
+        config.write_text(re.sub(r"^(name|logo) =", r"# \1 =", text, flags=re.M), encoding="utf-8")
     for name in ("templates", "output"):
         (folder / name).mkdir(exist_ok=True)
     (folder / ".gitignore").write_text("/output/\n/.briefgen/\n", encoding="utf-8")
