@@ -758,8 +758,8 @@ def _report_changes(result: Any, statements: dict[str, str], entry: dict[str, An
 @main.command(
     help=N_(
         "Make a new workspace in FOLDER: briefgen.toml, an example dossier, templates/, "
-        "assets/ (an example logo) and output/. With --empty, no dossier: you make the first "
-        "one in the page (briefgen serve)."
+        "assets/ (an example logo) and output/. With --empty, no dossier and no example "
+        "union or logo: you make the first dossier in the page (briefgen serve)."
     ),
     examples=[
         ("briefgen init ~/tracts && cd ~/tracts && briefgen build", None),

@@ -17,6 +17,7 @@ for each request.  The pseudo-language `PSEUDO` wraps every catalogue string in
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext as _gettext
 import os
 from collections.abc import Iterator, Mapping
@@ -73,6 +74,20 @@ def using(lang: str) -> Iterator[None]:
         yield
     finally:
         _current.reset(token)
+
+
+def babel_locale() -> str:
+    """The locale Babel writes dates in: the language shown (English for the pseudo one)."""
+    lang = language()
+    return lang if lang in available() else DEFAULT
+
+
+def long_date(value: dt.date) -> str:
+    """A date in words, in the reader's language (« 1er mars 2026 »), as the documents
+    write it."""
+    from .templating import format_date
+
+    return format_date(value, babel_locale())
 
 
 class _Pseudo(_gettext.NullTranslations):

@@ -348,18 +348,30 @@ def find_workspace(explicit: Path | None = None, start: Path | None = None) -> W
 
 
 def _dossiers(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+    """The dossier folders in `folder` (hidden folders left out)."""
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
 def find_dossier(name: str | None, seeds: Path = Path("seeds")) -> Path:
     """A dossier folder from a path, a name under the workspace's seeds/, or a built-in name.
 
     Without a name: the workspace's only dossier, or the first dossier if the
-    workspace holds it, or the built-in first dossier when the workspace has none.
+    workspace holds it, or the built-in first dossier when there is no seeds/ folder;
+    an empty seeds/ (a workspace made with `init --empty`) has no dossier to build yet.
     """
     builtin = shipped_dir("seeds")
     if name is None:
         own = _dossiers(seeds)
+        if seeds.is_dir() and not own:
+            raise InputError.at(
+                lazy(
+                    "this workspace has no dossier yet: make one in the page (briefgen serve, "
+                    "then « Nouveau dossier »)"
+                ),
+                display_path(seeds),
+            )
         if len(own) > 1 and DEFAULT_DOSSIER not in own:
             raise InputError.at(
                 lazy(

@@ -363,3 +363,16 @@ def test_every_message_of_click_has_its_french() -> None:
     found = extract_from_dir(folder, method_map=[("**.py", "python")])
     theirs = {singular(message) for _, _, message, _, _ in found}
     assert theirs and sorted(theirs - french_catalogue()) == []
+
+
+def test_an_empty_workspace_has_no_dossier_to_build_and_says_how_to_make_one(
+    tmp_path: Path,
+) -> None:
+    from briefgen.scaffold import init_workspace
+    from conftest import invoke_in
+
+    init_workspace(tmp_path / "ws", example=False)
+    code, _out, err = invoke_in(tmp_path / "ws", "--ui-lang", "fr", "build")
+    assert code == 2
+    assert "n’a pas encore de dossier" in err and "Nouveau dossier" in err
+    assert not (tmp_path / "ws" / "output" / "france-travail-linkedin").exists()

@@ -13,8 +13,7 @@ changed one is changed everywhere the dossier mentions it, in the same save.
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,7 +38,17 @@ from .forms import (
     validate,
     values_for,
 )
-from .parts import SECTIONS, TABLES, Part, dossier_data, item_text, named, raw_items, shorten
+from .parts import (
+    SECTIONS,
+    TABLES,
+    Part,
+    dossier_data,
+    item_text,
+    make_id,
+    named,
+    raw_items,
+    shorten,
+)
 from .references import appearances, reference_edits
 from .security import FormExpired, check_csrf
 from .state import Pending, State, state
@@ -91,24 +100,6 @@ def expected_versions(form: Mapping[str, str], files: DossierFiles, edits: Edits
 
 def _sent_versions(form: Mapping[str, str]) -> dict[str, str]:
     return {name[2:]: value for name, value in form.items() if name.startswith("v:")}
-
-
-def make_id(text: str, taken: Iterable[str], fallback: str) -> str:
-    """A readable internal reference made from `text` (`conseillers-volontaires-250`): ASCII
-    lower case and hyphens, cut at a word, unique among `taken` (-2, -3…)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
-    base = ""
-    for word in words:
-        if len(base) + len(word) + 1 > 40:
-            break
-        base = f"{base}-{word}" if base else word
-    base = base or (words[0][:40] if words else fallback)
-    taken = set(taken)
-    candidate, number = base, 2
-    while candidate in taken:
-        candidate, number = f"{base}-{number}", number + 1
-    return candidate
 
 
 def _input_name(field: str, prefix: str) -> str:

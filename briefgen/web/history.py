@@ -45,8 +45,7 @@ def when(moment: str) -> str:
     """A save's time in words, in the reader's language: « samedi 5 décembre 2026 à 18 h 04 »."""
     from babel.dates import format_date, format_time
 
-    lang = i18n.language()
-    locale = lang if lang in i18n.available() else i18n.DEFAULT
+    locale = i18n.babel_locale()
     stamp = dt.datetime.fromisoformat(moment)
     # The time's pattern in Babel's notation (Unicode LDML): « 18 h 04 » in French.
     clock = format_time(stamp, _("h:mm a"), locale=locale)

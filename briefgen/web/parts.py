@@ -4,7 +4,9 @@ each other)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -189,6 +191,32 @@ SECTIONS: dict[str, tuple[Message, type[BaseModel]]] = {
 """Parts edited as one form: the dossier's own fields with its meeting, the tract's, the
 declaration's and the draft opinion's wording.  Each field is written where the dossier's
 files set it."""
+
+
+MAX_ID_LENGTH = 40
+"""Longest internal reference made from a text (cut at a word)."""
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
+
+
+def make_id(text: str, taken: Iterable[str], fallback: str) -> str:
+    """A readable internal reference made from `text` (`conseillers-volontaires-250`): ASCII
+    letters and digits in lower case joined by hyphens, at most MAX_ID_LENGTH characters cut
+    at a word, `fallback` when nothing is left, unique among `taken` (-2, -3… added)."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
+    kept = "".join(c if c.isascii() or unicodedata.combining(c) else " " for c in decomposed)
+    words = re.findall(r"[a-z0-9]+", kept.encode("ascii", "ignore").decode().lower())
+    base = ""
+    for word in words:
+        longer = f"{base}-{word}" if base else word[:MAX_ID_LENGTH]
+        if len(longer) > MAX_ID_LENGTH:
+            break
+        base = longer
+    base = base or fallback
+    taken = set(taken)
+    candidate, number = base, 2
+    while candidate in taken:
+        candidate, number = f"{base}-{number}", number + 1
+    return candidate
 
 
 def shorten(text: str, limit: int = 90) -> str:

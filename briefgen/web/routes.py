@@ -10,7 +10,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
@@ -139,18 +138,11 @@ def _meeting_line(data: dict[str, Any]) -> str:
     meeting: dict[str, Any] = found if isinstance(found, dict) else {}
     parts = [str(meeting.get("instance") or "")]
     if isinstance(meeting.get("date"), dt.date):
-        day = format_date(meeting["date"], format="long", locale=babel_locale())
-        parts.append(_("meeting of %(date)s", date=day))
+        parts.append(_("meeting of %(date)s", date=i18n.long_date(meeting["date"])))
     unions = meeting.get("unions")
     if isinstance(unions, list):
         parts.append(" · ".join(str(u) for u in unions))
     return " · ".join(p for p in parts if p)
-
-
-def babel_locale() -> str:
-    """The locale Babel formats dates in: the page's language (English for the pseudo one)."""
-    lang = i18n.language()
-    return lang if lang in i18n.available() else i18n.DEFAULT
 
 
 def _grouped(findings: list[Finding]) -> list[tuple[str, list[Finding]]]:
