@@ -124,7 +124,8 @@ class _Formatter(click.HelpFormatter):
     """Help headings punctuated as the reader's language wants them ("Options :")."""
 
     def write_heading(self, heading: str) -> None:
-        self.write(f"{'':>{self.current_indent}}{_('%(heading)s:', heading=heading)}\n")
+        label = _("%(heading)s:", heading=heading)
+        self.write(f"{'':>{self.current_indent}}{label}\n")
 
 
 class _Context(click.Context):

@@ -131,8 +131,7 @@ def translations(lang: str) -> _gettext.NullTranslations:
     if lang == PSEUDO:
         return _Pseudo()
     folder = LOCALE_DIR / lang / "LC_MESSAGES"
-    domains = [*DOMAINS, *(p.stem for p in sorted(folder.glob("_*.po")))]  # TEMPORARY
-    found = [c for c in (_catalogue(folder, d, lang) for d in domains) if c is not None]
+    found = [c for c in (_catalogue(folder, d, lang) for d in DOMAINS) if c is not None]
     if not found:
         return _gettext.NullTranslations()
     for other in found[1:]:

@@ -33,7 +33,7 @@ def _extracted() -> Catalog:
     method_map = [(s.split(":", 1)[1].strip(), s.split(":", 1)[0]) for s in config.sections()]
     catalog = Catalog()
     for filename, lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map, keywords=KEYWORDS
+        str(ROOT / "briefgen"), method_map, keywords=KEYWORDS
     ):
         catalog.add(message, None, [(filename, lineno)])
     return catalog
