@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from pypdf import PdfReader
 
 from briefgen import i18n
@@ -70,3 +71,22 @@ def invoke_in(workspace: Path, *args: str) -> tuple[int, str, str]:
 
     result = CliRunner().invoke(main, ["--workspace", str(workspace), *args])
     return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def served_apps(monkeypatch: pytest.MonkeyPatch) -> list[Flask]:
+    """The applications `briefgen serve` would serve: werkzeug's server is replaced by one
+    that keeps the application and stops at once."""
+    apps: list[Flask] = []
+
+    class FakeServer:
+        server_port = 8123
+
+        def __init__(self, host: str, port: int, app: Flask, threaded: bool) -> None:
+            apps.append(app)
+
+        def serve_forever(self) -> None:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr("werkzeug.serving.make_server", FakeServer)
+    return apps

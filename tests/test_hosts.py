@@ -303,22 +303,9 @@ def test_the_lan_preview_keeps_the_token_in_a_cookie(lan_preview: int) -> None:
 
 @pytest.mark.parametrize("host", ["127.0.0.1", LAN, "0.0.0.0"])
 def test_serve_prints_an_address_that_opens_the_page(
-    workspace: Path, host: str, monkeypatch: pytest.MonkeyPatch
+    workspace: Path, host: str, served_apps: list[Flask]
 ) -> None:
-    apps: list[Flask] = []
-
-    class FakeServer:
-        """Stands for werkzeug's server: keeps the application, stops at once."""
-
-        server_port = 8123
-
-        def __init__(self, host: str, port: int, app: Flask, threaded: bool) -> None:
-            apps.append(app)
-
-        def serve_forever(self) -> None:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr("werkzeug.serving.make_server", FakeServer)
+    apps = served_apps
     result = CliRunner().invoke(main, ["-w", str(workspace), "serve", "--host", host])
     assert result.exit_code == 0, result.output
     match = re.search(r"open (http://\S+)  \(Ctrl-C to stop\)", result.stdout)

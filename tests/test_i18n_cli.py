@@ -221,21 +221,9 @@ def test_serve_speaks_french_unless_told_otherwise(
     page: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    served_apps: list[Flask],
 ) -> None:
-    apps: list[Flask] = []
-
-    class FakeServer:
-        """Stands for werkzeug's server: keeps the application, stops at once."""
-
-        server_port = 8123
-
-        def __init__(self, host: str, port: int, app: Flask, threaded: bool) -> None:
-            apps.append(app)
-
-        def serve_forever(self) -> None:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr("werkzeug.serving.make_server", FakeServer)
+    apps = served_apps
     assert invoke("init", str(tmp_path / "ws"))[0] == 0
     monkeypatch.setenv("LANG", "en_US.UTF-8")
     if env is None:

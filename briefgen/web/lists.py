@@ -6,9 +6,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask import url_for as url
 
-from ..i18n import _, lazy
-from ..store import Edit, StaleError
+from ..i18n import Message, _, lazy
+from ..store import DossierFiles, Edit, StaleError
 from .editing import (
+    Edits,
     after_save,
     assess,
     expected_versions,
@@ -21,13 +22,29 @@ from .findings import who
 from .parts import dossier_data, item_text, named, raw_items, shorten
 from .references import described, mentions, reference_edits
 from .security import check_csrf
-from .state import state
+from .state import State, state
 
 bp = Blueprint("lists", __name__)
 
 
 def _back(dossier_id: str, table: str) -> Response:
     return redirect(url("lists.table_page", dossier_id=dossier_id, table=table), code=303)  # type: ignore[return-value]
+
+
+def _saved(
+    app_state: State, files: DossierFiles, edits: Edits, summary: Message, table: str
+) -> Response:
+    """Make a list's edits in one save (refused if a file changed since the page was
+    shown), say so, and go back to the list."""
+    dossier_id = files.folder.name
+    try:
+        expected = expected_versions(request.form, files, edits)
+        saved = files.save(edits, expected, summary)
+    except StaleError:
+        flash(stale_message(), "error")
+        return _back(dossier_id, table)
+    after_save(app_state, saved.summary, list(dict.fromkeys(p for p, _edit in edits)))
+    return _back(dossier_id, table)
 
 
 @bp.get("/d/<dossier_id>/edit/<table>")
@@ -91,14 +108,7 @@ def delete_item(dossier_id: str, table: str, key: str) -> Response:
             "error",
         )
         return _back(dossier_id, table)
-    try:
-        expected = expected_versions(request.form, files, edits)
-        saved = files.save(edits, expected, lazy("Deleted: %(item)s", item=item))
-    except StaleError:
-        flash(stale_message(), "error")
-        return _back(dossier_id, table)
-    after_save(app_state, saved.summary, list(dict.fromkeys(p for p, _edit in edits)))
-    return _back(dossier_id, table)
+    return _saved(app_state, files, edits, lazy("Deleted: %(item)s", item=item), table)
 
 
 @bp.post("/d/<dossier_id>/edit/<table>/item/<key>/move")
@@ -119,11 +129,4 @@ def move_item(dossier_id: str, table: str, key: str) -> Response:
         (path, Edit(part.key, "set", other, items[index])),
     ]
     item = named(part, items[index], 60)
-    try:
-        expected = expected_versions(request.form, files, edits)
-        saved = files.save(edits, expected, lazy("Moved: %(item)s", item=item))
-    except StaleError:
-        flash(stale_message(), "error")
-        return _back(dossier_id, table)
-    after_save(app_state, saved.summary, [path])
-    return _back(dossier_id, table)
+    return _saved(app_state, files, edits, lazy("Moved: %(item)s", item=item), table)
