@@ -206,3 +206,13 @@ def test_quotation_marks_typed_around_a_quotation_are_not_printed_twice(
     assert _facts(folder)[-1]["quote"]["text"] == "un simple outil d'appoint"  # type: ignore[index]
     note = client.get(f"{BASE}/preview/note").get_data(as_text=True)
     assert "« «" not in note and "«\u00a0«" not in note
+
+
+def test_a_new_key_point_past_those_the_tract_shows_says_how_to_get_on_it(
+    client: FlaskClient, folder: Path
+) -> None:
+    new = open_form(client, f"{BASE}/edit/key_points/new")
+    response = submit(client, new.fill(text="Un point ajouté la veille.", facts=["outil-rh"]))
+    assert response.status_code == 303
+    said = flashes(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert any("le tract montre les 4 premiers" in m and "remontez-le" in m for m in said), said

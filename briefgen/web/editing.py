@@ -401,7 +401,27 @@ def _save_item(dossier_id: str, table: str, key: str | None) -> Response:
     for messages in checked.warnings.values():
         for message in messages:
             flash(_("To check: %(message)s", message=message), "warning")
+    if part.key == "key_points" and key is None:
+        _tell_if_off_the_tract(found.files)
     return redirect(url("view.dossier_page", dossier_id=dossier_id), code=303)  # type: ignore[return-value]
+
+
+def _tell_if_off_the_tract(files: DossierFiles) -> None:
+    """Say so when a new key point lands past those the tract shows, and how to fix it."""
+    data = dossier_data(files)
+    tract = data.get("tract")
+    shown = int(tract.get("points", 4)) if isinstance(tract, dict) else 0
+    number = len(data.get("key_points") or [])
+    if tract is not None and number > shown:
+        flash(
+            _(
+                "This key point is n° %(number)s, and the tract shows the first %(points)s: "
+                "to put it on the tract, move it up in « The essentials ».",
+                number=number,
+                points=shown,
+            ),
+            "info",
+        )
 
 
 def _current(files: DossierFiles, part: Part, key: str | None) -> dict[str, Any] | None:
