@@ -96,6 +96,7 @@ MODEL_LABELS: dict[tuple[str, str], Message] = {
     ("Header", "date"): lazy("Brought up to date on"),
     ("Meeting", "date"): lazy("Date of the meeting"),
     ("Source", "lang"): lazy("Language of the title"),
+    ("Opinion", "considerations.text"): lazy("Considering that…"),
     ("Header", "lang"): lazy("Language of the dossier's text"),
 }
 HELP: dict[str, Message] = {
@@ -317,7 +318,12 @@ def form_fields(model: type[BaseModel], prefix: str = "") -> list[FormField]:
                 ordered = (owner, name) in ORDERED
                 fields.append(FormField(widget="pick", table=name, ordered=ordered, **common))
             elif _is_model(_unwrap(inner)[0]):
-                children = tuple(form_fields(_unwrap(inner)[0], f"{prefix}{name}.N."))
+                children = tuple(
+                    replace(
+                        child, label=MODEL_LABELS.get((owner, f"{name}.{child.key}"), child.label)
+                    )
+                    for child in form_fields(_unwrap(inner)[0], f"{prefix}{name}.N.")
+                )
                 fields.append(FormField(widget="items", children=children, **common))
             else:
                 fields.append(FormField(widget="lines", **{**common, "max_length": LIST_LIMIT}))
@@ -376,10 +382,16 @@ def values_for(fields: list[FormField], data: Mapping[str, Any] | None) -> dict[
     return values
 
 
-def row_fields(field: FormField, index: int) -> list[FormField]:
-    """The inputs of row `index` of a list of groups (`considerations.0.text`…)."""
+def row_fields(field: FormField, index: int, blank: bool = False) -> list[FormField]:
+    """The inputs of row `index` of a list of groups (`considerations.0.text`…); those of a
+    `blank` row (one to add, if wanted) are not required."""
     return [
-        replace(child, name=child.name.replace(".N.", f".{index}.", 1)) for child in field.children
+        replace(
+            child,
+            name=child.name.replace(".N.", f".{index}.", 1),
+            required=child.required and not blank,
+        )
+        for child in field.children
     ]
 
 

@@ -182,6 +182,13 @@ def _header_model() -> type[BaseModel]:
     return create_model("Header", **fields)  # type: ignore[call-overload, no-any-return]
 
 
+SECTION_NAMED: dict[str, Message] = {
+    "dossier": lazy("the dossier and its meeting"),
+    "tract": lazy("the tract"),
+    "declaration": lazy("the opening statement"),
+    "opinion": lazy("the draft opinion"),
+}
+"""How a sentence names a part edited as one form."""
 SECTIONS: dict[str, tuple[Message, type[BaseModel]]] = {
     "dossier": (lazy("Dossier and meeting"), _header_model()),
     "tract": (lazy("Tract"), Tract),

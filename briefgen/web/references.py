@@ -11,7 +11,7 @@ from typing import Any
 from ..i18n import _
 from ..models import Dossier
 from ..store import DossierFiles, Edit
-from .parts import SECTIONS, TABLES, dossier_data, named
+from .parts import SECTION_NAMED, SECTIONS, TABLES, dossier_data, named
 
 FieldPath = tuple[str | int, ...]
 
@@ -103,7 +103,7 @@ def described(data: dict[str, Any], path: FieldPath) -> Mention:
         item_key = str(item.get("id")) if part.by_id else str(path[1])
         return Mention(text, key, item_key)
     section = key if key in SECTIONS else "dossier"
-    return Mention(str(SECTIONS[section][0]), None, section)
+    return Mention(str(SECTION_NAMED[section]), None, section)
 
 
 def appearances(data: dict[str, Any], fact_id: str) -> tuple[list[Mention], str]:
