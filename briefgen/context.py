@@ -374,7 +374,15 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
     def sources_of(ids: Iterable[str]) -> list[str]:
         return [s for fact in kept(ids) for s in fact.sources]
 
-    disputed = {fact_id for d in dossier.divergences for fact_id in d.facts}
+    # A divergence exists for this audience only when two of its facts are visible to it:
+    # a public fact whose only contradiction is for the reps carries no mark.
+    disputed = {
+        fact_id
+        for d in dossier.divergences
+        if len(kept(d.facts)) >= 2
+        for fact_id in d.facts
+        if fact_id in facts
+    }
 
     def unverified(fact: Fact) -> bool:
         return fact.status is Status.unverified or only_unverifiable(fact.sources, kinds)

@@ -1,0 +1,64 @@
+"""A divergence shows only where at least two of its facts may be read: a public fact whose
+only disagreeing fact is for the reps carries no « sources divergentes » mark in a document
+for staff or management (its existence would leak), and keeps it in the reps' note."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from briefgen.build import DOCUMENTS, Options, render_document
+from briefgen.load import load_dossier
+from briefgen.workspace import find_workspace
+from conftest import ROOT
+
+EXAMPLE = ROOT / "briefgen" / "scaffold" / "seeds" / "exemple"
+REPS_ONLY = """
+  - id: chiffre-interne
+    statement: Selon un élu, l'outil concernerait plutôt 150 salariés.
+    value: 150
+    unit: salariés
+    audience: reps
+    union_position: true
+"""
+
+
+@pytest.fixture
+def dossier(tmp_path: Path) -> Path:
+    """The `init` example, with a divergence between its public figure and a reps-only one."""
+    folder = tmp_path / "ws" / "seeds" / "exemple"
+    shutil.copytree(EXAMPLE, folder)
+    (tmp_path / "ws" / "briefgen.toml").write_text("")
+    facts = folder / "facts.yaml"
+    text = facts.read_text(encoding="utf-8").replace("\nthemes:", REPS_ONLY + "\nthemes:", 1)
+    text += (
+        "\ndivergences:\n  - id: effectif-concerne\n    subject: Combien de salariés ?\n"
+        "    facts: [deploiement, chiffre-interne]\n"
+    )
+    facts.write_text(text, encoding="utf-8")
+    return folder
+
+
+def _html(folder: Path, kind: str) -> str:
+    workspace = find_workspace(folder.parent.parent)
+    built = render_document(
+        load_dossier(folder), DOCUMENTS[kind], Options(formats=("html",)), workspace
+    )
+    return built.files["html"].decode()
+
+
+@pytest.mark.parametrize("kind", ["tract", "declaration", "questions", "avis"])
+def test_a_reps_only_disagreement_leaves_no_mark_in_a_public_document(
+    dossier: Path, kind: str
+) -> None:
+    page = _html(dossier, kind)
+    assert "sources divergentes" not in page.lower()
+    assert "150" not in page and "Combien de salariés" not in page
+
+
+def test_the_reps_note_shows_the_divergence(dossier: Path) -> None:
+    page = _html(dossier, "note")
+    assert "sources divergentes" in page.lower()
+    assert "Combien de salariés" in page
