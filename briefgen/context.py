@@ -46,10 +46,15 @@ class _References:
     sources at the end holds exactly the sources the document cites.
     """
 
-    def __init__(self, sources: Iterable[Source], citable: set[str], lang: str) -> None:
+    def __init__(
+        self, sources: Iterable[Source], citable: set[str], lang: str, notes: bool
+    ) -> None:
         self.sources = {s.id: s for s in sources if s.id in citable}
         self.lang = lang
         """The language of the dossier's text: a title in another one is tagged with it."""
+        self.notes = notes
+        """Whether a source's note is printed: it is the reps' research note, kept out of a
+        document for staff or management."""
         self.number: dict[str, int] = {}
         self.shown: dict[str, None] = {}
         """The facts whose marks the document has printed, in the order it printed them."""
@@ -73,6 +78,8 @@ class _References:
         for source_id, number in self.number.items():
             source = self.sources[source_id]
             fields = source.model_dump()
+            if not self.notes:
+                fields["note"] = None
             if source.lang and source.lang != self.lang:
                 fields["title"] = foreign(source.title, source.lang)
             views.append(
@@ -306,7 +313,10 @@ class SourceView(View):
     date: dt.date | None = Field(description="Publication date.")
     url: str | None = Field(description="Address (http or https only).")
     kind: str = Field(description="press, official, union, legal-text, case-law, reader-comment…")
-    note: str | None = Field(description="What a reader should know about it.")
+    note: str | None = Field(
+        description="What the reps should know about it; none in a document for staff or "
+        "management."
+    )
     lang: str | None = Field(description="Language of the title, if not the dossier's.")
     unverifiable: bool = Field(description="True for reader comments.")
 
@@ -359,7 +369,7 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
     source_index = {s.id: s for s in dossier.sources}
     kinds = {s.id: s.kind for s in dossier.sources}
     cited = {source_id for fact in facts.values() for source_id in fact.sources}
-    references = _References(dossier.sources, cited, dossier.lang)
+    references = _References(dossier.sources, cited, dossier.lang, audience is Audience.reps)
 
     def mark(source_ids: list[str], fact_ids: list[str]) -> _Mark:
         return _Mark(references, source_ids, fact_ids)

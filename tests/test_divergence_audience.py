@@ -62,3 +62,17 @@ def test_the_reps_note_shows_the_divergence(dossier: Path) -> None:
     page = _html(dossier, "note")
     assert "sources divergentes" in page.lower()
     assert "Combien de salariés" in page
+
+
+def test_a_source_note_is_for_the_reps_only(dossier: Path) -> None:
+    sources = dossier / "sources.yaml"
+    note = "Reçu par un élu, non publié, ne pas citer en séance."
+    text = sources.read_text(encoding="utf-8")
+    sources.write_text(
+        text.replace("    kind: official\n", f"    kind: official\n    note: {note}\n", 1),
+        encoding="utf-8",
+    )
+    assert note in sources.read_text(encoding="utf-8")
+    for kind in ("tract", "declaration", "questions", "avis"):
+        assert "ne pas citer en séance" not in _html(dossier, kind), kind
+    assert "ne pas citer en séance" in _html(dossier, "note")
