@@ -109,7 +109,10 @@ HELP: dict[str, Message] = {
     "author": lazy("The author, if the document names one."),
     "url": lazy("Its address, starting with http:// or https://, if any."),
     "kind": lazy("What kind of document it is: it tells how far it can be trusted."),
-    "note": lazy("What a reader should know about it (reliability, access)."),
+    "note": lazy(
+        "For the reps: what to know about this source (reliability, access). Printed in the "
+        "briefing note only."
+    ),
     "statement": lazy(
         "The fact restated in our own words, never copied from the article: a quotation goes below."
     ),

@@ -1,9 +1,12 @@
-"""A divergence shows only where at least two of its facts may be read: a public fact whose
-only disagreeing fact is for the reps carries no « sources divergentes » mark in a document
-for staff or management (its existence would leak), and keeps it in the reps' note."""
+"""Documents right for a dossier other than the first one, written in a workspace made by
+`briefgen init`: a divergence shows only where at least two of its facts may be read (a
+public fact whose only disagreeing fact is for the reps carries no « sources divergentes »
+mark in a document for staff or management), a source's note stays in the reps' note, and
+the example union's name signs nothing of a real union's."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -76,3 +79,20 @@ def test_a_source_note_is_for_the_reps_only(dossier: Path) -> None:
     for kind in ("tract", "declaration", "questions", "avis"):
         assert "ne pas citer en séance" not in _html(dossier, kind), kind
     assert "ne pas citer en séance" in _html(dossier, "note")
+
+
+def test_a_workspace_from_init_signs_with_the_dossier_s_own_unions(tmp_path: Path) -> None:
+    from briefgen.scaffold import init_workspace
+
+    root = tmp_path / "ws"
+    init_workspace(root)
+    dossier = root / "seeds" / "exemple" / "dossier.yaml"
+    text = dossier.read_text(encoding="utf-8").replace("[Syndicat Exemple]", "[CGT, SUD]")
+    dossier.write_text(text, encoding="utf-8")
+    documents = root / "seeds" / "exemple" / "documents.yaml"
+    text = documents.read_text(encoding="utf-8").replace("du Syndicat Exemple", "CGT et SUD")
+    documents.write_text(text, encoding="utf-8")
+    for kind in DOCUMENTS:
+        page = re.sub(r"<[^>]+>", "", _html(root / "seeds" / "exemple", kind))
+        assert "Syndicat Exemple" not in page, kind
+        assert "CGT · SUD" in page, kind
