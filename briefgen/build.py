@@ -183,9 +183,15 @@ def _page_meta(
     created: str,
     options: Options,
     workspace: Workspace,
+    digest: str,
+    establishment: str | None,
 ) -> PageMeta:
-    """The document's metadata and page furniture: title, author, keywords, trace line."""
+    """The document's metadata and page furniture: title, author, keywords, and the trace
+    line (`digest`, and the establishment's name in its variant) unless the options or
+    briefgen.toml turn it off."""
     trace = workspace.config.output.trace if options.trace is None else options.trace
+    name = typography.text(dossier.meeting.establishment or "", dossier.lang)
+    trace_line = provenance.trace_line(dossier, digest, name if establishment else None)
     title = labels[f"{kind.name}_title"]
     return PageMeta(
         title=f"{title} · {dossier.title}",
@@ -196,7 +202,7 @@ def _page_meta(
         kind=kind.name,
         running_title=dossier.title,
         created=created,
-        trace=provenance.trace_line(dossier, provenance.dossier_hash(dossier)) if trace else "",
+        trace=trace_line if trace else "",
     )
 
 
@@ -209,11 +215,14 @@ def render_document(
     contact: str | None = None,
     establishment: str | None = None,
     extra: Mapping[str, Any] | None = None,
+    digest: str | None = None,
 ) -> Built:
     """Run one document through the pipeline: context → Markdown → HTML → PDF.
 
     The PDF embeds the provenance record of the facts the document shows; the
     footer prints the trace line unless the options or briefgen.toml turn it off.
+    Both identify the dossier by `digest`: the hash of the dossier as read, of
+    which `dossier` may be a variant (default: `dossier`'s own).
     """
     _require_section(dossier, kind, source)
     lang = options.lang or dossier.lang
@@ -223,7 +232,10 @@ def render_document(
     shown = context["sources"].facts_shown()
     body = typography.apply(to_html(markdown_text), dossier.lang)
     created = options.created or creation_date(dossier)
-    meta = _page_meta(dossier, kind, labels, branding.name, created, options, workspace)
+    digest = digest or provenance.dossier_hash(dossier)
+    meta = _page_meta(
+        dossier, kind, labels, branding.name, created, options, workspace, digest, establishment
+    )
     files = {"md": markdown_text.encode()}
     warnings: list[Text] = []
     if "pdf" not in options.formats:
@@ -239,7 +251,7 @@ def render_document(
             "establishment": establishment,
             "meeting_date": dossier.meeting.date.isoformat(),
         }
-        entry = provenance.record(dossier, kind.name, kind.audience.value, shown, settings)
+        entry = provenance.record(dossier, kind.name, kind.audience.value, shown, settings, digest)
         attachment = (provenance.ATTACHMENT, provenance.to_bytes(entry), "Provenance of the facts")
         for scale in FIT_SCALES if kind.max_pages else (1.0,):
             html = page(body, replace(meta, scale=scale), labels, dirs, branding)
@@ -305,6 +317,8 @@ class Job:
     filename: str
     contact: str | None = None
     establishment: str | None = None
+    digest: str | None = None
+    """Hash of the dossier as read, of which `dossier` may be a variant (None: `dossier`'s)."""
 
 
 def variant(dossier: Dossier, establishment: Establishment) -> Dossier:
@@ -329,7 +343,8 @@ EACH = {"establishment": "establishments"}
 
 
 def plan(dossier: Dossier, kinds: list[str], each: str | None = None) -> list[Job]:
-    """The documents to render: each kind once, or once per establishment with --each."""
+    """The documents to render: each kind once, or once per establishment with --each (each
+    variant identified, like the others, by the hash of `dossier`)."""
     if each is None:
         return [Job(DOCUMENTS[k], dossier, DOCUMENTS[k].filename) for k in kinds]
     entries: list[Establishment] = getattr(dossier, EACH[each])
@@ -340,8 +355,16 @@ def plan(dossier: Dossier, kinds: list[str], each: str | None = None) -> list[Jo
             None,
             EACH[each],
         )
+    digest = provenance.dossier_hash(dossier)
     return [
-        Job(DOCUMENTS[k], variant(dossier, e), f"{DOCUMENTS[k].filename}-{e.id}", e.contact, e.id)
+        Job(
+            DOCUMENTS[k],
+            variant(dossier, e),
+            f"{DOCUMENTS[k].filename}-{e.id}",
+            e.contact,
+            e.id,
+            digest,
+        )
         for e in entries
         for k in kinds
     ]
@@ -349,7 +372,14 @@ def plan(dossier: Dossier, kinds: list[str], each: str | None = None) -> list[Jo
 
 def _render_job(job: Job, options: Options, workspace: Workspace, source: str) -> Built:
     built = render_document(
-        job.dossier, job.kind, options, workspace, source, job.contact, job.establishment
+        job.dossier,
+        job.kind,
+        options,
+        workspace,
+        source,
+        job.contact,
+        job.establishment,
+        digest=job.digest,
     )
     return replace(built, filename=job.filename)
 

@@ -701,10 +701,12 @@ def verify(pdf: Path, dossier: str | None) -> None:
     if kind is None:
         unknown = _("unknown document kind %(kind)r", kind=document.get("kind"))
         raise BriefgenError(Problem(unknown, name))
-    current = as_recorded(load_dossier(folder), document)
+    loaded = load_dossier(folder)
+    current = as_recorded(loaded, document)
     shown = facts_shown(current, kind, document.get("lang") or current.lang, workspace)
-    result = provenance.compare(entry, current, shown)
-    then, now = entry["dossier"]["sha256"][:7], provenance.dossier_hash(current)[:7]
+    digest = provenance.dossier_hash(loaded)
+    result = provenance.compare(entry, current, shown, digest)
+    then, now = entry["dossier"]["sha256"][:7], digest[:7]
     where = display_path(folder)
     if result.up_to_date:
         click.echo(

@@ -7,7 +7,9 @@ each source's archived text).  Only what the document shows is recorded, so a
 staff document's record holds no item meant for the representatives.  Its
 footer prints a short trace (`dossier 3f9a2c1 · 20/11/2026`) so that a
 printout can be matched to its data; `verify` compares a PDF's record with the
-dossier as it is now.
+dossier as it is now.  The hash is always that of the dossier as read: an
+establishment's variant (`dossier 3f9a2c1 · Normandie · 20/11/2026`) carries the
+same one as the note made from the same dossier.
 """
 
 from __future__ import annotations
@@ -47,9 +49,12 @@ def version() -> str:
         return "unknown"
 
 
-def trace_line(dossier: Dossier, digest: str) -> str:
-    """The footer's trace: the dossier's short hash and the date it was brought up to date."""
-    return f"dossier {digest[:7]} · {dossier.date.strftime('%d/%m/%Y')}"
+def trace_line(dossier: Dossier, digest: str, variant: str | None = None) -> str:
+    """The footer's trace: the short hash of the dossier as read (`digest`), the variant's
+    name if the document is one (an establishment's), and the date the dossier was brought
+    up to date."""
+    parts = [f"dossier {digest[:7]}", *([variant] if variant else [])]
+    return " · ".join([*parts, dossier.date.strftime("%d/%m/%Y")])
 
 
 def _source_entry(source: Source) -> dict[str, Any]:
@@ -87,10 +92,10 @@ def record(
     audience: str,
     shown: Iterable[str],
     options: Mapping[str, Any],
+    digest: str,
 ) -> dict[str, Any]:
-    """The provenance record of one document: the facts it shows (`shown`, by id) and how
-    it was made."""
-    digest = dossier_hash(dossier)
+    """The provenance record of one document made from `dossier` (perhaps a variant of the
+    dossier whose hash is `digest`): the facts it shows (`shown`, by id) and how it was made."""
     return {
         "$schema": SCHEMA,
         "generator": {"name": "briefgen", "version": version()},
@@ -161,13 +166,16 @@ class Comparison:
     dossier_changed: bool = False
 
 
-def compare(entry: Mapping[str, Any], dossier: Dossier, shown_now: Iterable[str]) -> Comparison:
-    """Compare a record with the dossier now (`shown_now`: the facts the same document
-    would show if made again)."""
+def compare(
+    entry: Mapping[str, Any], dossier: Dossier, shown_now: Iterable[str], digest: str
+) -> Comparison:
+    """Compare a record with the dossier now: `dossier` as the same document would be made
+    from it again (perhaps a variant), `digest` the hash of the dossier as read, `shown_now`
+    the facts the document would show."""
     then = {f["id"]: f for f in entry["facts"]}
     now = _fact_entries(dossier, shown_now)
     result = Comparison(up_to_date=False)
-    result.dossier_changed = entry["dossier"]["sha256"] != dossier_hash(dossier)
+    result.dossier_changed = entry["dossier"]["sha256"] != digest
     result.removed = [i for i in then if i not in now]
     result.added = [i for i in now if i not in then]
     sources_then = {s["id"]: s for f in then.values() for s in f.get("sources", [])}

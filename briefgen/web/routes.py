@@ -20,6 +20,7 @@ from ..errors import BriefgenError, Problem
 from ..i18n import _, lazy
 from ..load import read_dossier
 from ..models import Dossier
+from ..provenance import dossier_hash
 from ..store import DossierFiles
 from .findings import Finding, present
 from .jobs import BuildJob, Choices, prepared
@@ -208,12 +209,13 @@ def preview(dossier_id: str, kind: str) -> Response:
         abort(404)
     try:
         choices = choices_from(request.args)
-        dossier = prepared(read_dossier(folder)[0], choices)
+        read = read_dossier(folder)[0]
         built = render_document(
-            dossier,
+            prepared(read, choices),
             DOCUMENTS[kind],
             Options(formats=("html",), lang=choices.lang),
             state().workspace,
+            digest=dossier_hash(read),  # the dossier's, whatever the variant
         )
     except BriefgenError as error:
         return _problems_page(dossier_id, error.problems)
@@ -252,7 +254,8 @@ def run_build(
         kinds, _ = runnable_kinds(dossier, [k for k in choices.docs if k in DOCUMENTS])
         kinds = [k for k in kinds if k in choices.docs]
         jobs: list[Job] = [
-            replace(job, establishment=choices.establishment) for job in plan(dossier, kinds)
+            replace(job, establishment=choices.establishment, digest=dossier_hash(loaded))
+            for job in plan(dossier, kinds)
         ]
         suffix = f"-{choices.establishment}" if choices.establishment else ""
         job.total = len(jobs)
