@@ -10,6 +10,8 @@ out of documents for a wider audience.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from typing import Annotated, Any
@@ -125,6 +127,31 @@ class _CitedSources:
         return len(self._references.number)
 
 
+def _folded(text: str) -> str:
+    """`text` lower-cased and without accents, one character for one, so that a position
+    in it is the same position in `text`."""
+    return "".join(unicodedata.normalize("NFD", c)[0].lower() for c in text)
+
+
+def unit_in_label(unit: str | None, label: str | None) -> tuple[str, str] | None:
+    """(the unit as the label writes it, the rest of the label) when a figure's caption
+    starts with its unit ("salariés en CDI" after "salariés"): the same word, whatever the
+    case, the accents or a plural in s or x; None when it does not.  The label's spelling is
+    kept (it agrees with the figure), but not a capital the unit does not have."""
+    unit = (unit or "").strip()
+    if not unit or not label:
+        return None
+    folded = _folded(unit)
+    stem = folded[:-1] if len(folded) > 2 and folded[-1] in "sx" else folded
+    found = re.match(re.escape(stem) + r"[sx]?(?=\s|$)", _folded(label))
+    if found is None:
+        return None
+    spelled = label[: found.end()]
+    if unit[0].islower():
+        spelled = spelled[0].lower() + spelled[1:]
+    return spelled, label[found.end() :].strip()
+
+
 def _where(instance: str, establishment: str | None) -> str:
     if establishment and establishment not in instance:
         return f"{instance} · {establishment}"
@@ -184,6 +211,14 @@ class FactView(View):
     value: float | None = Field(description="The figure it gives (use the number filter).")
     unit: str | None = Field(description="Unit of the figure.")
     label: str | None = Field(description="Caption of the figure.")
+    figure_unit: str | None = Field(
+        description="The unit to print after the figure: the unit, or the label's own "
+        "spelling of it when the label starts with it."
+    )
+    caption: str = Field(
+        description="What the figure measures, to print after it and its figure_unit: the "
+        "label without the unit it starts with, else the label, else the statement."
+    )
     as_of: dt.date | None = Field(description="Date the fact was true or reported.")
 
 
@@ -250,7 +285,12 @@ class MotivatedView(View):
     number: int = Field(description="Its number, from 1.")
     text: str = Field(description="The question or demand.")
     facts: list[FactView] = Field(description="The facts that motivate it.")
-    motive: FactView | None = Field(description="The first of them: the main motive.")
+    motives: list[FactView] = Field(
+        description="Those of its facts no earlier question of the document shows, in order."
+    )
+    see_also: list[int] = Field(
+        description="The numbers of the earlier questions that show its other facts."
+    )
     legal: list[LegalRef] = Field(description="Its legal references.")
     legal_by_code: list[LegalGroup] = Field(description="The same, grouped by text.")
     refs: Refs
@@ -398,8 +438,11 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
         return fact.status is Status.unverified or only_unverifiable(fact.sources, kinds)
 
     def fact_fields(fact: Fact) -> dict[str, Any]:
+        unit, rest = unit_in_label(fact.unit, fact.label) or (fact.unit, fact.label)
         return {
             **fact.model_dump(include=set(FactView.model_fields)),
+            "figure_unit": unit,
+            "caption": rest or fact.statement,
             "quote": fact.quote,
             "refs": mark(fact.sources, [fact.id]),
             "unverified": unverified(fact),
@@ -475,27 +518,36 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
     ]
     legal = {ref.id: ref for ref in dossier.legal}
 
-    def motivated(entry: Question | Demand, number: int) -> MotivatedView:
+    def motivated(entry: Question | Demand, number: int, shown_in: dict[str, int]) -> MotivatedView:
+        """`shown_in` maps each fact an earlier entry shows as a motive to that entry's
+        number; this entry shows the others, and refers to those entries for the rest."""
         refs = [legal[i] for i in entry.legal]
+        motives = []
+        for fact in kept(entry.facts):
+            if fact.id not in shown_in:
+                shown_in[fact.id] = number
+                motives.append(fact_view(fact))
         return MotivatedView.model_construct(
             number=number,
             text=entry.text,
             facts=[fact_view(f) for f in kept(entry.facts)],
-            motive=next(map(fact_view, kept(entry.facts)), None),
+            motives=motives,
+            see_also=sorted({shown_in[i] for i in entry.facts if i in facts} - {number}),
             legal=refs,
             legal_by_code=_group_by_code(refs),
             **cites(entry.facts),
         )
 
+    motive_of: dict[str, int] = {}
     questions = [
-        motivated(q, n)
+        motivated(q, n, motive_of)
         for n, q in enumerate(
             (q for q in dossier.questions if _visible(audience, q.audience) and shown(q.facts)),
             start=1,
         )
     ]
     demands = [
-        motivated(d, n)
+        motivated(d, n, {})
         for n, d in enumerate((d for d in dossier.demands if shown(d.facts)), start=1)
     ]
     used_legal = {ref.id for entry in [*questions, *demands] for ref in entry.legal}

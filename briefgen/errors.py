@@ -36,6 +36,7 @@ RULES: dict[str, Message] = {
     "W403": lazy(
         "the tract lists a fact it cannot show as a key figure (unverified, reps-only, no figure)"
     ),
+    "W404": lazy("a figure's caption (label) starts with its unit, which is printed before it"),
     "W501": lazy("a source has no snapshot: its quotes and wording cannot be checked"),
     "W502": lazy("a source's snapshot has no recorded sha256 (the message gives it)"),
     "W503": lazy("a fact's statement copies 12 or more words in a row from a source's snapshot"),

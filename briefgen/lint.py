@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from .context import unit_in_label
 from .errors import InputError, Problem
 from .i18n import N_, Message, Text, lazy, lazy_plural
 from .load import Locate, read_dossier
@@ -57,7 +58,31 @@ def lint(
     for index, fact_id in enumerate(dossier.tract.facts if dossier.tract else []):
         if fact_id in facts and (why := _not_a_key_figure(facts[fact_id], kinds)):
             yield locate(("tract", "facts", index), why, "W403")
+    yield from _unit_problems(dossier, locate)
     yield from warnings
+
+
+def _unit_problems(dossier: Dossier, locate: Locate) -> Iterator[Problem]:
+    """W404 for each figure whose caption starts with its unit: « 6 200 salariés salariés
+    en CDI » (the documents print the unit once, but the caption should not repeat it)."""
+    for index, fact in enumerate(dossier.facts):
+        if (repeated := unit_in_label(fact.unit, fact.label)) is None:
+            continue
+        unit, rest = repeated
+        message = (
+            lazy(
+                "the label starts with the unit '%(unit)s', printed just before it: "
+                "write label: %(rest)s",
+                unit=unit,
+                rest=rest,
+            )
+            if rest
+            else lazy(
+                "the label only repeats the unit '%(unit)s': say what the figure counts",
+                unit=unit,
+            )
+        )
+        yield locate(("facts", index, "label"), message, "W404")
 
 
 def _date_problems(

@@ -108,8 +108,8 @@ def disagreeing(edit: Edit) -> Path:
     """The minimal dossier where two facts on one topic disagree (undeclared)."""
     edit(
         "facts.yaml",
-        "    label: agents équipés de l'outil",
-        "    label: agents équipés de l'outil\n    topic: effectif",
+        "    label: équipés de l'outil",
+        "    label: équipés de l'outil\n    topic: effectif",
     )
     return edit(
         "facts.yaml",
@@ -185,8 +185,8 @@ def test_divergence_is_shown_in_the_tract(disagreeing: Path, tmp_path: Path) -> 
         ),
         (
             "facts.yaml",
-            "    label: agents équipés de l'outil",
-            "    label: agents équipés de l'outil\n    status: unverified",
+            "    label: équipés de l'outil",
+            "    label: équipés de l'outil\n    status: unverified",
             (),
             "W403",
         ),

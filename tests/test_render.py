@@ -118,8 +118,8 @@ def test_template_renders_markdown_with_french_dates(minimal: Path) -> None:
     text = render(markdown_environment("fr"), "note-de-briefing.md.j2", context)
     assert "<dt>Séance du</dt><dd>1er décembre 2026</dd>" in text
     assert "## L'essentiel" in text
-    assert "| 12 agents | agents équipés de l&#39;outil |" not in text  # apostrophes stay plain
-    assert "| 12 agents | agents équipés de l'outil |" in text
+    assert "| 12 agents | équipés de l&#39;outil |" not in text  # apostrophes stay plain
+    assert "| 12 agents | équipés de l'outil |" in text
 
 
 @pytest.mark.parametrize(

@@ -46,6 +46,7 @@ RULE_TEXT: dict[str, Message] = {
         "This figure will not be printed on the tract: it is unverified, for the reps only, "
         "or has no figure."
     ),
+    "W404": lazy("The figure's caption starts with its unit, which is printed just before it."),
     "W501": lazy("The source has no archived text: its quotations cannot be checked."),
     "W502": lazy("The archived text of the source has no recorded fingerprint."),
     "W503": lazy("The statement copies a long passage of its source: restate it."),
