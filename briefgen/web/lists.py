@@ -3,6 +3,8 @@ down, and deleting one after saying what mentions it (the mentions go with it)."
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask import url_for as url
 
@@ -19,7 +21,7 @@ from .editing import (
     stale_message,
 )
 from .findings import who
-from .parts import dossier_data, item_text, named, raw_items, shorten
+from .parts import Part, dossier_data, item_text, named, raw_items, shorten
 from .references import described, mentions, reference_edits
 from .security import check_csrf
 from .state import State, state
@@ -45,6 +47,19 @@ def _saved(
         return _back(dossier_id, table)
     after_save(app_state, saved.summary, list(dict.fromkeys(p for p, _edit in edits)))
     return _back(dossier_id, table)
+
+
+def _posted(
+    dossier_id: str, table: str, key: str
+) -> tuple[State, Part, DossierFiles, list[dict[str, Any]], int]:
+    """What a form about one item of a list acts on, once its token is checked: the
+    application's state, the list, its files, its items and the item's position."""
+    check_csrf()
+    part = part_of(table)
+    app_state = state()
+    files = files_of(app_state, dossier_id)
+    items = raw_items(files, part)
+    return app_state, part, files, items, item_index(part, items, key)
 
 
 @bp.get("/d/<dossier_id>/edit/<table>")
@@ -84,12 +99,7 @@ def confirm_delete(dossier_id: str, table: str, key: str) -> str:
 
 @bp.post("/d/<dossier_id>/edit/<table>/item/<key>/delete")
 def delete_item(dossier_id: str, table: str, key: str) -> Response:
-    check_csrf()
-    part = part_of(table)
-    app_state = state()
-    files = files_of(app_state, dossier_id)
-    items = raw_items(files, part)
-    index = item_index(part, items, key)
+    app_state, part, files, items, index = _posted(dossier_id, table, key)
     path = files.target(part.key, is_list=True)
     edits = [(path, Edit(part.key, "delete", index))]
     if part.key in ("sources", "facts", "legal"):
@@ -114,12 +124,7 @@ def delete_item(dossier_id: str, table: str, key: str) -> Response:
 @bp.post("/d/<dossier_id>/edit/<table>/item/<key>/move")
 def move_item(dossier_id: str, table: str, key: str) -> Response:
     """Move an item one place up or down its list (the documents follow the list's order)."""
-    check_csrf()
-    part = part_of(table)
-    app_state = state()
-    files = files_of(app_state, dossier_id)
-    items = raw_items(files, part)
-    index = item_index(part, items, key)
+    app_state, part, files, items, index = _posted(dossier_id, table, key)
     other = index - 1 if request.form.get("direction") == "up" else index + 1
     if not 0 <= other < len(items):
         return _back(dossier_id, table)
