@@ -26,10 +26,10 @@ from pydantic.fields import FieldInfo
 from .. import i18n
 from ..errors import BriefgenError
 from ..i18n import _, lazy
-from ..load import dossier_files, error_message, read_mapping
+from ..load import dossier_files, error_message
 from ..models import Dossier, Meeting, Model
 from ..store import DossierFiles, Edit, commit
-from .parts import make_id
+from .parts import dossier_data, make_id
 from .security import check_csrf
 from .state import State, state
 
@@ -93,19 +93,6 @@ class DossierState:
         return str(READINESS_LABELS[self.readiness])
 
 
-def _raw(folder: Path) -> dict[str, Any]:
-    """The dossier's fields as its readable files hold them, unvalidated (first file wins)."""
-    data: dict[str, Any] = {}
-    for path in dossier_files(folder) if folder.is_dir() else []:
-        try:
-            found = read_mapping(path)
-        except BriefgenError:
-            continue  # unreadable: `check` reports it
-        for key, value in found.items():
-            data.setdefault(key, value)
-    return data
-
-
 def _text(value: Any) -> str | None:
     """A scalar of the YAML as one line of text, or None for nothing or a structure."""
     if isinstance(value, str | int | float) and not isinstance(value, bool):
@@ -129,7 +116,7 @@ def dossier_state(app_state: State, folder: Path) -> DossierState:
     """The state of the dossier in `folder`: ready, to complete or with errors to fix, its
     title, employer and meeting date (read even when it does not validate), and counts."""
     _, problems = app_state.findings(folder)
-    data = _raw(folder)
+    data = dossier_data(DossierFiles.in_workspace(app_state.workspace.root, folder))
     errors = [p for p in problems if p.severity == "error" and p.code not in UNUSED_CODES]
     schema = [p for p in errors if p.code == "E002"]
     blocking = len(errors) - len(schema)

@@ -34,6 +34,7 @@ from ..models import (
     Tract,
 )
 from ..store import DossierFiles
+from .state import Stamp, stamp
 
 
 @dataclass(frozen=True)
@@ -247,17 +248,8 @@ def item_text(part: Part, item: Mapping[str, Any]) -> str:
     return text or str(item.get("id") or "")
 
 
-def _signature(folder: Path) -> tuple[tuple[str, int, int, int], ...]:
-    """What changes when a file of the dossier is written: names, inodes, sizes, times."""
-    found = []
-    for path in dossier_files(folder):
-        info = path.stat()
-        found.append((path.name, info.st_ino, info.st_size, info.st_mtime_ns))
-    return tuple(found)
-
-
 @lru_cache(maxsize=32)
-def _read(folder: Path, signature: tuple[tuple[str, int, int, int], ...]) -> dict[str, Any]:
+def _read(folder: Path, written: Stamp) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for path in dossier_files(folder):
         try:
@@ -270,7 +262,7 @@ def _read(folder: Path, signature: tuple[tuple[str, int, int, int], ...]) -> dic
 def dossier_data(files: DossierFiles) -> dict[str, Any]:
     """Every top-level field of the dossier as plain data, as its files hold it now (read
     again only when a file changed).  Callers must not change what it returns."""
-    return _read(files.folder, _signature(files.folder))
+    return _read(files.folder, stamp(dossier_files(files.folder)))
 
 
 def raw_items(files: DossierFiles, part: Part) -> list[dict[str, Any]]:

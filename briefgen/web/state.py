@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import os
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -15,6 +16,7 @@ from flask import abort, current_app
 from ..errors import Problem
 from ..importer import Extracted
 from ..lint import check_dossier
+from ..load import dossier_files
 from ..models import Dossier
 from ..workspace import Workspace
 from .jobs import Builds
@@ -61,15 +63,19 @@ class State:
     def findings(self, folder: Path) -> tuple[Dossier | None, list[Problem]]:
         """What `briefgen check` says of a dossier folder today (checked again only when
         one of its files or archived texts changed)."""
-        dossier, problems = _findings(folder, self.date(), _stamp(folder))
+        archives = [*dossier_files(folder), *folder.glob("sources/*")]
+        dossier, problems = _findings(folder, self.date(), stamp(archives))
         return dossier, list(problems)
 
 
-def _stamp(folder: Path) -> tuple[tuple[str, int, int, int], ...]:
-    """What changes when a file of the dossier or an archived text is written."""
-    paths = sorted([*folder.glob("*.y*ml"), *folder.glob("sources/*")])
+Stamp = tuple[tuple[str, int, int, int], ...]
+
+
+def stamp(paths: Iterable[Path]) -> Stamp:
+    """What changes when one of these files is written: names, inodes, sizes, times (a file
+    gone meanwhile is left out)."""
     found = []
-    for path in paths:
+    for path in sorted(paths):
         try:
             info = path.stat()
         except OSError:
@@ -79,9 +85,7 @@ def _stamp(folder: Path) -> tuple[tuple[str, int, int, int], ...]:
 
 
 @lru_cache(maxsize=16)
-def _findings(
-    folder: Path, today: dt.date, stamp: tuple[tuple[str, int, int, int], ...]
-) -> tuple[Dossier | None, list[Problem]]:
+def _findings(folder: Path, today: dt.date, written: Stamp) -> tuple[Dossier | None, list[Problem]]:
     return check_dossier(folder, today)
 
 
