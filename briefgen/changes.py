@@ -1,5 +1,6 @@
-"""What changed between two versions of a dossier: facts, sources, questions, demands and
-the meeting, added, removed or changed.
+"""What changed between two versions of a dossier: every item of every list, the meeting,
+the documents' own sections and the dossier's title, added, removed or changed, with the
+old and the new value of every field that changed.
 
 The older version is a folder, or a git revision of the newer one's folder
 (`briefgen diff HEAD~3 seeds/x`).  The changes are shown on the terminal, as
@@ -9,6 +10,7 @@ dernière séance").
 
 from __future__ import annotations
 
+import difflib
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -21,11 +23,41 @@ from pydantic import BaseModel
 from .errors import InputError, Problem
 from .i18n import _, lazy
 from .load import display_path, load_dossier
-from .models import Audience, Dossier
+from .models import Audience, Dossier, Fact, Question
 
-TABLES = ("facts", "sources", "questions", "demands")
-"""The lists compared item by item (by id); the meeting is compared field by field."""
-SUMMARY = {"facts": "statement", "sources": "title", "questions": "text", "demands": "text"}
+LISTS = {
+    "facts": "statement",
+    "sources": "title",
+    "key_points": "text",
+    "divergences": "subject",
+    "themes": "title",
+    "timeline": "what",
+    "stakeholders": "name",
+    "legal": "article",
+    "questions": "text",
+    "demands": "text",
+    "establishments": "name",
+}
+"""The lists compared item by item, each with the field that says what an item is.  Items
+are matched by id; timeline events by date, key points by position (they have no id)."""
+SECTIONS = ("meeting", "tract", "declaration", "opinion", "dossier")
+"""The parts compared field by field; "dossier" is the dossier's own title and subtitle."""
+DOSSIER_FIELDS = frozenset({"title", "subtitle", "organisation", "lang"})
+TABLES = (*LISTS, *SECTIONS)
+DATE_FIELDS = frozenset({"date", "as_of", "questions_by", "meeting_date", "when"})
+CHOICE_FIELDS = frozenset({"audience", "status", "kind", "lang", "union_position"})
+LONG_TEXT = 8
+"""A text of more words than this is shown in full twice, its changed words marked."""
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field that changed: its name (`quote.text`, `considerations[2].facts`) and both
+    values (None when the field was absent)."""
+
+    field: str
+    old: Any
+    new: Any
 
 
 @dataclass(frozen=True)
@@ -38,115 +70,247 @@ class Change:
     """added, removed or changed."""
     text: str
     """What the item says now (or said, when removed)."""
-    fields: list[str] = field(default_factory=list)
-    """For a change: the fields that differ."""
+    fields: list[FieldChange] = field(default_factory=list)
+    """For a change: each field that differs, with its old and new value."""
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
     audience: str = "public"
 
 
-def _plain(model: BaseModel) -> dict[str, Any]:
-    return model.model_dump(mode="json", exclude_defaults=True)
+def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
+    """A dumped item as one value per field; nested objects and lists of objects or of
+    paragraphs become dotted and numbered names, so that a changed quotation or opening
+    statement says which of its parts."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, inner in value.items():
+            out.update(_flat(inner, f"{prefix}.{key}" if prefix else key))
+        return out
+    if isinstance(value, list) and any(_is_text(inner) for inner in value):
+        out = {}
+        for number, inner in enumerate(value, 1):
+            out.update(_flat(inner, f"{prefix}[{number}]"))
+        return out
+    return {prefix: value}
 
 
-def _audience(item: BaseModel) -> str:
-    value = getattr(item, "audience", Audience.public)
-    return str(value.value if isinstance(value, Audience) else value)
+def _is_text(value: Any) -> bool:
+    """An object, or a paragraph: each one of a list is compared on its own."""
+    return isinstance(value, dict) or (isinstance(value, str) and len(value.split()) > LONG_TEXT)
 
 
-def compare(old: Dossier, new: Dossier) -> list[Change]:
-    """Every change from `old` to `new`, table by table, in the new dossier's order."""
+def field_changes(then: dict[str, Any], now: dict[str, Any]) -> list[FieldChange]:
+    """The fields that differ between two dumped items, in the order the item lists them."""
+    before, after = _flat(then), _flat(now)
+    names = [*after, *(name for name in before if name not in after)]
+    return [
+        FieldChange(name, before.get(name), after.get(name))
+        for name in names
+        if before.get(name) != after.get(name)
+    ]
+
+
+class _Reader:
+    """The two dossiers as one audience may read them: reps-only items, and the ids of
+    reps-only facts and questions in other items' lists, left out for the public."""
+
+    def __init__(self, old: Dossier, new: Dossier, audience: Audience) -> None:
+        self.public = audience is not Audience.reps
+        self.hidden: set[str] = set()
+        if self.public:
+            for dossier in (old, new):
+                readers: list[Fact | Question] = [*dossier.facts, *dossier.questions]
+                self.hidden |= {item.id for item in readers if item.audience is Audience.reps}
+
+    def dump(self, model: BaseModel | None) -> dict[str, Any]:
+        if model is None:
+            return {}
+        return dict(self._scrub(model.model_dump(mode="json", exclude_defaults=True)))
+
+    def _scrub(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: self._scrub(inner) for key, inner in value.items()}
+        if isinstance(value, list):
+            return [
+                self._scrub(inner)
+                for inner in value
+                if not (isinstance(inner, str) and inner in self.hidden)
+            ]
+        return value
+
+    def may_read(self, item: BaseModel) -> bool:
+        """Whether the item may be shown: not reps-only, nor resting only on reps-only facts."""
+        if not self.public:
+            return True
+        if getattr(item, "audience", Audience.public) is Audience.reps:
+            return False
+        facts = getattr(item, "facts", None)
+        return not facts or not set(facts) <= self.hidden
+
+
+def _keyed(table: str, items: list[Any]) -> dict[str, Any]:
+    """The items of a list by what matches them across versions."""
+    if table == "key_points":
+        return {str(number): item for number, item in enumerate(items, 1)}
+    if table != "timeline":
+        return {item.id: item for item in items}
+    keyed: dict[str, Any] = {}
+    for item in items:
+        key, seen = item.when, 1
+        while key in keyed:
+            seen += 1
+            key = f"{item.when}#{seen}"
+        keyed[key] = item
+    return keyed
+
+
+def _compare_list(table: str, old: Dossier, new: Dossier, reader: _Reader) -> list[Change]:
+    before, after = _keyed(table, getattr(old, table)), _keyed(table, getattr(new, table))
+    summary = LISTS[table]
     changes: list[Change] = []
-    for table in TABLES:
-        before = {item.id: item for item in getattr(old, table)}
-        after = {item.id: item for item in getattr(new, table)}
-        text = SUMMARY[table]
-        for item_id, item in after.items():
-            if item_id not in before:
-                added = Change(table, item_id, "added", getattr(item, text), after=_plain(item))
-                changes.append(replace(added, audience=_audience(item)))
-                continue
-            then, now = _plain(before[item_id]), _plain(item)
-            if then != now:
-                fields = sorted(k for k in then.keys() | now.keys() if then.get(k) != now.get(k))
-                audience = (
-                    "reps" if "reps" in (_audience(item), _audience(before[item_id])) else "public"
-                )
-                changes.append(
-                    Change(table, item_id, "changed", getattr(item, text), fields, then, now,
-                           audience)
-                )  # fmt: skip
-        for item_id, item in before.items():
-            if item_id not in after:
-                removed = Change(
-                    table, item_id, "removed", getattr(item, text), before=_plain(item)
-                )
-                changes.append(replace(removed, audience=_audience(item)))
-    then, now = _plain(old.meeting), _plain(new.meeting)
-    if then != now:
-        fields = sorted(k for k in then.keys() | now.keys() if then.get(k) != now.get(k))
-        text = "; ".join(f"{k}: {then.get(k, '—')} → {now.get(k, '—')}" for k in fields)
-        changes.append(Change("meeting", None, "changed", text, fields, then, now))
+    # An item the reader may not read in one version is, for that reader, absent from it.
+    before = {key: item for key, item in before.items() if reader.may_read(item)}
+    after = {key: item for key, item in after.items() if reader.may_read(item)}
+    for key, item in after.items():
+        now, audience = reader.dump(item), _audience(item, before.get(key))
+        if key not in before:
+            added = Change(table, key, "added", getattr(item, summary), after=now)
+            changes.append(replace(added, audience=audience))
+            continue
+        then = reader.dump(before[key])
+        if then != now:
+            fields = field_changes(then, now)
+            changes.append(
+                Change(table, key, "changed", getattr(item, summary), fields, then, now, audience)
+            )
+    for key, item in before.items():
+        if key not in after:
+            removed = Change(
+                table, key, "removed", getattr(item, summary), before=reader.dump(item)
+            )
+            changes.append(replace(removed, audience=_audience(item)))
     return changes
 
 
-def for_audience(changes: list[Change], audience: Audience) -> list[Change]:
-    """The changes readers of `audience` may see: none about a reps-only item for others."""
-    if audience is Audience.reps:
-        return changes
-    return [change for change in changes if change.audience == "public"]
+def _audience(*items: BaseModel | None) -> str:
+    """How the change is marked for tools: reps when the item is reps-only in either version."""
+    marks = [getattr(item, "audience", Audience.public) for item in items]
+    return "reps" if Audience.reps in marks else "public"
 
 
-MEETING_LABELS = {
-    "instance": "instance",
-    "establishment": "instance",
-    "date": "meeting_date",
-    "agenda_item": "agenda_item",
-    "unions": "signed_by",
-    "questions_by": "send_by",
-}
-"""The label each meeting field is shown under in the changes document."""
-DATE_FIELDS = frozenset({"date", "questions_by"})
+def _compare_section(table: str, old: Dossier, new: Dossier, reader: _Reader) -> list[Change]:
+    if table == "dossier":
+        then = {k: v for k, v in reader.dump(old).items() if k in DOSSIER_FIELDS}
+        now = {k: v for k, v in reader.dump(new).items() if k in DOSSIER_FIELDS}
+    else:
+        then, now = reader.dump(getattr(old, table)), reader.dump(getattr(new, table))
+    if then == now:
+        return []
+    fields = field_changes(then, now)
+    text = "; ".join(f"{f.field}: {shown(f.old)} → {shown(f.new)}" for f in fields)
+    return [Change(table, None, "changed", text, fields, then or None, now or None)]
 
 
-def document_view(changes: list[Change], old: Dossier, new: Dossier) -> dict[str, Any]:
-    """What the changes template shows: the changes by table, each fact with its sources."""
+def compare(old: Dossier, new: Dossier, audience: Audience = Audience.reps) -> list[Change]:
+    """Every change from `old` to `new` that readers of `audience` may see, table by table,
+    in the new dossier's order: for the public, nothing about a reps-only item."""
+    reader = _Reader(old, new, audience)
+    changes: list[Change] = []
+    for table in LISTS:
+        changes.extend(_compare_list(table, old, new, reader))
+    for table in SECTIONS:
+        changes.extend(_compare_section(table, old, new, reader))
+    return changes
+
+
+def shown(value: Any) -> str:
+    """A field's value on one line of the terminal: lists joined, an absent value a dash."""
+    if value is None or value == []:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(inner) for inner in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def document_view(
+    changes: list[Change], old: Dossier, new: Dossier, old_name: str, new_name: str
+) -> dict[str, Any]:
+    """What the changes template shows: the changes by table, each changed field with its
+    old and new value, each fact with its sources' publishers."""
     sources = {source.id: source for source in [*old.sources, *new.sources]}
     groups = []
-    for table in (*TABLES, "meeting"):
-        items = []
+    for table in TABLES:
+        entries = []
         for change in changes:
             if change.table != table:
                 continue
-            if table == "meeting":
-                items.extend(_meeting_entries(change))
-                continue
             cited = (change.after or change.before or {}).get("sources", [])
-            named = (
-                [sources[s].publisher for s in cited if s in sources] if table == "facts" else []
+            named = [sources[s].publisher for s in cited if s in sources]
+            said = any(f.field == LISTS.get(table) for f in change.fields)
+            entries.append(
+                {
+                    "kind": change.kind,
+                    "text": None if said or change.id is None else change.text,
+                    "sources": ", ".join(dict.fromkeys(named)) if table == "facts" else "",
+                    "fields": [_field_view(f) for f in change.fields],
+                }
             )
-            items.append({**asdict(change), "sources": ", ".join(dict.fromkeys(named))})
-        if items:
-            groups.append({"table": table, "entries": items})
-    return {"groups": groups, "old_date": old.date}
+        if entries:
+            groups.append({"table": table, "entries": entries})
+    return {"groups": groups, "old_date": old.date, "old_name": old_name, "new_name": new_name}
 
 
-def _meeting_entries(change: Change) -> list[dict[str, Any]]:
-    """One entry per meeting field that changed, with its label and both values."""
-    entries = []
-    for name in change.fields:
-        values = [(change.before or {}).get(name), (change.after or {}).get(name)]
-        shown = [" · ".join(v) if isinstance(v, list) else v for v in values]
-        entries.append(
-            {
-                "kind": "changed",
-                "label": MEETING_LABELS.get(name, name),
-                "is_date": name in DATE_FIELDS,
-                "before": shown[0],
-                "after": shown[1],
-            }
-        )
-    return entries
+def _field_view(change: FieldChange) -> dict[str, Any]:
+    """A changed field as the document shows it: its label's parts, and either both values
+    on one line or, for a long text, both texts in full with the changed words marked."""
+    *_, last = change.field.split(".")
+    name = last.split("[")[0]
+    label = [
+        {"key": f"field_{part.split('[')[0]}", "number": part[part.find("[") + 1 : -1]}
+        if "[" in part
+        else {"key": f"field_{part}", "number": ""}
+        for part in change.field.split(".")
+    ]
+    old, new = change.old, change.new
+    long = (
+        isinstance(old, str)
+        and isinstance(new, str)
+        and name not in DATE_FIELDS | CHOICE_FIELDS
+        and max(len(old.split()), len(new.split())) > LONG_TEXT
+    )
+    if long:
+        before, after = _marked(old, new)
+        return {"label": label, "long": True, "old": before, "new": after}
+    return {"label": label, "long": False, "old": _value(name, old), "new": _value(name, new)}
+
+
+def _value(name: str, value: Any) -> dict[str, str]:
+    """A short value and how the template writes it: a date, a choice (by its label), text."""
+    if value is None or value == []:
+        return {"kind": "none", "value": ""}
+    if name in DATE_FIELDS:
+        return {"kind": "date", "value": str(value)}
+    if name in CHOICE_FIELDS:
+        return {"kind": "choice", "value": str(value).lower()}
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return {"kind": "text", "value": shown(value)}
+
+
+def _marked(old: str, new: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Both texts as runs of words, the runs that differ marked `changed`."""
+    a, b = old.split(), new.split()
+    before: list[dict[str, Any]] = []
+    after: list[dict[str, Any]] = []
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if i2 > i1:
+            before.append({"text": " ".join(a[i1:i2]), "changed": op != "equal"})
+        if j2 > j1:
+            after.append({"text": " ".join(b[j1:j2]), "changed": op != "equal"})
+    return before, after
 
 
 def as_json(changes: list[Change], old: str, new: str) -> dict[str, Any]:
@@ -156,24 +320,40 @@ def as_json(changes: list[Change], old: str, new: str) -> dict[str, Any]:
 TABLE_HEADINGS = {
     "facts": lazy("facts:"),
     "sources": lazy("sources:"),
+    "key_points": lazy("key points:"),
+    "divergences": lazy("divergences:"),
+    "themes": lazy("themes:"),
+    "timeline": lazy("timeline:"),
+    "stakeholders": lazy("stakeholders:"),
+    "legal": lazy("legal framework:"),
     "questions": lazy("questions:"),
     "demands": lazy("demands:"),
+    "establishments": lazy("establishments:"),
     "meeting": lazy("meeting:"),
+    "tract": lazy("tract:"),
+    "declaration": lazy("opening statement:"),
+    "opinion": lazy("draft opinion:"),
+    "dossier": lazy("dossier:"),
 }
 """The heading of each table's changes on the terminal."""
 
 
 def as_text(changes: list[Change]) -> Iterator[str]:
-    """One line per change, grouped by table, then a count."""
+    """One line per change, then one per field that changed (old → new), grouped by table,
+    then a count."""
     signs = {"added": "+", "removed": "-", "changed": "~"}
     table = None
     for change in changes:
         if change.table != table:
             table = change.table
             yield str(TABLE_HEADINGS[table])
-        name = f"{change.id}: " if change.id else ""
-        fields = f" [{', '.join(change.fields)}]" if change.fields and change.id else ""
-        yield f"  {signs[change.kind]} {name}{change.text}{fields}"
+        if change.id is None:
+            for each in change.fields:
+                yield f"  ~ {each.field}: {shown(each.old)} → {shown(each.new)}"
+            continue
+        yield f"  {signs[change.kind]} {change.id}: {change.text}"
+        for each in change.fields:
+            yield f"      {each.field}: {shown(each.old)} → {shown(each.new)}"
     counts = {kind: sum(c.kind == kind for c in changes) for kind in signs}
     yield (
         _(
@@ -200,14 +380,16 @@ def _git(args: list[str], cwd: Path) -> str:
     return result.stdout
 
 
-def dossier_at(revision: str, folder: Path) -> Dossier:
-    """The dossier in `folder` as it was at a git revision."""
+def dossier_at(revision: str, folder: Path) -> tuple[Dossier, str]:
+    """The dossier in `folder` as it was at a git revision, and that revision's short
+    commit id (what names the version on paper: "HEAD~1" no longer does next month)."""
     if not folder.is_dir():
         raise InputError(Problem(lazy("no such dossier folder"), display_path(folder)))
     top = Path(_git(["rev-parse", "--show-toplevel"], folder).strip())
     relative = folder.resolve().relative_to(top.resolve()).as_posix()
     try:
-        _git(["rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], folder)
+        verify = ["rev-parse", "--verify", "--quiet", "--short", f"{revision}^{{commit}}"]
+        commit = _git(verify, folder).strip()
     except InputError:
         message = lazy(
             "'%(revision)s' is neither a dossier folder nor a git revision", revision=revision
@@ -231,4 +413,4 @@ def dossier_at(revision: str, folder: Path) -> Dossier:
                 check=True,
             ).stdout
             (copy / name).write_bytes(content)
-        return load_dossier(copy)
+        return load_dossier(copy), commit

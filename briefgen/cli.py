@@ -598,10 +598,10 @@ def check(dossier: str | None, output_format: str, strict: bool, max_age: int, t
 
 @main.command(
     help=N_(
-        "What changed from OLD to NEW: facts, sources, questions, demands and the meeting, "
-        "added, removed or changed. NEW is a dossier folder (or a name under seeds/; "
-        "default: the workspace's dossier); OLD is another folder, or a git revision of "
-        "NEW's folder."
+        "What changed from OLD to NEW: every fact, source, question, demand and other item "
+        "added, removed or changed, with the old and new value of each field that changed. "
+        "NEW is a dossier folder (or a name under seeds/; default: the workspace's dossier); "
+        "OLD is another folder, or a git revision of NEW's folder."
     ),
     examples=[
         ("briefgen diff HEAD~3 seeds/france-travail-linkedin", None),
@@ -649,10 +649,14 @@ def diff(
     old_path = Path(old)
     if old_path.is_dir():
         before, old_label = load_dossier(old_path), display_path(old_path)
+        names = (old_path.resolve().name, folder.resolve().name)
+        if names[0] == names[1]:
+            names = (old_label, display_path(folder))
     else:
-        before, old_label = changes.dossier_at(old, folder), f"{old}:{display_path(folder)}"
+        before, commit = changes.dossier_at(old, folder)
+        old_label, names = f"{old}:{display_path(folder)}", (commit, folder.resolve().name)
     audience = Audience.public if public else Audience.reps
-    found = changes.for_audience(changes.compare(before, after), audience)
+    found = changes.compare(before, after, audience)
     if output_format == "json":
         report = changes.as_json(found, old_label, display_path(folder))
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
@@ -664,7 +668,7 @@ def diff(
         from .build import CHANGES, Options, render_document
 
         kind = replace(CHANGES, audience=audience)
-        view = changes.document_view(found, before, after)
+        view = changes.document_view(found, before, after, *names)
         built = render_document(
             after, kind, Options(formats=("pdf",)), workspace, extra={"changes": view}
         )
