@@ -1,7 +1,8 @@
 """What a rep would be embarrassed to hand out, on a dossier other than the first one (the
 `briefgen init` example, changed in tmp_path): a unit printed twice before a key figure's
 caption, a divergence marked in the tract but not in the note, and written questions that
-repeat a motive word for word or leave out their later facts."""
+repeat a motive word for word, leave out their later facts or present the union's analysis
+as a fact."""
 
 from __future__ import annotations
 
@@ -129,6 +130,7 @@ def test_each_question_shows_its_own_motives_and_points_to_those_shown_before(
     first, second, third = text.split("Question ")[1:4]
     assert "motive la question : Le CSE n’a pas été consulté avant le déploiement." in first
     assert "voir la question" not in first
+    assert "consulté avant le déploiement. analyse syndicale" in first, "union analysis unmarked"
     assert "Ce qui motive la question : La direction déploie un outil" in second
     assert second.count("consulté avant le déploiement") == 0
     assert "pour 120 salariés du site [ 1 , 2 ] . Voir la question 1." in second
