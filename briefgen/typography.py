@@ -7,15 +7,18 @@ follows the Imprimerie nationale's rules:
 - a narrow no-break space in the digit groups of numbers (6 000) and before
   % ; ! ? and inside « »; a no-break space before : and between a number and
   its unit or currency (310 M€, 7 500 euros), and after n°;
-- a typographic apostrophe;
+- a typographic apostrophe, also before a quotation or an element (d’« … », d’<em>);
+- no-break spaces inside a date (23 janvier 2024, 1er mars 2026);
 - reference calls before the punctuation they follow (« géographique[1, 2]. »),
   and bound to the word before them, so a call never starts a line;
 - no break and no hyphenation inside proper names (LinkedIn, Hauts-de-France),
   site names (politique-france.info), article numbers (L2312-15) and case
   numbers (RG 22/00134).
 
-Text inside code, pre, style and script is left alone, and so are URLs and
-times (a colon with no space after).  In headings, every hyphenated word is
+Text inside code, pre, style and script is left alone, and so are web addresses
+and times (a colon with no space after).  Punctuation that a template writes
+right after a label in another language (`<span lang="en">Sources</span> :`)
+takes that language's spacing.  In headings, every hyphenated word is
 kept on one line: a heading broken after a hyphen reads as two words.
 """
 
@@ -24,10 +27,12 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar
 
 NBSP = "\u00a0"
 NNBSP = "\u202f"
+ZWSP = "\u200b"
 _SPACE = "[ \u00a0\u202f]"
 
 # Tags, as the HTML of a document writes them (Python-Markdown's output and the templates').
@@ -89,8 +94,10 @@ BLOCKS = frozenset(
 )
 
 _UNITS = (
-    r"(?:[kM]?€|Md€|\$|£|euros?|dollars?|millions?|milliards?|km|cm|mm|kg|°C|Go|Mo|ko|To|m|g|h)"
+    r"(?:[kM]?€|Md€|\$|£|euros?|dollars?|millions?|milliards?"
+    r"|km²|m²|m³|ha|km|cm|mm|kg|°C|Go|Mo|ko|To|m|g|h)"
 )
+_MONTHS = "(?:janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre)"
 _Open = TypeVar("_Open", bound=tuple[Any, ...])
 """An open element: a tuple whose first item is its tag name."""
 _Replacement = str | Callable[[re.Match[str]], str]
@@ -104,10 +111,15 @@ _FRENCH_RULES: list[tuple[re.Pattern[str], _Replacement]] = [
     (re.compile(rf"(?<=\d){_SPACE}+({_UNITS})(?![\w])"), NBSP + r"\1"),
     (re.compile(rf"\b([nN]°){_SPACE}*(?=\d)"), r"\1" + NBSP),
     (re.compile(rf"(?<=[^\s;!?]){_SPACE}*([;!?])(?=\s|$|[)»\"’.,;!?])"), NNBSP + r"\1"),
-    (re.compile(rf"(?<=[\w)»\]]){_SPACE}*:(?=\s|$)"), NBSP + ":"),
+    # After a word, a closing mark, a percentage or a unit (2,8 % :, 32 M€ :).
+    (re.compile(rf"(?<=[^\s:]){_SPACE}*:(?=\s|$)"), NBSP + ":"),
     (re.compile(rf"«{_SPACE}*"), "«" + NNBSP),
     (re.compile(rf"{_SPACE}*»"), NNBSP + "»"),
-    (re.compile(r"(?<=\w)'(?=\w)"), "’"),
+    # An apostrophe before a word, a quotation (d’« … ») or an element (d’<em>…</em>).
+    (re.compile(r"(?<=\w)'(?=[\w«]|$)"), "’"),
+    # A date is read as one: 23 janvier 2024, 1er mars 2026.
+    (re.compile(rf"(?<![\d,.])(1er|\d{{1,2}}){_SPACE}+(?={_MONTHS}\b)"), r"\1" + NBSP),
+    (re.compile(rf"\b({_MONTHS}){_SPACE}+(?=\d{{4}}\b)"), r"\1" + NBSP),
     (re.compile(rf"\b([LRD]\.){_SPACE}+(?=\d)"), r"\1" + NBSP),
     (re.compile(rf"\b(RG|art\.|article){_SPACE}+(?=[LRD]?\.?{_SPACE}?\d)"), r"\1" + NBSP),
 ]
@@ -140,7 +152,23 @@ _CALL = r'<sup class="ref">(?:(?!</sup>).)*</sup>'
 _CALL_AFTER_PUNCTUATION = re.compile(
     rf"({_SPACE}?[.,;:!?…]+)((?:</(?:strong|em|b|i|span)>)*)({_CALL})"
 )
-_CALL_AFTER_WORD = re.compile(rf"([^\s<>]+)({_CALL})")
+# A closing guillemet takes the space before it along, to be made a no-break one; a number
+# takes all its digit groups (2 400), to be joined by narrow no-break spaces.
+_CALL_AFTER_WORD = re.compile(
+    rf"((?:{_SPACE}(?=»))?(?:(?<![\d,.])\d{{1,3}}(?:{_SPACE}\d{{3}})+|[^\s<>]+))({_CALL})"
+)
+# Of a web address before a call, only the piece after its last separator is bound to the
+# call (never an entity's &: this runs on escaped HTML).
+_ADDRESS_HEAD = re.compile(r"^.*[/.\-_?=](?=.)", re.S)
+
+# A web address: never hyphenated (a reader types it from paper), broken only after
+# / . - _ ? & = with nothing added.  Punctuation that ends a sentence is not part of it.
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>«»\"]*[^\s<>«»\".,;:!?)’]")
+_URL_BREAK = re.compile(r"(?<=[/.\-_?&=])(?=[^/.\-_?&=])")
+_ADDRESS = '<span class="address">'
+# Punctuation that opens a text node right after an element in another language: the
+# template wrote it for that element (a label: « Sources : »), so it takes its spacing.
+_LEADING_PUNCTUATION = re.compile(rf"^{_SPACE}*([:;!?])")
 
 
 def _french(text: str) -> str:
@@ -173,23 +201,97 @@ def apply(body: str, lang: str) -> str:
     """Return `body` with the typography of each text node's language applied."""
     if lang == "fr":
         body = _CALL_AFTER_PUNCTUATION.sub(r"\3\1\2", body)
-    body = _CALL_AFTER_WORD.sub(r'<span class="nowrap">\1\2</span>', body)
+    body = _CALL_AFTER_WORD.sub(_bind_call, body)
     pieces = TAG.split(body)
     stack: list[tuple[str, str | None]] = []
     before = ""
+    closed: str | None = None
     for index, piece in enumerate(pieces):
         if index % 2:  # a tag
-            before = _follow(stack, piece, before)
+            before, closed = _follow(stack, piece, before)
             continue
         if not piece or any(name in _RAW for name, _ in stack):
             continue
         text = html.unescape(piece)
-        here = next((code for _, code in reversed(stack) if code), lang)
-        if here.split("-")[0].lower() == "fr":
+        here = _base(next((code for _, code in reversed(stack) if code), lang))
+        lead = ""
+        if closed and _base(closed) != here:
+            lead, text = _leading_punctuation(text, _base(closed))
+            before = ")" if lead else before
+        if here == "fr":
             heading = any(name in _HEADINGS for name, _ in stack)
-            pieces[index] = _french_text(text, before, heading)
-        before = _context(text[-1:])
+            pieces[index] = lead + _french_addresses_apart(text, before, heading)
+        elif lead:
+            pieces[index] = lead + html.escape(text, quote=False)
+        before = _context((lead + text)[-1:])
     return "".join(pieces)
+
+
+def for_print(body: str) -> str:
+    """`body`, typeset by `apply`, for the PDF only: each web address it prints may break
+    after / . - _ ? & = and nowhere else, with nothing added (a zero-width space, which
+    stays out of the PDF's text), and is never hyphenated (`.address`, or the link that
+    holds it: a span inside a link would split the link's PDF/UA tagging).  Never for an
+    ODT, DOCX or a text that is checked: the spaces would be in their text.  A body
+    already made for print comes back unchanged."""
+    pieces = TAG.split(body)
+    stack: list[tuple[str, str | None]] = []
+    for index, piece in enumerate(pieces):
+        if index % 2:
+            _follow(stack, piece, "")
+        elif piece and not any(name in _RAW for name, _ in stack):
+            held = pieces[index - 1] == _ADDRESS or any(name == "a" for name, _ in stack)
+            pieces[index] = _URL.sub(partial(_address, held=held), piece)
+    return "".join(pieces)
+
+
+def _address(match: re.Match[str], held: bool) -> str:
+    """A web address (escaped) with a zero-width space after each run of separators, in
+    `.address` unless an element already `held` it."""
+    pieces = _URL_BREAK.split(html.unescape(match.group()).replace(ZWSP, ""))
+    joined = ZWSP.join(html.escape(piece, quote=False) for piece in pieces)
+    return joined if held else f"{_ADDRESS}{joined}</span>"
+
+
+def _bind_call(match: re.Match[str]) -> str:
+    """A reference call and the word before it, kept on one line (of a web address, only
+    its last piece, so that the rest may still break)."""
+    word, call = match.groups()
+    head = _ADDRESS_HEAD.match(word) if _URL.search(word) else None
+    cut = head.end() if head else 0
+    return f'{word[:cut]}<span class="nowrap">{word[cut:]}{call}</span>'
+
+
+def _french_addresses_apart(text: str, before: str, heading: bool) -> str:
+    """One French text node (unescaped), typeset and escaped, except its web addresses,
+    which are printed as written (a % or an apostrophe in one is not French text)."""
+    parts = _URL.split(text)
+    addresses = _URL.findall(text)
+    out = []
+    for index, part in enumerate(parts):
+        if part:
+            out.append(_french_text(part, before, heading))
+            before = _context(part[-1:])
+        if index < len(addresses):
+            out.append(html.escape(addresses[index], quote=False))
+            before = ")"
+    return "".join(out)
+
+
+def _base(code: str) -> str:
+    """The language of a language tag: fr for fr-FR."""
+    return code.split("-")[0].lower()
+
+
+def _leading_punctuation(text: str, lang: str) -> tuple[str, str]:
+    """Split off the punctuation that opens `text`, spaced as `lang` wants it (escaped),
+    from the rest of the text (unescaped)."""
+    match = _LEADING_PUNCTUATION.match(text)
+    if not match:
+        return "", text
+    mark = match.group(1)
+    space = (NBSP if mark == ":" else NNBSP) if lang == "fr" else ""
+    return space + mark, text[match.end() :]
 
 
 def _context(char: str) -> str:
@@ -204,20 +306,23 @@ def _context(char: str) -> str:
     return " " if char.isspace() else ")"
 
 
-def _follow(stack: list[tuple[str, str | None]], tag: str, before: str) -> str:
+def _follow(stack: list[tuple[str, str | None]], tag: str, before: str) -> tuple[str, str | None]:
     """Update the stack of open elements for `tag`; return the context the next text node
-    sees (nothing after the start or end of a block)."""
+    sees (nothing after the start or end of a block) and, after the end of an inline
+    element tagged with a language, that language."""
     if match := START_TAG.match(tag):
         name = match.group(1).lower()
         if name not in VOID and not match.group(3):
             code = _LANG_ATTRIBUTE.search(match.group(2))
             stack.append((name, code.group(1) if code else None))
-        return "" if name in BLOCKS else before
+        return ("" if name in BLOCKS else before), None
     if match := END_TAG.match(tag):
         name = match.group(1).lower()
-        close(stack, name)
-        return "" if name in BLOCKS else before
-    return before
+        ended = close(stack, name)
+        if name in BLOCKS:
+            return "", None
+        return before, (ended[-1][1] if ended else None)
+    return before, None
 
 
 def close(stack: list[_Open], name: str) -> list[_Open]:
