@@ -6,26 +6,65 @@ target and renamed into place: a failed build leaves earlier output intact.
 
 from __future__ import annotations
 
+import math
 import os
+from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import office, provenance, typography
 from .atomic import write_all
 from .context import DocView, build_context
 from .errors import InputError, RenderError
 from .i18n import Text, lazy
-from .layout import PageMeta, page
+from .layout import PageMeta, page, standalone
 from .load import display_path
 from .markdown import to_html
 from .models import Audience, Dossier, Establishment, KeyPoint
 from .paths import find_template_file
 from .templating import load_labels, markdown_environment, render, tagged_labels
 from .workspace import Workspace
+
+if TYPE_CHECKING:
+    from .pdf import Layout
+
+
+FIT_STEP = 0.025
+"""The fitter's steps of type scale: the scales it may choose are multiples of it."""
+
+BODY_PT = 9.3
+"""Body type size, in points, that print.css gives every document (`html { font-size }`)."""
+DECLARATION_PT = BODY_PT * 1.1
+"""The opening statement's body size: print.css sets its text 1.1 times the body size."""
+TRACT_PT = BODY_PT * 1.3
+"""The tract's body size at scale 1: print.css sets its text 1.3 times the body size."""
+
+
+@dataclass(frozen=True)
+class TypeFit:
+    """The body type sizes, in points, a document may be set in to fill its page budget:
+    its size at scale 1 (print.css's), the smallest and the largest the fitter may choose."""
+
+    size: float
+    smallest: float
+    largest: float
+
+    def scales(self) -> tuple[float, ...]:
+        """The scales the fitter may choose, in steps of FIT_STEP, smallest first."""
+        low = math.ceil(self.smallest / self.size / FIT_STEP - 1e-9)
+        high = math.floor(self.largest / self.size / FIT_STEP + 1e-9)
+        return tuple(round(step * FIT_STEP, 3) for step in range(low, high + 1))
+
+
+TRACT_FIT = TypeFit(TRACT_PT, smallest=DECLARATION_PT, largest=18.0)
+"""The tract fills its page, in type never smaller than the opening statement's (read by
+everyone, it is not the small print) nor larger than 18 pt (beyond, a poster)."""
+DECLARATION_FIT = TypeFit(DECLARATION_PT, smallest=0.8 * DECLARATION_PT, largest=DECLARATION_PT)
+"""The opening statement keeps to its pages in type down to 0.8 times its own, never larger."""
 
 
 @dataclass(frozen=True)
@@ -39,13 +78,15 @@ class DocumentKind:
     max_pages: int | None = None
     requires: str | None = None
     """Dossier section the document cannot be made without (tract, declaration…)."""
+    fit: TypeFit | None = None
+    """The type sizes that keep the document to `max_pages` (None: scale 1 only)."""
 
 
 DOCUMENTS = {
     kind.name: kind
     for kind in (
         DocumentKind("note", "note-de-briefing.md.j2", "note-de-briefing", Audience.reps),
-        DocumentKind("tract", "tract.md.j2", "tract", Audience.public, 1, "tract"),
+        DocumentKind("tract", "tract.md.j2", "tract", Audience.public, 1, "tract", TRACT_FIT),
         DocumentKind(
             "declaration",
             "declaration-liminaire.md.j2",
@@ -53,6 +94,7 @@ DOCUMENTS = {
             Audience.public,
             2,
             "declaration",
+            DECLARATION_FIT,
         ),
         DocumentKind("questions", "questions-ecrites.md.j2", "questions-ecrites", Audience.public),
         DocumentKind("avis", "projet-avis.md.j2", "projet-avis", Audience.public, None, "opinion"),
@@ -62,9 +104,6 @@ DOCUMENTS = {
 CHANGES = DocumentKind("changes", "changes.md.j2", "ce-qui-a-change", Audience.reps)
 """What changed since the last meeting: made by `briefgen diff --doc changes`, from two
 versions of a dossier, not by `build`."""
-
-FIT_SCALES = (1.0, 0.95, 0.9, 0.85, 0.8)
-"""Type scales tried, largest first, to fit a document into its page budget."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +146,8 @@ class Built:
     warnings: list[Text]
     filename: str = ""
     """File name without extension (the kind's, or the kind's and a variant's)."""
+    layouts: int = 0
+    """How many times the PDF was laid out to fit its page budget (0: no PDF)."""
 
 
 def document_context(
@@ -206,6 +247,67 @@ def _page_meta(
     )
 
 
+def _next_scale(scales: tuple[float, ...], measured: list[tuple[float, float]], room: float) -> int:
+    """The index in `scales` of the largest scale at which the text would just fill `room`
+    points, from the points it took (`measured`: scale and room used, latest last).
+
+    The room a text takes grows as a power of its type's size: about the square (lines
+    grow longer in words and taller) for a long text, less for a short one whose spacing
+    and short lines weigh more.  The power is measured from the last two layouts, or
+    taken to be 2 after the first.
+    """
+    scale, used = measured[-1]
+    power = 2.0
+    if len(measured) > 1:
+        before, used_before = measured[-2]
+        if used != used_before:
+            power = min(max(math.log(used / used_before) / math.log(scale / before), 0.5), 3.0)
+    target = scale * (room / used) ** (1 / power)
+    return bisect_right(scales, target + 1e-9) - 1
+
+
+def fit(
+    kind: DocumentKind, measure: Callable[[float], Layout], template: str
+) -> tuple[float, Layout, int]:
+    """The largest of the kind's type scales that keeps it to its page budget, the layout
+    at that scale, and how many layouts it took to find it.
+
+    The first layout is at scale 1; each next one at the scale the layouts so far point
+    to, kept strictly between the largest scale known to fit and the smallest known to
+    overflow, until they are neighbours: the result is the one trying every scale would
+    give, as type set larger never takes fewer pages.  Raises RenderError if even the
+    smallest scale overflows.
+    """
+    if kind.fit is None or kind.max_pages is None:
+        return 1.0, measure(1.0), 1
+    scales = kind.fit.scales()
+    fits, overflows = -1, len(scales)
+    tried: dict[int, Layout] = {}
+    measured: list[tuple[float, float]] = []
+    index = min(max(bisect_right(scales, 1.0) - 1, 0), len(scales) - 1)
+    while overflows - fits > 1:
+        layout = tried[index] = measure(scales[index])
+        if layout.pages <= kind.max_pages:
+            fits = index
+        else:
+            overflows = index
+        measured.append((scales[index], layout.pages * layout.page_height - layout.free))
+        guess = _next_scale(scales, measured, kind.max_pages * layout.page_height)
+        index = min(max(guess, fits + 1), overflows - 1)
+    if fits < 0:
+        raise RenderError.at(
+            lazy(
+                "the %(document)s runs to %(pages)s pages even in smaller type "
+                "(at most %(limit)s); shorten its text in the dossier",
+                document=kind.name,
+                pages=tried[0].pages,
+                limit=kind.max_pages,
+            ),
+            template,
+        )
+    return scales[fits], tried[fits], len(tried)
+
+
 def render_document(
     dossier: Dossier,
     kind: DocumentKind,
@@ -238,50 +340,52 @@ def render_document(
     )
     files = {"md": markdown_text.encode()}
     warnings: list[Text] = []
-    if "pdf" not in options.formats:
-        files["html"] = page(body, meta, labels, dirs, branding).encode()
-    else:
-        from .pdf import render_pdf
+    layouts, scale = 0, 1.0
+    html_page = page(body, meta, labels, dirs, branding)
+    wanted_office = [fmt for fmt in office.FORMATS if fmt in options.formats]
+    if "pdf" in options.formats or (wanted_office and kind.fit is not None):
+        from .pdf import lay_out, write_pdf
 
         template = display_path(find_template_file(kind.template, dirs) or Path(kind.template))
-        settings = {
-            "lang": lang,
-            "pdf_variant": options.pdf_variant,
-            "created": created,
-            "establishment": establishment,
-            "meeting_date": dossier.meeting.date.isoformat(),
-        }
-        entry = provenance.record(dossier, kind.name, kind.audience.value, shown, settings, digest)
-        attachment = (provenance.ATTACHMENT, provenance.to_bytes(entry), "Provenance of the facts")
-        for scale in FIT_SCALES if kind.max_pages else (1.0,):
-            html = page(body, replace(meta, scale=scale), labels, dirs, branding)
-            pdf = render_pdf(
-                html,
-                workspace.root,
-                workspace.resolve,
-                template,
-                options.pdf_variant,
-                [attachment],
-                created,
+        pdf_variant = options.pdf_variant
+
+        def pdf_html(scale: float) -> str:
+            """The HTML the PDF is made from, its type at `scale`: the one place to change it
+            (web addresses get their break opportunities here, never in the office files)."""
+            return page(
+                typography.for_print(body), replace(meta, scale=scale), labels, dirs, branding
             )
-            if kind.max_pages is None or pdf.pages <= kind.max_pages:
-                break
-        else:
-            raise RenderError.at(
-                lazy(
-                    "the %(document)s runs to %(pages)s pages even in smaller type "
-                    "(at most %(limit)s); shorten its text in the dossier",
-                    document=kind.name,
-                    pages=pdf.pages,
-                    limit=kind.max_pages,
-                ),
-                template,
+
+        def measure(scale: float) -> Layout:
+            return lay_out(
+                pdf_html(scale), workspace.root, workspace.resolve, template, pdf_variant
             )
-        files["pdf"], files["html"], warnings = pdf.data, html.encode(), pdf.warnings
-    for fmt in office.FORMATS:
-        if fmt in options.formats:
-            files[fmt] = office.render(body, fmt, meta, labels, workspace)
-    return Built(kind, {f: files[f] for f in options.formats}, warnings)
+
+        scale, layout, layouts = fit(kind, measure, template)
+        if "pdf" in options.formats:
+            settings = {
+                "lang": lang,
+                "pdf_variant": pdf_variant,
+                "created": created,
+                "establishment": establishment,
+                "meeting_date": dossier.meeting.date.isoformat(),
+            }
+            entry = provenance.record(
+                dossier, kind.name, kind.audience.value, shown, settings, digest
+            )
+            attachment = (
+                provenance.ATTACHMENT,
+                provenance.to_bytes(entry),
+                "Provenance of the facts",
+            )
+            pdf = write_pdf(layout, [attachment], created)
+            files["pdf"], warnings = pdf.data, pdf.warnings
+            html_page = pdf_html(scale)
+    if "html" in options.formats:
+        files["html"] = standalone(html_page, workspace.resolve, workspace.media_type).encode()
+    for fmt in wanted_office:
+        files[fmt] = office.render(body, fmt, replace(meta, scale=scale), labels, workspace)
+    return Built(kind, {f: files[f] for f in options.formats}, warnings, layouts=layouts)
 
 
 def runnable_kinds(dossier: Dossier, asked: list[str]) -> tuple[list[str], list[Text]]:

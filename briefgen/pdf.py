@@ -168,6 +168,49 @@ class RenderedPdf:
     warnings: list[Text]
 
 
+PX_TO_PT = 0.75
+"""WeasyPrint measures its boxes in CSS pixels (1/96 in); a point is 1/72 in."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A page laid out by WeasyPrint and not yet written: its pages, the room its last page
+    leaves empty, and what the renderer said while laying it out."""
+
+    document: Any
+    """The WeasyPrint Document, written to PDF by `write_pdf` without a second layout."""
+    pages: int
+    page_height: float
+    """Height of a page's content area, in points."""
+    free: float
+    """Room left empty at the foot of the last page, in points."""
+    variant: str
+    warnings: list[str]
+    source_name: str
+    refusals: list[Message]
+    """Resources refused, laying out or writing (a linked attachment is fetched then)."""
+
+
+def _bottom(box: Any) -> float:
+    """The lowest border edge, in CSS pixels, of `box` and of the boxes inside it."""
+    bottom: float = box.border_box_y() + box.border_height()
+    for child in getattr(box, "children", ()):
+        bottom = max(bottom, _bottom(child))
+    return bottom
+
+
+def _free_at_foot(page: Any) -> float:
+    """Points between the last box of `page` and the foot of its content area (the
+    margin boxes, the running header and footer, are not content)."""
+    from weasyprint.formatting_structure.boxes import MarginBox
+
+    page_box = page._page_box
+    content = [box for box in page_box.children if not isinstance(box, MarginBox)]
+    foot = page_box.content_box_y() + page_box.height
+    used = max((_bottom(box) for box in content), default=page_box.content_box_y())
+    return float(max(foot - used, 0.0)) * PX_TO_PT
+
+
 def _object(pdf: Any, reference: Any) -> Any:
     """The object of `pdf` that an indirect reference (b"12 0 R") points to."""
     return pdf.objects[int(reference.split()[0])]
@@ -304,22 +347,19 @@ def _finisher(variant: str, attachments: bool) -> Callable[[Any, Any], None]:
     return finish
 
 
-def render_pdf(
+def lay_out(
     html: str,
     base_dir: Path,
     resolve: Callable[[str], Path | None],
     source_name: str,
     variant: str = PDF_VARIANTS[0],
-    attachments: Sequence[tuple[str, bytes, str]] = (),
-    created: str | None = None,
-) -> RenderedPdf:
-    """Render `html` to a PDF of the given variant, with `attachments` (name, content,
-    description) embedded as associated files dated `created` (ISO 8601).
+) -> Layout:
+    """Lay `html` out in pages, as the PDF of the given variant will be, without writing it.
 
     `source_name` names the template in error messages.  Raises RenderError
     if a resource was refused or could not be read.
     """
-    from weasyprint import HTML, Attachment
+    from weasyprint import HTML
 
     _tag_languages()
     refusals: list[Message] = []
@@ -329,7 +369,32 @@ def render_pdf(
             base_url=base_dir.resolve().as_uri() + "/",
             url_fetcher=make_fetcher(base_dir, resolve, refusals),
         ).render(font_config=_font_config(), pdf_variant=variant, pdf_tags=True)
-        stamp = moment(created)
+    if refusals:
+        raise RenderError(*(Problem(refusal, source_name) for refusal in refusals))
+    last = document.pages[-1]._page_box
+    return Layout(
+        document,
+        len(document.pages),
+        last.height * PX_TO_PT,
+        _free_at_foot(document.pages[-1]),
+        variant,
+        warnings,
+        source_name,
+        refusals,
+    )
+
+
+def write_pdf(
+    layout: Layout,
+    attachments: Sequence[tuple[str, bytes, str]] = (),
+    created: str | None = None,
+) -> RenderedPdf:
+    """Write a laid-out page to PDF, with `attachments` (name, content, description)
+    embedded as associated files dated `created` (ISO 8601)."""
+    from weasyprint import Attachment
+
+    stamp = moment(created)
+    with _weasyprint_warnings() as warnings:
         files = [
             Attachment(
                 file_obj=io.BytesIO(content),
@@ -342,15 +407,29 @@ def render_pdf(
             for name, content, description in attachments
         ]
         with _font_clock(stamp):
-            data = document.write_pdf(
-                pdf_variant=variant,
+            data = layout.document.write_pdf(
+                pdf_variant=layout.variant,
                 pdf_tags=True,
                 attachments=files,
-                finisher=_finisher(variant, attachments=bool(files)),
+                finisher=_finisher(layout.variant, attachments=bool(files)),
             )
-    if refusals:
-        raise RenderError(*(Problem(refusal, source_name) for refusal in refusals))
+    if layout.refusals:
+        raise RenderError(*(Problem(refusal, layout.source_name) for refusal in layout.refusals))
     said: list[Text] = [
-        lazy("the PDF renderer reported: %(detail)s", detail=warning) for warning in warnings
+        lazy("the PDF renderer reported: %(detail)s", detail=warning)
+        for warning in [*layout.warnings, *warnings]
     ]
-    return RenderedPdf(data, len(document.pages), said)
+    return RenderedPdf(data, layout.pages, said)
+
+
+def render_pdf(
+    html: str,
+    base_dir: Path,
+    resolve: Callable[[str], Path | None],
+    source_name: str,
+    variant: str = PDF_VARIANTS[0],
+    attachments: Sequence[tuple[str, bytes, str]] = (),
+    created: str | None = None,
+) -> RenderedPdf:
+    """Render `html` to a PDF of the given variant: `lay_out`, then `write_pdf`."""
+    return write_pdf(lay_out(html, base_dir, resolve, source_name, variant), attachments, created)

@@ -7,18 +7,27 @@ wherever it still appears.
 
 from __future__ import annotations
 
+import math
 import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from briefgen.build import DOCUMENTS
+from briefgen import build
+from briefgen.build import DOCUMENTS, TRACT_FIT, Built, DocumentKind, Options, render_document
 from briefgen.context import build_context
+from briefgen.errors import RenderError
 from briefgen.load import load_dossier
 from briefgen.models import Audience
 from briefgen.paths import TEMPLATE_DIR
-from conftest import FIRST_DOSSIER, invoke_in, pdf_text
+from briefgen.pdf import Layout
+from briefgen.workspace import find_workspace
+from conftest import FIRST_DOSSIER, ROOT, invoke_in, pdf_text
 
 UNVERIFIED = "insee-70-non-verifie"
 
@@ -207,3 +216,195 @@ def test_templates_copy_of_an_unknown_name_lists_the_known_ones(ws: Path) -> Non
     )
     assert "tract.md.j2" in err and err.endswith("; did you mean 'tract'?\n")
     assert not (ws / "templates").exists()
+
+
+# The tract's fitter: its type fills the one page, between the opening statement's size
+# and a maximum, found in a few layouts and the same as trying every scale.
+
+EXAMPLE = ROOT / "briefgen" / "scaffold" / "seeds" / "exemple"
+MINIMAL = Path(__file__).parent / "dossiers" / "minimal"
+FOOT_MM = 15
+"""The page's bottom margin (print.css): the footer lives below it."""
+
+
+@pytest.fixture(scope="module")
+def short_dossier(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example of `briefgen init` with no key figure, and sources that disagree on its
+    key point: a very short tract with a badge."""
+    folder = tmp_path_factory.mktemp("short") / "court"
+    shutil.copytree(EXAMPLE, folder)
+    documents = folder / "documents.yaml"
+    text = documents.read_text(encoding="utf-8")
+    assert "facts: [deploiement]" in text
+    documents.write_text(text.replace("facts: [deploiement]", "facts: []"), encoding="utf-8")
+    with (folder / "facts.yaml").open("a", encoding="utf-8") as facts:
+        facts.write(  # a badge on its key point
+            "\ndivergences:\n  - id: effectif\n    subject: Combien de salariés ?\n"
+            "    facts: [deploiement, pas-de-consultation]\n"
+        )
+    return folder
+
+
+@dataclass
+class Fitted:
+    """A dossier's tract and declaration as built, and how the tract's scale was found."""
+
+    name: str
+    tract: Path
+    declaration: Path
+    html: str
+    built: Built
+    scale: float
+    measure: Callable[[float], Layout]
+
+
+@pytest.fixture(scope="module", params=["first", "example", "minimal", "short"])
+def fitted(
+    request: pytest.FixtureRequest, short_dossier: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Fitted:
+    """Each dossier's tract and declaration, the tract built with a spy on its fitter."""
+    folder = {"first": FIRST_DOSSIER, "example": EXAMPLE, "minimal": MINIMAL}.get(
+        request.param, short_dossier
+    )
+    workspace = find_workspace(ROOT)
+    dossier = load_dossier(folder)
+    calls: list[tuple[float, Callable[[float], Layout]]] = []
+    fit = build.fit
+
+    def spy(
+        kind: DocumentKind, measure: Callable[[float], Layout], template: str
+    ) -> tuple[float, Layout, int]:
+        found = fit(kind, measure, template)
+        calls.append((found[0], measure))
+        return found
+
+    options = Options(formats=("pdf", "html"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(build, "fit", spy)
+        built = render_document(dossier, DOCUMENTS["tract"], options, workspace)
+    declaration = render_document(dossier, DOCUMENTS["declaration"], options, workspace)
+    out = tmp_path_factory.mktemp(request.param)
+    (out / "tract.pdf").write_bytes(built.files["pdf"])
+    (out / "declaration.pdf").write_bytes(declaration.files["pdf"])
+    (scale, measure), *_ = calls
+    html = built.files["html"].decode()
+    return Fitted(
+        request.param, out / "tract.pdf", out / "declaration.pdf", html, built, scale, measure
+    )
+
+
+def words(pdf: Path) -> list[tuple[float, float, str]]:
+    """Every word of a PDF's first page as `pdftotext -bbox` reads it: its height, its
+    bottom (points from the top of the page) and its text; and the page's height first."""
+    xml = subprocess.run(
+        ["pdftotext", "-bbox", "-l", "1", str(pdf), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    height = float(re.search(r'<page width="[\d.]+" height="([\d.]+)"', xml).group(1))  # type: ignore[union-attr]
+    found = re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)<', xml)
+    return [(height, 0.0, "")] + [(float(b) - float(t), float(b), w) for t, b, w in found]
+
+
+def body_size(pdf: Path) -> float:
+    """The height of the PDF's body words: the most common word height of its first page."""
+    heights = [round(h, 1) for h, _, _ in words(pdf)[1:]]
+    return max(set(heights), key=heights.count)
+
+
+def free_at_foot(pdf: Path) -> float:
+    """Centimetres between the lowest word of the page's text and its bottom margin."""
+    (page_height, _, _), *found = words(pdf)
+    foot = page_height - FOOT_MM / 25.4 * 72
+    return (foot - max(bottom for _, bottom, _ in found if bottom < foot)) / 72 * 2.54
+
+
+def test_the_tract_is_one_page_in_type_no_smaller_than_the_declarations(fitted: Fitted) -> None:
+    assert len(PdfReader(fitted.tract).pages) == 1
+    assert body_size(fitted.tract) >= body_size(fitted.declaration)
+
+
+def test_the_tract_fills_its_page_unless_its_type_is_at_its_largest(fitted: Fitted) -> None:
+    largest = TRACT_FIT.scales()[-1]
+    if fitted.scale < largest:
+        assert free_at_foot(fitted.tract) < 2.0
+    else:
+        assert f'style="font-size: {largest:.3f}em"' in fitted.html
+
+
+def test_a_short_tract_is_set_larger(fitted: Fitted) -> None:
+    if fitted.name == "first":
+        pytest.skip("the first dossier's tract is long: its type is set smaller")
+    assert fitted.scale > 1.0
+    assert f'<div class="scaled" style="font-size: {fitted.scale:.3f}em">' in fitted.html
+    assert body_size(fitted.tract) > 1.2 * body_size(fitted.declaration)
+
+
+def test_the_fitter_chooses_what_trying_every_scale_would(fitted: Fitted) -> None:
+    scales = TRACT_FIT.scales()
+    fitting = [s for s in scales if fitted.measure(s).pages <= 1]
+    assert fitted.scale == max(fitting)
+    assert 1 <= fitted.built.layouts <= 4
+
+
+def aligned(html: str, css_class: str) -> set[str]:
+    """How the paragraphs of `css_class` are aligned once `html` is laid out for print."""
+    from briefgen.pdf import lay_out
+
+    workspace = find_workspace(ROOT)
+    layout = lay_out(html, workspace.root, workspace.resolve, "test")
+    found: set[str] = set()
+    pending = [page._page_box for page in layout.document.pages]
+    while pending:
+        box = pending.pop()
+        element = getattr(box, "element", None)
+        if element is not None and css_class in (element.get("class") or "").split():
+            found.add(box.style["text_align_all"])
+        pending.extend(getattr(box, "children", ()))
+    return found
+
+
+def test_source_lists_are_ragged_right_not_justified(fitted: Fitted) -> None:
+    declaration = render_document(
+        load_dossier({"first": FIRST_DOSSIER, "example": EXAMPLE}.get(fitted.name, MINIMAL)),
+        DOCUMENTS["declaration"],
+        Options(formats=("html",)),
+        find_workspace(ROOT),
+    ).files["html"]
+    assert aligned(declaration.decode(), "compact-sources") == {"left"}
+    assert aligned(fitted.html, "tract-sources") == {"left"}
+    # A source's number stays with its publisher.
+    assert re.search(r'<span id="source-1">\[1\]\xa0', fitted.html)
+
+
+def test_a_badge_stays_whole_on_the_line_of_the_word_before_it(fitted: Fitted) -> None:
+    badges = re.findall(r'(.)<span class="tag">([^<]*)</span>', fitted.html)
+    assert badges or fitted.name in ("example", "minimal")
+    assert all(before == "\xa0" for before, _ in badges), badges
+    lines = subprocess.run(
+        ["pdftotext", "-l", "1", str(fitted.tract), "-"], capture_output=True, check=True, text=True
+    ).stdout.splitlines()
+    for _, badge in set(badges):
+        shown = badge.upper()  # text-transform: uppercase
+        assert not any(line.strip().startswith(shown) for line in lines)
+        assert sum(line.count(shown) for line in lines) == badges.count(("\xa0", badge))
+
+
+@pytest.mark.parametrize("power", [1.0, 1.6, 2.4])
+def test_the_fitters_search_agrees_with_trying_every_scale(power: float) -> None:
+    """On texts of every length (a model of the room they take), in few layouts."""
+    height = 750.0
+    scales = TRACT_FIT.scales()
+    for length in range(200, 1600, 7):
+
+        def measure(scale: float, length: float = length) -> Layout:
+            used = 60 + length * scale**power
+            pages = math.ceil(used / height)
+            return Layout(None, pages, height, pages * height - used, "pdf/ua-1", [], "t", [])
+
+        fitting = [s for s in scales if measure(s).pages == 1]
+        if not fitting:
+            with pytest.raises(RenderError):
+                build.fit(DOCUMENTS["tract"], measure, "tract.md.j2")
+            continue
+        scale, layout, layouts = build.fit(DOCUMENTS["tract"], measure, "tract.md.j2")
+        assert (scale, layout.pages) == (max(fitting), 1), length
+        assert layouts <= 4, length
