@@ -59,3 +59,19 @@ def read_asset(target: Path) -> bytes | Message:
         return lazy("larger than %(size)s MB", size=MAX_FILE_BYTES // (1024 * 1024))
     data = target.read_bytes()
     return too_large(data) or data
+
+
+RASTER_ZOOM = 4
+"""How many pixels a raster copy of an SVG gives each of its CSS pixels (384 dpi)."""
+
+
+def raster(svg: bytes) -> tuple[bytes, int] | Message:
+    """A PNG copy of an SVG image, for a format a word processor may not draw SVG in, and
+    the SVG's width in CSS pixels; or why it cannot be made."""
+    import resvg_py
+
+    try:
+        png = bytes(resvg_py.svg_to_bytes(svg_string=svg.decode("utf-8"), zoom=RASTER_ZOOM))
+    except (UnicodeDecodeError, ValueError) as error:
+        return lazy("an SVG image that cannot be drawn (%(reason)s)", reason=str(error))
+    return too_large(png) or (png, struct.unpack(">I", png[16:20])[0] // RASTER_ZOOM)

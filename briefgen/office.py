@@ -8,9 +8,11 @@ named styles of a reference document (`templates/reference.odt` and
 processor); the reference's header and footer carry placeholders that get the
 document's title, author, trace line and page labels.  pandoc runs sandboxed
 (it reads nothing but its input and the reference document); images come in as
-data: URLs, from the workspace's templates and assets only.  The archive is
-then rewritten with the document's metadata and fixed timestamps, so that two
-builds give the same bytes.
+data: URLs, from the workspace's templates and assets only (an SVG as a PNG copy
+in a DOCX).  The archive is then rewritten with the document's metadata, the
+workspace's colours, the reference's font (subset) inside it and fixed
+timestamps, so that two builds give the same bytes and the file looks the same
+on a machine without the font.
 """
 
 from __future__ import annotations
@@ -23,14 +25,16 @@ import subprocess
 import tempfile
 import zipfile
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 from . import typography
 from .errors import Problem, RenderError
+from .fonts import font_key, obfuscate, subset
 from .i18n import Message, lazy
-from .images import NOT_AN_ASSET, read_asset
+from .images import NOT_AN_ASSET, raster, read_asset
 from .layout import PageMeta
 from .paths import TEMPLATE_DIR, find_template_file
 from .pdf import moment
@@ -38,6 +42,7 @@ from .workspace import Workspace
 
 FORMATS = ("odt", "docx")
 REFERENCE = {fmt: f"reference.{fmt}" for fmt in FORMATS}
+FACES = ("Regular", "Bold", "Italic", "BoldItalic")
 PANDOC_TIMEOUT = 120
 ZIP_EPOCH = datetime(1980, 1, 1, tzinfo=UTC)
 """The earliest time a zip archive can record."""
@@ -62,11 +67,42 @@ PARAGRAPH_STYLES = {
     "tract-sources": "SmallPrint",
     "tract-imprint": "SmallPrint",
     "signature": "Signature",
+    "change-sources": "SmallPrint",
     "theme-summary": "Summary",
 }
 CHARACTER_STYLES = {"tag": "Tag", "change": "Tag"}
 STYLES = sorted({*PARAGRAPH_STYLES.values(), *CHARACTER_STYLES.values()})
 """The named styles a reference document should define (others fall back to the defaults)."""
+
+DEFAULT_ACCENT = "9b1c1c"
+DEFAULT_INK = "1a1a1a"
+"""The colours of the built-in reference documents (print.css's defaults), which the
+workspace's `[style] accent` and `ink` replace."""
+FONT_FAMILY = "Lato"
+FONT_FILES = {face: f"templates/fonts/{FONT_FAMILY}-{face}.ttf" for face in FACES}
+"""The files of the reference documents' font, by OOXML's name of their face."""
+ODF_SETTINGS = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    b'<office:document-settings xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    b'xmlns:config="urn:oasis:names:tc:opendocument:xmlns:config:1.0" office:version="1.3">'
+    b'<office:settings><config:config-item-set config:name="ooo:configuration-settings">'
+    b'<config:config-item config:name="EmbedFonts" config:type="boolean">true</config:config-item>'
+    b'<config:config-item config:name="EmbedOnlyUsedFonts" config:type="boolean">true'
+    b"</config:config-item>"
+    b"</config:config-item-set></office:settings></office:document-settings>"
+)
+"""LibreOffice's settings: keep the fonts embedded when the file is saved again."""
+
+
+@dataclass(frozen=True)
+class Dress:
+    """What a file gets beyond pandoc's output: the workspace's colours, and the font
+    files (OOXML's name of the face, subset TrueType) it carries."""
+
+    accent: str | None = None
+    ink: str | None = None
+    fonts: tuple[tuple[str, bytes], ...] = ()
+
 
 _CLASS = re.compile(r'\sclass="([^"]*)"')
 _SRC = re.compile(r'\ssrc="([^"]*)"')
@@ -119,6 +155,9 @@ def styled(body: str, lang: str = "fr") -> str:
                 opening, ending, items = f'<div data-custom-style="{paragraph}">', "</div>", "dl"
             elif paragraph and name in ("ol", "ul"):
                 items = paragraph
+            elif paragraph and name == "div":
+                # On the div itself: pandoc's ODT writer drops the style of an outer div.
+                opening = f'<div data-custom-style="{paragraph}"{start.group(2)}>'
             elif paragraph and name in _INLINE:
                 opening = f'<div data-custom-style="{paragraph}"><p>'
                 ending = "</p></div>"
@@ -139,10 +178,14 @@ def styled(body: str, lang: str = "fr") -> str:
 
 
 def inline_images(
-    body: str, resolve: Callable[[str], Path | None], media_type: Callable[[Path], str]
+    body: str,
+    resolve: Callable[[str], Path | None],
+    media_type: Callable[[Path], str],
+    rasterise: bool = False,
 ) -> tuple[str, list[Message]]:
     """`body` with each image's source as a data: URL, from the workspace's templates and
-    assets; a message for each image refused, naming it and saying why."""
+    assets (an SVG as a PNG copy of the same width if `rasterise`: Word and LibreOffice's
+    DOCX reader draw no SVG); a message for each image refused, naming it and saying why."""
     refusals: list[Message] = []
 
     def inline(match: re.Match[str]) -> str:
@@ -151,12 +194,18 @@ def inline_images(
             return match.group()
         target = resolve(source)
         found = read_asset(target) if target is not None else NOT_AN_ASSET
-        if isinstance(found, Message) or target is None:
+        kind, width = media_type(target) if target is not None else "", ""
+        if rasterise and kind == "image/svg+xml" and not isinstance(found, Message):
+            copy = raster(found)
+            if not isinstance(copy, Message):
+                kind, width = "image/png", f' width="{copy[1]}"'
+            found = copy if isinstance(copy, Message) else copy[0]
+        if isinstance(found, Message):
             refusals.append(
                 lazy("image refused: %(source)s (%(reason)s)", source=source, reason=found)
             )
             return ' src=""'
-        return f' src="data:{media_type(target)};base64,{base64.b64encode(found).decode()}"'
+        return f' src="data:{kind};base64,{base64.b64encode(found).decode()}"{width}'
 
     return _SRC.sub(inline, body), refusals
 
@@ -196,15 +245,27 @@ def render(
     body: str, fmt: str, meta: PageMeta, labels: Mapping[str, str], workspace: Workspace
 ) -> bytes:
     """A document's typeset HTML body as an ODT or DOCX file, styled by the first
-    `reference.<fmt>` in the template folders."""
+    `reference.<fmt>` in the template folders, in the workspace's colours and with its
+    fonts embedded."""
     from .load import display_path
 
     name = REFERENCE[fmt]
     reference = find_template_file(name, workspace.template_dirs) or TEMPLATE_DIR / name
-    typed, refusals = inline_images(body, workspace.resolve, workspace.media_type)
+    typed, refusals = inline_images(
+        body, workspace.resolve, workspace.media_type, rasterise=fmt == "docx"
+    )
     if refusals:
         raise RenderError(*(Problem(refusal) for refusal in refusals))
-    return convert(typed, fmt, meta, labels, reference, display_path(reference))
+    branding = workspace.branding()
+    shown = [html.unescape(typography.TAG.sub("", body)), meta.title, meta.author, meta.trace]
+    text = "".join([*shown, *labels.values()])
+    fonts = tuple(
+        (face, subset(path, text))
+        for face, file in FONT_FILES.items()
+        if (path := workspace.resolve(file)) is not None
+    )
+    dress = Dress(accent=branding.accent, ink=branding.ink, fonts=fonts)
+    return convert(typed, fmt, meta, labels, reference, display_path(reference), dress)
 
 
 def convert(
@@ -214,9 +275,10 @@ def convert(
     labels: Mapping[str, str],
     reference: Path,
     reference_name: str,
+    dress: Dress | None = None,
 ) -> bytes:
     """Run pandoc on a document's typeset HTML body; return the file, with its metadata,
-    header and footer filled in and fixed timestamps."""
+    header and footer filled in, dressed in `dress`, and fixed timestamps."""
     check_reference(reference, fmt, reference_name)
     content = styled(body, meta.lang)
     page = f'<!DOCTYPE html>\n<html lang="{meta.lang}"><body>\n{content}\n</body></html>\n'
@@ -259,20 +321,24 @@ def convert(
         "{page}": labels["page"],
         "{of}": labels["page_of"],
     }
-    return finish(data, fmt, meta, fill)
+    return finish(data, fmt, meta, fill, dress or Dress())
 
 
-def finish(data: bytes, fmt: str, meta: PageMeta, fill: Mapping[str, str]) -> bytes:
-    """Rewrite pandoc's archive: metadata, placeholders, fixed timestamps and order."""
+def finish(data: bytes, fmt: str, meta: PageMeta, fill: Mapping[str, str], dress: Dress) -> bytes:
+    """Rewrite pandoc's archive: metadata, placeholders, colours, embedded fonts, fixed
+    timestamps and order."""
     stamp = max(moment(meta.created), ZIP_EPOCH)
     source = zipfile.ZipFile(io.BytesIO(data))
+    parts = {info.filename: source.read(info.filename) for info in source.infolist()}
+    parts = {
+        name: _rewrite(name, content, fmt, meta, fill, dress) for name, content in parts.items()
+    }
+    parts.update(_font_parts(fmt, dress, set(parts)))
     output = io.BytesIO()
     with zipfile.ZipFile(output, "w") as archive:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            content = _rewrite(info.filename, content, fmt, meta, fill)
-            entry = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
-            stored = fmt == "odt" and info.filename == "mimetype"
+        for name, content in parts.items():
+            entry = zipfile.ZipInfo(name, date_time=stamp.timetuple()[:6])
+            stored = fmt == "odt" and name == "mimetype"
             entry.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
             archive.writestr(entry, content)
@@ -288,16 +354,121 @@ def _furniture_part(name: str, fmt: str) -> bool:
 _PLACEHOLDER = re.compile(r"\{(?:title|author|trace|page|of)\}")
 
 
-def _rewrite(name: str, content: bytes, fmt: str, meta: PageMeta, fill: Mapping[str, str]) -> bytes:
-    if _furniture_part(name, fmt):
-        # One pass: a title that reads "{author}" stays as it is.
-        text = _PLACEHOLDER.sub(lambda m: escape(fill[m.group()]), content.decode("utf-8"))
-        return text.encode("utf-8")
+def _rewrite(
+    name: str, content: bytes, fmt: str, meta: PageMeta, fill: Mapping[str, str], dress: Dress
+) -> bytes:
     if fmt == "docx" and name == "docProps/core.xml":
         return _core_properties(meta)
     if fmt == "odt" and name == "meta.xml":
         return _odf_meta(meta)
-    return content
+    if not name.endswith(".xml"):
+        return content
+    text = content.decode("utf-8")
+    if _furniture_part(name, fmt):
+        # One pass: a title that reads "{author}" stays as it is.
+        text = _PLACEHOLDER.sub(lambda m: escape(fill[m.group()]), text)
+    if name in ("styles.xml", "word/styles.xml"):
+        text = _resize(_recolour(text, dress), min(meta.scale, 1.0))
+    if dress.fonts:
+        text = _declare_fonts(name, text, fmt, dress)
+    return text.encode("utf-8")
+
+
+def _recolour(text: str, dress: Dress) -> str:
+    """The reference's accent and ink (print.css's defaults) as the workspace's."""
+    for default, colour in ((DEFAULT_ACCENT, dress.accent), (DEFAULT_INK, dress.ink)):
+        if colour:
+            text = re.sub(re.escape(default), colour.lstrip("#"), text, flags=re.IGNORECASE)
+    return text
+
+
+def _resize(text: str, scale: float) -> str:
+    """Every type size of the styles times `scale`, the one that fits the PDF to its pages,
+    never above 1: a word processor lays text out its own way, and type enlarged to fill
+    the PDF's page would run past the word processor's."""
+    if scale == 1:
+        return text
+    text = re.sub(
+        r'(fo:font-size(?:-asian|-complex)?=")([\d.]+)pt"',
+        lambda m: f'{m.group(1)}{float(m.group(2)) * scale:.1f}pt"',
+        text,
+    )
+    return re.sub(
+        r'(<w:sz(?:Cs)? w:val=")(\d+)"',
+        lambda m: f'{m.group(1)}{round(int(m.group(2)) * scale)}"',
+        text,
+    )
+
+
+def _font_path(fmt: str, face: str) -> str:
+    if fmt == "odt":
+        return f"Fonts/{FONT_FAMILY}-{face}.ttf"
+    return f"word/fonts/{FONT_FAMILY}-{face}.odttf"
+
+
+def _declare_fonts(name: str, text: str, fmt: str, dress: Dress) -> str:
+    """Where an archive says which font files it carries: ODF's font face and manifest,
+    OOXML's font table, settings and content types."""
+    if fmt == "odt" and name == "styles.xml":
+        uris = "".join(
+            f'<svg:font-face-uri xlink:href="{_font_path(fmt, face)}" xlink:type="simple">'
+            '<svg:font-face-format svg:string="truetype"/></svg:font-face-uri>'
+            for face, _ in dress.fonts
+        )
+        face = re.compile(rf'(<style:font-face\b[^>]*\sstyle:name="{FONT_FAMILY}"[^>]*?)\s*/>')
+        source = f"<svg:font-face-src>{uris}</svg:font-face-src></style:font-face>"
+        return face.sub(lambda m: f"{m.group(1)}>{source}", text)
+    if fmt == "odt" and name == "META-INF/manifest.xml":
+        entries = "".join(
+            f'<manifest:file-entry manifest:full-path="{_font_path(fmt, face)}" '
+            'manifest:media-type="application/x-font-ttf"/>'
+            for face, _ in dress.fonts
+        )
+        if "settings.xml" not in text:
+            entries += (
+                '<manifest:file-entry manifest:full-path="settings.xml" '
+                'manifest:media-type="text/xml"/>'
+            )
+        return text.replace("</manifest:manifest>", entries + "</manifest:manifest>")
+    if fmt == "docx" and name == "word/fontTable.xml":
+        embeds = "".join(
+            f'<w:embed{face} r:id="rIdFont{face}" w:fontKey="{font_key(data)}"/>'
+            for face, data in dress.fonts
+        )
+        lato = re.compile(rf'(<w:font w:name="{FONT_FAMILY}">.*?)(</w:font>)', re.DOTALL)
+        return lato.sub(lambda m: m.group(1) + embeds + m.group(2), text, count=1)
+    if fmt == "docx" and name == "word/settings.xml":
+        return re.sub(r"(<w:zoom[^>]*/>)", r"\1<w:embedTrueTypeFonts/><w:saveSubsetFonts/>", text)
+    if fmt == "docx" and name == "[Content_Types].xml":
+        default = (
+            '<Default Extension="odttf" '
+            'ContentType="application/vnd.openxmlformats-officedocument.obfuscatedFont"/>'
+        )
+        return re.sub(r"(<Types[^>]*>)", lambda m: m.group(1) + default, text, count=1)
+    return text
+
+
+def _font_parts(fmt: str, dress: Dress, present: set[str]) -> dict[str, bytes]:
+    """The font files an archive carries, and what points at them."""
+    if not dress.fonts:
+        return {}
+    if fmt == "odt":
+        parts = {_font_path(fmt, face): data for face, data in dress.fonts}
+        if "settings.xml" not in present:
+            parts["settings.xml"] = ODF_SETTINGS
+        return parts
+    parts = {_font_path(fmt, face): obfuscate(data, font_key(data)) for face, data in dress.fonts}
+    relations = "".join(
+        f'<Relationship Id="rIdFont{face}" Target="fonts/{FONT_FAMILY}-{face}.odttf" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/font"/>'
+        for face, _ in dress.fonts
+    )
+    parts["word/_rels/fontTable.xml.rels"] = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f"{relations}</Relationships>"
+    ).encode()
+    return parts
 
 
 def _timestamp(meta: PageMeta) -> str:

@@ -67,8 +67,12 @@ def escape_text(value: object) -> Markup:
 
 def foreign(value: object, lang: str) -> Markup:
     """Dossier or label text in another language than the document's, tagged with its own
-    (`<span lang="en">`) so that it is read aloud, hyphenated and typeset as such."""
-    return Markup('<span lang="{}">').format(lang) + escape_text(value) + Markup("</span>")
+    (`<span lang="en">`) so that it is read aloud, hyphenated and typeset as such; empty
+    text stays empty (an empty element in another language is an accessibility error)."""
+    text = escape_text(value)
+    if not text.strip():
+        return text
+    return Markup('<span lang="{}">').format(lang) + text + Markup("</span>")
 
 
 def tagged_labels(labels: Mapping[str, str], lang: str, text_lang: str) -> dict[str, str]:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -141,7 +142,7 @@ def test_french_typography_calls_and_marks_survive(folder: Path) -> None:
     tags = [r.text for p in document.paragraphs for r in p.runs if r.style.name == "Tag"]
     assert "sources divergentes" in tags
     sources = [p.text for p in document.paragraphs if p.style.name == "SmallPrint"]
-    assert any(text.startswith("Sources\u00a0: [1] politique-france.info") for text in sources)
+    assert any(text.startswith("Sources\u00a0: [1]\u00a0politique-france.info") for text in sources)
 
 
 def test_dossier_text_is_printed_as_it_is_written(tmp_path: Path) -> None:
@@ -290,22 +291,7 @@ def test_libreoffice_opens_the_file_and_finds_its_paragraphs(
 ) -> None:
     """LibreOffice turns the file into a PDF in which every paragraph and every source of
     the PDF's HTML is found, word for word (line breaks and hyphenation aside)."""
-    assert SOFFICE is not None, "LibreOffice is not installed (scripts/setup --for-tests)"
-    subprocess.run(
-        [
-            SOFFICE,
-            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(folder / f"{name}.{fmt}"),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
+    libreoffice_pdf(folder / f"{name}.{fmt}", tmp_path)
     html = (folder / f"{name}.html").read_text(encoding="utf-8")
     found = re.findall(r"<p>(.*?)</p>", html, re.S)
     found += re.findall(r'<li id="source-\d+">(.*?)(?:<br>|</li>)', html, re.S)  # URL aside
@@ -317,6 +303,28 @@ def test_libreoffice_opens_the_file_and_finds_its_paragraphs(
 
     text = letters(_without_page_furniture(tmp_path / f"{name}.pdf"))
     assert [p[:50] for p in paragraphs if letters(p) not in text] == []
+
+
+def libreoffice_pdf(path: Path, out: Path, environment: dict[str, str] | None = None) -> Path:
+    """The PDF LibreOffice headless makes of `path`, in `out` (its profile there too)."""
+    assert SOFFICE is not None, "LibreOffice is not installed (scripts/setup --for-tests)"
+    subprocess.run(
+        [
+            SOFFICE,
+            f"-env:UserInstallation={(out / 'profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out),
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+        env=environment,
+    )
+    return out / f"{path.stem}.pdf"
 
 
 def _without_page_furniture(pdf: Path) -> str:
@@ -331,3 +339,150 @@ def _without_page_furniture(pdf: Path) -> str:
     running = {line for line, n in counts.items() if len(pages) > 2 and n > len(pages) / 2}
     running |= {line for line in counts if re.search(r"\bpage \d+ / \d+$", line)}
     return " ".join(line for lines in pages for line in lines if line.strip() not in running)
+
+
+# What an editable file looks like: the workspace's colour, its styles, its fonts inside it
+# and its logo, on the example a `briefgen init` makes (its accent changed, its logo an SVG)
+# and on the first dossier (built-in colours, no logo).
+ACCENT = "#0b6e4f"
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The `briefgen init` example's documents, in every format, its accent colour changed."""
+    workspace = tmp_path_factory.mktemp("example") / "ws"
+    assert CliRunner().invoke(main, ["init", str(workspace)]).exit_code == 0
+    config = workspace / "briefgen.toml"
+    text = config.read_text(encoding="utf-8")
+    assert 'logo = "assets/logo.svg"' in text and 'accent = "#1d4e89"' in text
+    config.write_text(text.replace("#1d4e89", ACCENT), encoding="utf-8")
+    result = CliRunner().invoke(
+        main,
+        ["--workspace", str(workspace), "build", "exemple", "-f", "pdf", *OFFICE, "-f", "html"],
+    )
+    assert result.exit_code == 0, result.output
+    return workspace / "output" / "exemple"
+
+
+@pytest.fixture(scope="module")
+def first(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first dossier's tract, draft opinion and note, with their PDFs (whose fitted type
+    size the editable files follow)."""
+    documents = ["--doc", "tract", "--doc", "avis", "--doc", "note"]
+    return build(tmp_path_factory.mktemp("first"), *documents, "-f", "pdf", *OFFICE)
+
+
+@pytest.fixture(params=["example", "first"])
+def built(request: pytest.FixtureRequest) -> tuple[str, Path]:
+    return request.param, request.getfixturevalue(request.param)
+
+
+def part(path: Path, name: str) -> str:
+    return zipfile.ZipFile(path).read(name).decode("utf-8")
+
+
+def test_the_call_to_action_has_its_style_in_both_formats(built: tuple[str, Path]) -> None:
+    _, folder = built
+    odt = load_odt(str(folder / "tract.odt"))
+    styled = {
+        teletype.extractText(p)[:14]
+        for p in odt.getElementsByType(P)
+        if p.getAttrNS(TEXTNS, "style-name") == "CallOut"
+    }
+    document = docx.Document(str(folder / "tract.docx"))
+    in_docx = {p.text[:14] for p in document.paragraphs if p.style.name == "CallOut"}
+    assert "Nous contacter" in styled and "Nous contacter" in in_docx
+    assert len(styled) == len(in_docx) == 2
+    opinion = load_odt(str(folder / "projet-avis.odt"))
+    assert "CallOut" in {p.getAttrNS(TEXTNS, "style-name") for p in opinion.getElementsByType(P)}
+
+
+def test_the_files_take_the_workspace_accent_colour(built: tuple[str, Path]) -> None:
+    which, folder = built
+    accent = ACCENT if which == "example" else "#9b1c1c"
+    for fmt, name in (("odt", "styles.xml"), ("docx", "word/styles.xml")):
+        styles = part(folder / f"note-de-briefing.{fmt}", name).lower()
+        assert accent.lstrip("#") in styles, fmt
+        assert which == "first" or "9b1c1c" not in styles, fmt
+
+
+def test_the_fonts_are_inside_the_files(built: tuple[str, Path]) -> None:
+    from fontTools.ttLib import TTFont
+
+    from briefgen.fonts import obfuscate
+
+    _, folder = built
+    odt = zipfile.ZipFile(folder / "tract.odt")
+    faces = ["Regular", "Bold", "Italic", "BoldItalic"]
+    files = [f"Fonts/Lato-{face}.ttf" for face in faces]
+    assert set(files) <= set(odt.namelist())
+    manifest, styles = (
+        part(folder / "tract.odt", "META-INF/manifest.xml"),
+        part(folder / "tract.odt", "styles.xml"),
+    )
+    for file in files:
+        assert f'manifest:full-path="{file}"' in manifest
+        assert f'<svg:font-face-uri xlink:href="{file}"' in styles
+    assert 'config:name="EmbedFonts" config:type="boolean">true' in part(
+        folder / "tract.odt", "settings.xml"
+    )
+    font = TTFont(io.BytesIO(odt.read(files[0])))
+    assert font["name"].getDebugName(1) == "Lato"
+    assert len(odt.read(files[0])) < 400_000  # a subset: the whole face is 660 kB
+    table = part(folder / "tract.docx", "word/fontTable.xml")
+    keys = dict(re.findall(r'<w:embed(\w+) r:id="[^"]+" w:fontKey="(\{[0-9A-F-]+\})"', table))
+    assert sorted(keys) == sorted(faces)
+    docx_zip = zipfile.ZipFile(folder / "tract.docx")
+    hidden = docx_zip.read("word/fonts/Lato-Bold.odttf")
+    assert TTFont(io.BytesIO(obfuscate(hidden, keys["Bold"])))["name"].getDebugName(2) == "Bold"
+    assert "<w:embedTrueTypeFonts/>" in part(folder / "tract.docx", "word/settings.xml")
+    assert 'Extension="odttf"' in part(folder / "tract.docx", "[Content_Types].xml")
+
+
+def test_an_svg_logo_comes_into_the_docx_as_a_png(example: Path) -> None:
+    document = zipfile.ZipFile(example / "tract.docx")
+    media = [name for name in document.namelist() if name.startswith("word/media/")]
+    assert len(media) == 1 and media[0].endswith(".png")
+    image = document.read(media[0])
+    assert image.startswith(b"\x89PNG") and int.from_bytes(image[16:20], "big") == 320
+    # As wide as the SVG says (80 px, 5/6 inch), in four times as many pixels.
+    assert 'cx="762000"' in part(example / "tract.docx", "word/document.xml")
+
+
+FONTCONFIG_WITHOUT_LATO = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
+<fontconfig>
+  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
+  <selectfont><rejectfont><glob>*Lato*</glob><glob>*lato*</glob></rejectfont></selectfont>
+  <cachedir>{cache}</cachedir>
+</fontconfig>
+"""
+
+
+@pytest.mark.skipif(
+    SOFFICE is None and not os.environ.get("CI"),
+    reason="LibreOffice is not installed (scripts/setup --for-tests)",
+)
+@pytest.mark.parametrize("fmt", ["odt", "docx"])
+def test_the_tract_stays_on_one_page_on_a_machine_without_lato(
+    built: tuple[str, Path], tmp_path: Path, fmt: str, request: pytest.FixtureRequest
+) -> None:
+    """LibreOffice, on a machine where fontconfig finds no Lato, lays the tract out on one
+    page, in the Lato the file carries, its type no larger than the fitted PDF's."""
+    _, folder = built
+    config = tmp_path / "fonts.conf"
+    config.write_text(FONTCONFIG_WITHOUT_LATO.format(cache=tmp_path / "cache"), encoding="utf-8")
+    environment = {**os.environ, "FONTCONFIG_FILE": str(config), "HOME": str(tmp_path)}
+    listed = subprocess.run(
+        ["fc-list"], env=environment, capture_output=True, text=True, check=True
+    ).stdout
+    assert "lato" not in listed.lower()
+    from pypdf import PdfReader
+
+    reader = PdfReader(libreoffice_pdf(folder / f"tract.{fmt}", tmp_path, environment))
+    assert len(reader.pages) == 1
+    fonts = {
+        str(font["/BaseFont"]).split("+")[-1]
+        for font in reader.pages[0]["/Resources"]["/Font"].values()
+    }
+    assert {"Lato-Regular", "Lato-Bold"} <= fonts
