@@ -161,6 +161,10 @@ _CALL_AFTER_WORD = re.compile(
 # call (never an entity's &: this runs on escaped HTML).
 _ADDRESS_HEAD = re.compile(r"^.*[/.\-_?=](?=.)", re.S)
 
+# A badge (« sources divergentes ») stays on the line of the word before it, whatever
+# space a template put between them.
+_SPACE_BEFORE_BADGE = re.compile(r"[ \t\n]+(?=<span class=\"tag\">)")
+
 # A web address: never hyphenated (a reader types it from paper), broken only after
 # / . - _ ? & = with nothing added.  Punctuation that ends a sentence is not part of it.
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>«»\"]*[^\s<>«»\".,;:!?)’]")
@@ -201,6 +205,7 @@ def apply(body: str, lang: str) -> str:
     """Return `body` with the typography of each text node's language applied."""
     if lang == "fr":
         body = _CALL_AFTER_PUNCTUATION.sub(r"\3\1\2", body)
+    body = _SPACE_BEFORE_BADGE.sub(NBSP, body)
     body = _CALL_AFTER_WORD.sub(_bind_call, body)
     pieces = TAG.split(body)
     stack: list[tuple[str, str | None]] = []

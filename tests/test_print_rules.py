@@ -51,6 +51,12 @@ def test_colon_after_a_percentage_or_a_unit_gets_a_no_break_space(before: str) -
     assert f"{NBSP}: la hausse" in html
 
 
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_a_badge_stays_with_the_word_before_it(lang: str) -> None:
+    html = typography.apply('<p>le chiffre\n<span class="tag">sources divergentes</span></p>', lang)
+    assert f'chiffre{NBSP}<span class="tag">' in html
+
+
 def test_a_large_number_before_a_call_keeps_its_groups_together() -> None:
     html = typography.apply(f"<p>voire à 2 400{CALL}.</p>", "fr")
     assert f'<span class="nowrap">2{NNBSP}400<sup' in html
