@@ -334,6 +334,40 @@ def _complete_metadata(pdf: Any, lang: str | None, pdfua: bool) -> None:
     metadata.compress = False
 
 
+_END_OF_STREAM = b"\nendstream"
+_UNAMBIGUOUS: dict[type, type] = {}
+
+
+def _unambiguous(stream_class: type) -> type:
+    """`stream_class` (pydyf's stream or WeasyPrint's), ended by CR LF when its data ends
+    with a CR: a validator reads the CR LF before `endstream` as the end-of-line marker
+    (ISO 32000-1 7.3.8.1), so the data's own last CR would be taken for part of it and
+    /Length found one byte too long (PDF/A: ISO 19005-3 6.1.7.1; about 1 compressed
+    stream in 256 ends with a CR)."""
+
+    if stream_class in _UNAMBIGUOUS:
+        return _UNAMBIGUOUS[stream_class]
+
+    class Unambiguous(stream_class):  # type: ignore[misc]
+        @property
+        def data(self) -> bytes:
+            written: bytes = super().data
+            head = written[: -len(_END_OF_STREAM)]
+            return head + b"\r" + _END_OF_STREAM if head.endswith(b"\r") else written
+
+    _UNAMBIGUOUS[stream_class] = Unambiguous
+    return Unambiguous
+
+
+def unambiguous_stream_ends(pdf: Any) -> None:
+    """Make every stream of `pdf` end unambiguously (see `_unambiguous`)."""
+    import pydyf
+
+    for item in pdf.objects:
+        if isinstance(item, pydyf.Stream):
+            item.__class__ = _unambiguous(type(item))
+
+
 def _finisher(variant: str, attachments: bool) -> Callable[[Any, Any], None]:
     """What is done to the PDF WeasyPrint has built, before it is written."""
 
@@ -343,6 +377,7 @@ def _finisher(variant: str, attachments: bool) -> Callable[[Any, Any], None]:
         _printable_annotations(pdf)
         _margin_boxes_as_artifacts(pdf)
         _complete_metadata(pdf, document.metadata.lang, pdfua=variant != "pdf/ua-1")
+        unambiguous_stream_ends(pdf)
 
     return finish
 

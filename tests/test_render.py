@@ -117,7 +117,7 @@ def test_template_renders_markdown_with_french_dates(minimal: Path) -> None:
         load_dossier(minimal), DOCUMENTS["note"], labels, "fr", bare_workspace(minimal)
     )
     text = render(markdown_environment("fr"), "note-de-briefing.md.j2", context)
-    assert "<dt>Séance du</dt><dd>1er décembre 2026</dd>" in text
+    assert "<dt>Séance du</dt><dd>1ᵉʳ décembre 2026</dd>" in text
     assert "## L'essentiel" in text
     assert "| 12 agents | équipés de l&#39;outil |" not in text  # apostrophes stay plain
     assert "| 12 agents | équipés de l'outil |" in text
@@ -129,7 +129,7 @@ def test_template_renders_markdown_with_french_dates(minimal: Path) -> None:
         ("2026", "fr", "2026"),
         ("2025-09", "fr", "septembre 2025"),
         ("2025-12-20", "fr", "20 décembre 2025"),
-        ("2026-12-01", "fr", "1er décembre 2026"),
+        ("2026-12-01", "fr", "1ᵉʳ décembre 2026"),
         ("2025-12-20", "en", "December 20, 2025"),
     ],
 )
@@ -310,3 +310,24 @@ def test_typography_follows_each_elements_language() -> None:
 )
 def test_labels_are_elided_before_a_vowel(words: str, following: str, expected: str) -> None:
     assert html_module.unescape(str(elide(words, following))) == expected
+
+
+def test_a_stream_whose_data_ends_with_a_carriage_return_keeps_its_length() -> None:
+    """A CR LF before `endstream` is read as the end-of-line marker: a stream whose data
+    ends with a CR gets one more, so that /Length still counts its last byte (PDF/A)."""
+    import io
+
+    import pydyf
+
+    from briefgen.pdf import unambiguous_stream_ends
+
+    document = pydyf.PDF()
+    ending, plain = pydyf.Stream([b"BT ET\r"]), pydyf.Stream([b"BT ET"])
+    document.add_object(ending)
+    document.add_object(plain)
+    unambiguous_stream_ends(document)
+    output = io.BytesIO()
+    document.write(output)
+    written = output.getvalue()
+    assert b"/Length 6>>\nstream\nBT ET\r\r\nendstream" in written
+    assert b"/Length 5>>\nstream\nBT ET\nendstream" in written
