@@ -96,7 +96,14 @@ DOCUMENTS = {
             "declaration",
             DECLARATION_FIT,
         ),
-        DocumentKind("questions", "questions-ecrites.md.j2", "questions-ecrites", Audience.public),
+        DocumentKind(
+            "questions",
+            "questions-ecrites.md.j2",
+            "questions-ecrites",
+            Audience.public,
+            None,
+            "questions",
+        ),
         DocumentKind("avis", "projet-avis.md.j2", "projet-avis", Audience.public, None, "opinion"),
     )
 }
@@ -201,9 +208,23 @@ def _markdown(
     return render(environment, kind.template, context), context, labels
 
 
+def lacks_section(dossier: Dossier, kind: DocumentKind) -> bool:
+    """Whether the dossier lacks what the document is made of: its section (the tract
+    without `tract`…), or, for a list (the written questions), an item its audience may
+    read."""
+    if not kind.requires:
+        return False
+    value = getattr(dossier, kind.requires)
+    if isinstance(value, list):
+        return not any(
+            kind.audience is Audience.reps or item.audience is Audience.public for item in value
+        )
+    return value is None
+
+
 def _require_section(dossier: Dossier, kind: DocumentKind, source: str) -> None:
-    """Refuse a document whose section the dossier lacks (the tract without `tract`…)."""
-    if kind.requires and getattr(dossier, kind.requires) is None:
+    """Refuse a document whose section the dossier lacks (see `lacks_section`)."""
+    if lacks_section(dossier, kind):
         raise InputError.at(
             lazy(
                 "the %(document)s needs a '%(section)s' section in the dossier",
@@ -399,7 +420,7 @@ def runnable_kinds(dossier: Dossier, asked: list[str]) -> tuple[list[str], list[
     kinds: list[str] = []
     skipped: list[Text] = []
     for kind in DOCUMENTS.values():
-        if kind.requires and getattr(dossier, kind.requires) is None:
+        if lacks_section(dossier, kind):
             skipped.append(
                 lazy(
                     "no %(document)s: the dossier has no '%(section)s' section",

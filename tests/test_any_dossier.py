@@ -15,9 +15,8 @@ import pytest
 from briefgen.build import DOCUMENTS, Options, render_document
 from briefgen.load import load_dossier
 from briefgen.workspace import find_workspace
-from conftest import ROOT
+from conftest import EXAMPLE, invoke_in
 
-EXAMPLE = ROOT / "briefgen" / "scaffold" / "seeds" / "exemple"
 REPS_ONLY = """
   - id: chiffre-interne
     statement: Selon un élu, l'outil concernerait plutôt 150 salariés.
@@ -96,3 +95,29 @@ def test_a_workspace_from_init_signs_with_the_dossier_s_own_unions(tmp_path: Pat
         page = re.sub(r"<[^>]+>", "", _html(root / "seeds" / "exemple", kind))
         assert "Syndicat Exemple" not in page, kind
         assert "CGT · SUD" in page, kind
+
+
+def test_no_letter_of_written_questions_without_a_question_for_management(
+    dossier: Path,
+) -> None:
+    """A dossier with no question, or only questions for the reps, gets no empty letter:
+    the build says why, and asking for the letter is an error that names the section."""
+    workspace = dossier.parent.parent
+    questions = dossier / "facts.yaml"
+    text = questions.read_text(encoding="utf-8")
+    questions.write_text(
+        text.replace(
+            "    legal: [l2312-8]\n\ndemands:",
+            "    legal: [l2312-8]\n    audience: reps\n\ndemands:",
+        ),
+        encoding="utf-8",
+    )
+    assert "audience: reps\n\ndemands:" in questions.read_text(encoding="utf-8")
+    code, _, err = invoke_in(workspace, "build", str(dossier), "--out", str(workspace / "out"))
+    assert code == 0, err
+    assert "no questions: the dossier has no 'questions' section" in err
+    assert not list(workspace.glob("out/*/questions-ecrites.pdf"))
+    assert (workspace / "out" / "exemple" / "note-de-briefing.pdf").is_file()
+    code, _, err = invoke_in(workspace, "build", str(dossier), "--doc", "questions")
+    assert code != 0
+    assert "needs a 'questions' section" in err
