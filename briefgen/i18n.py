@@ -83,7 +83,7 @@ def babel_locale() -> str:
 
 
 def long_date(value: dt.date) -> str:
-    """A date in words, in the reader's language (« 1er mars 2026 »), as the documents
+    """A date in words, in the reader's language (« 1ᵉʳ mars 2026 »), as the documents
     write it."""
     from .templating import format_date
 

@@ -169,7 +169,7 @@ def format_date(value: date | str, lang: str = "fr", precision: str | None = Non
         return babel_format(value, "LLLL y", locale=lang)
     text = babel_format(value, "long", locale=lang)
     if lang == "fr" and value.day == 1:
-        text = "1er" + text[1:]
+        text = "1\u1d49\u02b3" + text[1:]  # 1ᵉʳ: the ordinal, raised
     return text
 
 

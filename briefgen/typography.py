@@ -8,7 +8,7 @@ follows the Imprimerie nationale's rules:
   % ; ! ? and inside « »; a no-break space before : and between a number and
   its unit or currency (310 M€, 7 500 euros), and after n°;
 - a typographic apostrophe, also before a quotation or an element (d’« … », d’<em>);
-- no-break spaces inside a date (23 janvier 2024, 1er mars 2026);
+- no-break spaces inside a date (23 janvier 2024, 1ᵉʳ mars 2026, the ordinal raised);
 - reference calls before the punctuation they follow (« géographique[1, 2]. »),
   and bound to the word before them, so a call never starts a line;
 - no break and no hyphenation inside proper names (LinkedIn, Hauts-de-France),
@@ -117,8 +117,9 @@ _FRENCH_RULES: list[tuple[re.Pattern[str], _Replacement]] = [
     (re.compile(rf"{_SPACE}*»"), NNBSP + "»"),
     # An apostrophe before a word, a quotation (d’« … ») or an element (d’<em>…</em>).
     (re.compile(r"(?<=\w)'(?=[\w«]|$)"), "’"),
-    # A date is read as one: 23 janvier 2024, 1er mars 2026.
-    (re.compile(rf"(?<![\d,.])(1er|\d{{1,2}}){_SPACE}+(?={_MONTHS}\b)"), r"\1" + NBSP),
+    # A date is read as one: 23 janvier 2024, 1ᵉʳ mars 2026 (a typed 1er raised).
+    (re.compile(rf"(?<![\d,.])1er(?={_SPACE}+{_MONTHS}\b)"), "1ᵉʳ"),
+    (re.compile(rf"(?<![\d,.])(1er|1ᵉʳ|\d{{1,2}}){_SPACE}+(?={_MONTHS}\b)"), r"\1" + NBSP),
     (re.compile(rf"\b({_MONTHS}){_SPACE}+(?=\d{{4}}\b)"), r"\1" + NBSP),
     (re.compile(rf"\b([LRD]\.){_SPACE}+(?=\d)"), r"\1" + NBSP),
     (re.compile(rf"\b(RG|art\.|article){_SPACE}+(?=[LRD]?\.?{_SPACE}?\d)"), r"\1" + NBSP),
@@ -161,9 +162,14 @@ _CALL_AFTER_WORD = re.compile(
 # call (never an entity's &: this runs on escaped HTML).
 _ADDRESS_HEAD = re.compile(r"^.*[/.\-_?=](?=.)", re.S)
 
-# A badge (« sources divergentes ») stays on the line of the word before it, whatever
-# space a template put between them.
-_SPACE_BEFORE_BADGE = re.compile(r"[ \t\n]+(?=<span class=\"tag\">)")
+# A badge (« sources divergentes ») and the word before it (with its call, if any) are
+# kept on one line, whatever space a template put between them: a nowrap span around
+# both (a no-break space alone makes WeasyPrint 70 set a paragraph just over a line
+# long one word a line, « Der- / rière / les »).
+_BADGE_AFTER_WORD = re.compile(
+    rf'((?:<span class="nowrap">[^<]*{_CALL}</span>)|[^\s<>]+)[ \t\n\u00a0]+'
+    r'(<span class="tag">[^<]*</span>)'
+)
 
 # A web address: never hyphenated (a reader types it from paper), broken only after
 # / . - _ ? & = with nothing added.  Punctuation that ends a sentence is not part of it.
@@ -205,8 +211,8 @@ def apply(body: str, lang: str) -> str:
     """Return `body` with the typography of each text node's language applied."""
     if lang == "fr":
         body = _CALL_AFTER_PUNCTUATION.sub(r"\3\1\2", body)
-    body = _SPACE_BEFORE_BADGE.sub(NBSP, body)
     body = _CALL_AFTER_WORD.sub(_bind_call, body)
+    body = _BADGE_AFTER_WORD.sub(r'<span class="nowrap">\1 \2</span>', body)
     pieces = TAG.split(body)
     stack: list[tuple[str, str | None]] = []
     before = ""

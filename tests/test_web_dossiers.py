@@ -343,13 +343,13 @@ def test_the_home_page_lists_titles_dates_in_words_and_states_next_meeting_first
     home = main_text(client.get("/").get_data(as_text=True))
     assert home == (
         "Vos dossiers Nouveau dossier "
-        "Réorganisation du site de Lyon Entreprise Exemple Séance du 1er décembre 2026 "
+        "Réorganisation du site de Lyon Entreprise Exemple Séance du 1ᵉʳ décembre 2026 "
         "à compléter 3 éléments à compléter Copier pour la prochaine séance "
         "Un nouvel outil de planification Entreprise Exemple Séance du 15 décembre 2026 "
         "prêt Les documents peuvent être produits. Copier pour la prochaine séance "
-        "Un outil cassé de planification Entreprise Exemple Séance du 1er mars 2027 "
+        "Un outil cassé de planification Entreprise Exemple Séance du 1ᵉʳ mars 2027 "
         "erreurs à corriger 1 erreur à corriger Copier pour la prochaine séance "
-        "Une source de plus de planification Entreprise Exemple Séance du 1er octobre 2026 "
+        "Une source de plus de planification Entreprise Exemple Séance du 1ᵉʳ octobre 2026 "
         "à compléter 1 élément à compléter Copier pour la prochaine séance "
         "sans-fichier Date de la séance pas encore fixée "
         "erreurs à corriger 1 erreur à corriger Copier pour la prochaine séance"
