@@ -99,6 +99,10 @@ def moment(created: str | None) -> datetime:
 
 
 _FONT_CLOCK = threading.Lock()
+_WEASYPRINT = threading.Lock()
+"""One layout or PDF at a time in a process: WeasyPrint, Pango and fontconfig are not made
+for threads (two renders at once in the page's build threads crashed the process).  The
+command line renders in parallel in worker processes, each with its own."""
 
 
 @contextmanager
@@ -398,7 +402,7 @@ def lay_out(
 
     _tag_languages()
     refusals: list[Message] = []
-    with _weasyprint_warnings() as warnings:
+    with _WEASYPRINT, _weasyprint_warnings() as warnings:
         document = HTML(
             string=html,
             base_url=base_dir.resolve().as_uri() + "/",
@@ -429,7 +433,7 @@ def write_pdf(
     from weasyprint import Attachment
 
     stamp = moment(created)
-    with _weasyprint_warnings() as warnings:
+    with _WEASYPRINT, _weasyprint_warnings() as warnings:
         files = [
             Attachment(
                 file_obj=io.BytesIO(content),

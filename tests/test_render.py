@@ -331,3 +331,19 @@ def test_a_stream_whose_data_ends_with_a_carriage_return_keeps_its_length() -> N
     written = output.getvalue()
     assert b"/Length 6>>\nstream\nBT ET\r\r\nendstream" in written
     assert b"/Length 5>>\nstream\nBT ET\nendstream" in written
+
+
+def test_documents_rendered_in_threads_at_once_come_out_whole(minimal: Path) -> None:
+    """The page builds in threads: renders at once wait for each other, and each gives the
+    same bytes as alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    dossier, workspace = load_dossier(minimal), bare_workspace(minimal)
+    options = Options(formats=("pdf",), created="2026-11-20")
+
+    def tract(_: int) -> bytes:
+        return render_document(dossier, DOCUMENTS["tract"], options, workspace).files["pdf"]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(tract, range(4)))
+    assert len(set(results)) == 1 and results[0].startswith(b"%PDF-")
