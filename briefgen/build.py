@@ -401,7 +401,7 @@ def render_document(
             )
             pdf = write_pdf(layout, [attachment], created)
             files["pdf"], warnings = pdf.data, pdf.warnings
-            html_page = pdf_html(scale)
+            html_page = page(body, replace(meta, scale=scale), labels, dirs, branding)
     if "html" in options.formats:
         files["html"] = standalone(html_page, workspace.resolve, workspace.media_type).encode()
     for fmt in wanted_office:

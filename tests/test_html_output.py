@@ -52,3 +52,17 @@ def test_english_labels_leave_no_empty_element(workspace: Path, dossier: str) ->
     page = (folder / "projet-avis.html").read_text(encoding="utf-8")
     assert '<span lang="en">Whereas</span>' in page
     assert re.findall(r'<span lang="en">\s*</span>', page) == []
+
+
+def test_the_html_file_made_beside_the_pdf_has_no_break_opportunity(workspace: Path) -> None:
+    """The PDF's web addresses get invisible break opportunities; the HTML file, whose
+    addresses a reader copies, does not."""
+    out = workspace / "output"
+    result = CliRunner().invoke(
+        main,
+        ["--workspace", str(workspace), "build", "exemple", "-f", "pdf", "-f", "html",
+         "--doc", "note", "--out", str(out), "--force"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    page = (out / "exemple" / "note-de-briefing.html").read_text(encoding="utf-8")
+    assert "https://example.org/journal/outil" in page and "\u200b" not in page
