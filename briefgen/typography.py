@@ -162,12 +162,13 @@ _CALL_AFTER_WORD = re.compile(
 # call (never an entity's &: this runs on escaped HTML).
 _ADDRESS_HEAD = re.compile(r"^.*[/.\-_?=](?=.)", re.S)
 
-# A badge (« sources divergentes ») and the word before it (with its call, if any) are
+# A badge (« sources divergentes ») and the word before it (with its call, if any; a
+# punctuation mark with the space before it, for its no-break space to be made) are
 # kept on one line, whatever space a template put between them: a nowrap span around
 # both (a no-break space alone makes WeasyPrint 70 set a paragraph just over a line
 # long one word a line, « Der- / rière / les »).
 _BADGE_AFTER_WORD = re.compile(
-    rf'((?:<span class="nowrap">[^<]*{_CALL}</span>)|[^\s<>]+)[ \t\n\u00a0]+'
+    rf'((?:<span class="nowrap">[^<]*{_CALL}</span>)|[ \t\n]*[.,;:!?…]+|[^\s<>]+)[ \t\n\u00a0]+'
     r'(<span class="tag">[^<]*</span>)'
 )
 
