@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from briefgen.cli import main
 from briefgen.load import load_dossier
-from conftest import MINIMAL, ROOT, pdf_text
+from conftest import EXAMPLE, MINIMAL, ROOT, pdf_text
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -166,7 +166,6 @@ def test_the_changes_document_for_the_reps(versions: tuple[Path, Path], tmp_path
     assert "grève" not in pdf_text(pdf)
 
 
-EXAMPLE = ROOT / "briefgen" / "scaffold" / "seeds" / "exemple"
 BUILT_IN = [*sorted(p.parent for p in (ROOT / "seeds").glob("*/dossier.yaml")), EXAMPLE]
 OLD_STATEMENT = (
     "La direction déploie en un mois un outil de planification des horaires pour 120 "

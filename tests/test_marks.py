@@ -18,12 +18,7 @@ from briefgen.build import DOCUMENTS, Options, render_document
 from briefgen.lint import check_dossier
 from briefgen.load import load_dossier
 from briefgen.workspace import find_workspace
-from conftest import ROOT
-
-EXAMPLE = ROOT / "briefgen" / "scaffold" / "seeds" / "exemple"
-BUILT_IN = [ROOT / "seeds" / "france-travail-linkedin", EXAMPLE]
-ALLOWED_DOUBLES = {"nous nous", "vous vous"}
-"""Words that may follow themselves in good French (« nous nous engageons »)."""
+from conftest import EXAMPLE
 
 
 @pytest.fixture
@@ -53,12 +48,6 @@ def text_of(folder: Path, kind: str) -> str:
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body)))
 
 
-def doubled_words(text: str) -> list[str]:
-    """Words that follow themselves (ignoring case), outside numbers and the allowed list."""
-    pairs = re.finditer(r"\b([^\W\d_]+)\s+(\1)\b", text, re.IGNORECASE)
-    return [m.group(0) for m in pairs if m.group(0).lower() not in ALLOWED_DOUBLES]
-
-
 def test_a_caption_that_starts_with_the_unit_prints_it_once(example: Path) -> None:
     edit(example, "facts.yaml", "label: concernés", "label: salariés concernés")
     for kind in ("tract", "note"):
@@ -71,13 +60,6 @@ def test_a_caption_that_starts_with_the_unit_prints_it_once(example: Path) -> No
         "facts[0].label: the label starts with the unit 'salariés', printed just before it: "
         "write label: concernés par l'outil"
     )
-
-
-@pytest.mark.parametrize("folder", BUILT_IN, ids=lambda folder: folder.name)
-@pytest.mark.parametrize("kind", ["note", "tract", "declaration", "questions", "avis"])
-def test_no_word_is_printed_twice_in_a_row(folder: Path, kind: str) -> None:
-    assert doubled_words(text_of(folder, kind)) == []
-    assert doubled_words("salariés Salariés, 6 200 200 et nous nous") == ["salariés Salariés"]
 
 
 CONTRADICTION = """

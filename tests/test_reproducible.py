@@ -1,17 +1,30 @@
-"""Two builds of the same inputs give the same bytes, whatever subsets the fonts."""
+"""Two builds of the same inputs give the same bytes, in every format, for every built-in
+dossier, whatever subsets the fonts."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import time
+from pathlib import Path
 
 import pytest
 
 from briefgen.build import DOCUMENTS, Options, render_document
 from briefgen.load import load_dossier
 from briefgen.workspace import find_workspace
-from conftest import FIRST_DOSSIER, ROOT
+from conftest import FIRST_DOSSIER, ROOT, Builds, BuiltIn, dossier_params
+
+
+@pytest.mark.parametrize("dossier", dossier_params())
+def test_two_builds_give_the_same_bytes(builds: Builds, dossier: BuiltIn, tmp_path: Path) -> None:
+    """Every file of every format (PDF, HTML, ODT, DOCX), built a second time elsewhere."""
+    first = builds.documents(dossier)
+    second = builds.build(dossier, tmp_path)
+    names = sorted(path.name for path in first.iterdir())
+    assert names == sorted(path.name for path in second.iterdir())
+    differ = [name for name in names if (first / name).read_bytes() != (second / name).read_bytes()]
+    assert not differ, f"{dossier.name}: {differ}"
 
 
 def test_identical_bytes_with_the_fonttools_subsetter(monkeypatch: pytest.MonkeyPatch) -> None:

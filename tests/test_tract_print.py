@@ -27,7 +27,7 @@ from briefgen.models import Audience
 from briefgen.paths import TEMPLATE_DIR
 from briefgen.pdf import Layout
 from briefgen.workspace import find_workspace
-from conftest import FIRST_DOSSIER, ROOT, invoke_in, pdf_text
+from conftest import EXAMPLE, FIRST_DOSSIER, ROOT, invoke_in, pdf_text
 
 UNVERIFIED = "insee-70-non-verifie"
 
@@ -221,7 +221,6 @@ def test_templates_copy_of_an_unknown_name_lists_the_known_ones(ws: Path) -> Non
 # The tract's fitter: its type fills the one page, between the opening statement's size
 # and a maximum, found in a few layouts and the same as trying every scale.
 
-EXAMPLE = ROOT / "briefgen" / "scaffold" / "seeds" / "exemple"
 MINIMAL = Path(__file__).parent / "dossiers" / "minimal"
 FOOT_MM = 15
 """The page's bottom margin (print.css): the footer lives below it."""
