@@ -459,16 +459,3 @@ def write_pdf(
         for warning in [*layout.warnings, *warnings]
     ]
     return RenderedPdf(data, layout.pages, said)
-
-
-def render_pdf(
-    html: str,
-    base_dir: Path,
-    resolve: Callable[[str], Path | None],
-    source_name: str,
-    variant: str = PDF_VARIANTS[0],
-    attachments: Sequence[tuple[str, bytes, str]] = (),
-    created: str | None = None,
-) -> RenderedPdf:
-    """Render `html` to a PDF of the given variant: `lay_out`, then `write_pdf`."""
-    return write_pdf(lay_out(html, base_dir, resolve, source_name, variant), attachments, created)

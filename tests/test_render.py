@@ -221,22 +221,22 @@ def test_layout_sets_language_title_and_metadata() -> None:
     ["file:///etc/passwd", "../../../../etc/passwd", "http://127.0.0.1:9/x.css", "/dev/zero"],
 )
 def test_renderer_fetches_only_template_files(url: str, tmp_path: Path) -> None:
-    from briefgen.pdf import render_pdf
+    from briefgen.pdf import lay_out, write_pdf
 
     workspace = bare_workspace(tmp_path)
     html = f'<html><body><img src="{url}"></body></html>'
     with pytest.raises(RenderError) as info:
-        render_pdf(html, workspace.root, workspace.resolve, "templates/t.md.j2")
+        write_pdf(lay_out(html, workspace.root, workspace.resolve, "templates/t.md.j2"))
     assert str(info.value).startswith("templates/t.md.j2: resource refused: ")
 
 
 def test_renderer_refuses_attachments(tmp_path: Path) -> None:
-    from briefgen.pdf import render_pdf
+    from briefgen.pdf import lay_out, write_pdf
 
     workspace = bare_workspace(tmp_path)
     html = '<html><head><link rel="attachment" href="file:///etc/hostname"></head></html>'
     with pytest.raises(RenderError, match="not a file of the workspace's templates or assets"):
-        render_pdf(html, workspace.root, workspace.resolve, "templates/t.md.j2")
+        write_pdf(lay_out(html, workspace.root, workspace.resolve, "templates/t.md.j2"))
 
 
 def test_summaries_of_reps_only_facts_stay_out_of_public_documents(edit: Edit) -> None:
