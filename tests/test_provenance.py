@@ -78,9 +78,10 @@ STAFF = [kind.name for kind in DOCUMENTS.values() if kind.audience is Audience.p
 def plain(text: str) -> str:
     """`text` without markup, spaces, reference calls and typography's marks, to find
     dossier text in a document however it was typeset (no-break spaces, curly apostrophes,
-    tags, a reference call put before the full stop, break points in an address)."""
+    tags, a reference call put before the full stop, break points in an address, a raised
+    ordinal)."""
     text = html.unescape(re.sub(r"<[^>]+>", "", text))
-    text = re.sub(r"[\s\u00ad\u200b]+", "", text).replace("’", "'")
+    text = re.sub(r"[\s\u00ad\u200b]+", "", text).replace("’", "'").replace("1ᵉʳ", "1er")
     return re.sub(r"\[\d+(?:[,–-]\d+)*\]", "", text)
 
 
