@@ -3,35 +3,46 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
+import stat
+from collections.abc import Mapping
 from pathlib import Path
 
 from .errors import OutputError
 from .i18n import lazy
 from .load import display_path
 
+PRIVATE = 0o660
+"""The most a reps-only output may allow: never readable by others."""
 
-def write_all(files: dict[Path, bytes]) -> None:
+
+def write_all(
+    files: Mapping[Path, bytes],
+    modes: Mapping[Path, int] | None = None,
+    within: Path | None = None,
+) -> None:
     """Write every file beside its target, then rename them all into place.
 
     Nothing is renamed until every file is fully written, so a failure (a full
     disk, an interruption) leaves the earlier output as it was; each rename is
     atomic, so a reader never sees a half-written file, and two builds at
     once each rename complete files.
+
+    A file keeps its mode; a new one follows the umask.  `modes` gives the most
+    a file may allow (PRIVATE for a reps-only output): a file allowing more
+    loses the rest.  With `within`, a target that a symbolic link would take
+    out of that folder is refused before anything is written.
     """
+    if within is not None:
+        for target in files:
+            refuse_outside(target, within)
     staged: list[tuple[Path, Path]] = []
     current = Path("output")
     try:
         for target, content in files.items():
             current = target
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-            staged.append((Path(name), target))
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(content)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(name, 0o644)
+            staged.append((_stage(target, content, (modes or {}).get(target, 0o7777)), target))
         for temporary, target in staged:
             current = target
             os.replace(temporary, target)
@@ -42,3 +53,42 @@ def write_all(files: dict[Path, bytes]) -> None:
     finally:
         for temporary, _ in staged:
             temporary.unlink(missing_ok=True)
+
+
+def _stage(target: Path, content: bytes, most: int) -> Path:
+    """`content` in a new file beside `target`, with the mode `target` will have."""
+    try:
+        mode: int | None = stat.S_IMODE(target.stat().st_mode) & most
+    except FileNotFoundError:
+        mode = None  # created with `most` less the umask
+    while True:
+        temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+            fd = os.open(temporary, flags, most & 0o666)
+            break
+        except FileExistsError:
+            continue
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            if mode is not None:
+                os.fchmod(handle.fileno(), mode)
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return temporary
+
+
+def refuse_outside(target: Path, folder: Path) -> None:
+    """Raise OutputError if `target`, its symbolic links followed, is not inside `folder`."""
+    if not target.resolve().is_relative_to(folder.resolve()):
+        raise OutputError.at(
+            lazy(
+                "not written: a symbolic link leads out of the folder %(folder)s",
+                folder=display_path(folder),
+            ),
+            display_path(target),
+        )

@@ -15,13 +15,16 @@ what a save or an undo would write, under the same lock as the write.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
+import dataclasses
 import datetime as dt
 import fcntl
 import hashlib
 import io
 import json
 import re
+import stat
 import subprocess
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -29,7 +32,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from .atomic import write_all
+from .atomic import refuse_outside, write_all
 from .errors import InputError, Problem
 from .i18n import Message, Text, lazy
 from .load import display_path, dossier_files
@@ -41,6 +44,13 @@ FOLD_WIDTH = 84
 """Longer text is written as a folded block (>-), in lines of about this many characters."""
 FLOW_WIDTH = 72
 """A list of short values is written on one line ([a, b]) when it fits in this many characters."""
+FLOW_ITEM = re.compile(r"[^\W_](?:[\w.'’ -]*\w)?\Z")
+"""A value that may stand in a one-line list: an id, a number, a name; text goes in a block."""
+ESCAPED = re.compile(
+    r"[\r\x85\u2028\u2029\ufeff]|[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+"""Characters written as escapes in double quotes: line breaks other than a line feed (a
+YAML reader folds them) and characters YAML does not allow as they are."""
 
 Vet = Callable[[Mapping[str, bytes | None]], None]
 """Sees every file a save or an undo would write (its name in the dossier folder → its new
@@ -142,6 +152,48 @@ def _load(text: str) -> Any:
         raise InputError(Problem(lazy("invalid YAML: %(reason)s", reason=str(exc)))) from None
 
 
+def _read_back(text: str) -> Any:
+    """`text` as the dossier's loader (PyYAML, YAML 1.1) reads it; None if it cannot."""
+    import yaml
+
+    try:
+        return yaml.load(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+
+
+def _lines(text: str) -> list[str]:
+    """The lines of `text`, each with its line feed: other line breaks (CR, U+2028…) are
+    characters of a line here, as in the files this module writes."""
+    return re.findall(r"[^\n]*\n|[^\n]+\Z", text)
+
+
+def _decode(raw: bytes) -> tuple[str, Callable[[str], bytes]]:
+    """A file's text with line feeds for line ends, and how to encode an edited text as the
+    file was: with its byte order mark, and CRLF line ends if most of its lines had them."""
+    bom = codecs.BOM_UTF8 if raw.startswith(codecs.BOM_UTF8) else b""
+    text = raw.decode("utf-8-sig")
+    crlf = text.count("\r\n") * 2 > text.count("\n")
+
+    def encode(edited: str) -> bytes:
+        return bom + (edited.replace("\n", "\r\n") if crlf else edited).encode("utf-8")
+
+    return (text.replace("\r\n", "\n") if crlf else text), encode
+
+
+def _quoted(value: Any) -> Any:
+    """`value` with every text in double quotes, the style any text can be written in."""
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    if isinstance(value, Mapping):
+        return {key: _quoted(v) for key, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_quoted(v) for v in value]
+    if isinstance(value, str) and not isinstance(value, Enum):
+        return DoubleQuotedScalarString(value)
+    return value
+
+
 def _dump(data: Any, indent: int, offset: int) -> str:
     out = io.StringIO()
     _yaml(indent, offset).dump(data, out)
@@ -203,7 +255,8 @@ def styled(value: Any, old: Any = None) -> Any:
     if isinstance(value, list | tuple):
         seq = CommentedSeq(styled(v) for v in value)
         if all(not isinstance(v, Mapping | list) for v in value):
-            if len(", ".join(str(v) for v in seq)) + 2 <= FLOW_WIDTH:
+            short = len(", ".join(str(v) for v in seq)) + 2 <= FLOW_WIDTH
+            if short and all(FLOW_ITEM.match(str(v)) for v in seq):
                 seq.fa.set_flow_style()
             else:
                 seq.fa.set_block_style()
@@ -211,6 +264,8 @@ def styled(value: Any, old: Any = None) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, str):
+        if isinstance(value, DoubleQuotedScalarString) or ESCAPED.search(value):
+            return DoubleQuotedScalarString(value)
         if "\n" in value:
             return LiteralScalarString(value)
         if isinstance(old, DoubleQuotedScalarString | SingleQuotedScalarString):
@@ -308,7 +363,7 @@ def _appended(lines: list[str], key: str, value: Any, indent: int, offset: int) 
 
 def _shift(text: str, columns: int) -> list[str]:
     pad = " " * columns
-    return [pad + line if line.strip() else line for line in text.splitlines(keepends=True)]
+    return [pad + line if line.strip() else line for line in _lines(text)]
 
 
 def _blank(line: str) -> bool:
@@ -419,32 +474,61 @@ class Edit:
             del seq[self.index or 0]
 
     def apply(self, text: str) -> str:
-        """`text` with this edit made, every other line kept as it was where possible."""
-        from ruamel.yaml.comments import CommentedMap
+        """`text` with this edit made, every other line kept as it was where possible.
 
-        root = _load(text) if text.strip() else CommentedMap()
-        if not isinstance(root, CommentedMap):
-            raise InputError(Problem(lazy("expected a mapping of dossier fields at the top level")))
+        Each way of writing it is read again, by ruamel.yaml and by the dossier's loader,
+        and kept only if both read what was meant: the item's lines replaced, else the
+        whole file's round trip, else both again with every new text in double quotes.
+        """
+        root = _root(text)
         current = plain(root)
         expected = self.expected(current)
         if expected == current:
             return text  # nothing changes: not one byte is rewritten
+        loaded = _read_back(text) if text.strip() else {}
+        meant = self.expected(loaded) if isinstance(loaded, dict) else None
+        for edit in (self, dataclasses.replace(self, value=_quoted(self.value))):
+            for result in edit._writings(text):
+                if _reads_as(result, expected, meant):
+                    return result
+        raise InputError(
+            Problem(lazy("cannot write %(key)s: the file's layout is not supported", key=self.key))
+        )
+
+    def _writings(self, text: str) -> Iterator[str]:
+        """The file with this edit made: by replacing the item's lines (where the layout
+        allows it), then by a round trip of the whole file."""
         indent, offset = _guess(text)
-        lines = text.splitlines(keepends=True)
+        lines = _lines(text)
         if lines and not lines[-1].endswith("\n"):
             lines[-1] += "\n"
-        result = self.cut(root, lines, indent, offset)
-        if result is not None and plain(_load(result)) == expected:
-            return result
+        result = self.cut(_root(text), lines, indent, offset)
+        if result is not None:
+            yield result
+        root = _root(text)
         self.whole(root)
-        result = _dump(root, indent, offset)
-        if plain(_load(result)) != expected:
-            raise InputError(
-                Problem(
-                    lazy("cannot write %(key)s: the file's layout is not supported", key=self.key)
-                )
-            )
-        return result
+        yield _dump(root, indent, offset)
+
+
+def _root(text: str) -> Any:
+    """The round-trip mapping of a file's text (empty for an empty file)."""
+    from ruamel.yaml.comments import CommentedMap
+
+    root = _load(text) if text.strip() else CommentedMap()
+    if not isinstance(root, CommentedMap):
+        raise InputError(Problem(lazy("expected a mapping of dossier fields at the top level")))
+    return root
+
+
+def _reads_as(text: str, expected: dict[str, Any], meant: Any) -> bool:
+    """True if ruamel.yaml reads `text` as `expected` and the dossier's loader as `meant`
+    (unless it could not read the file before the edit: None)."""
+    try:
+        if plain(_load(text)) != expected:
+            return False
+    except InputError:
+        return False
+    return meant is None or _read_back(text) == meant
 
 
 class DossierFiles:
@@ -514,10 +598,12 @@ class DossierFiles:
         """
         with self._locked():
             texts: dict[Path, str] = {}
+            encoders: dict[Path, Callable[[str], bytes]] = {}
             for path, edit in edits:
                 if path not in texts:
                     self._check(path, expected)
-                    texts[path] = path.read_text(encoding="utf-8-sig") if path.exists() else ""
+                    raw = path.read_bytes() if path.exists() else b""
+                    texts[path], encoders[path] = _decode(raw)
                 try:
                     texts[path] = edit.apply(texts[path])
                 except InputError as error:
@@ -525,7 +611,7 @@ class DossierFiles:
                     raise InputError(
                         Problem(problem.message, display_path(path), field=edit.key)
                     ) from None
-            files: dict[Path, bytes | None] = {p: t.encode("utf-8") for p, t in texts.items()}
+            files: dict[Path, bytes | None] = {p: encoders[p](t) for p, t in texts.items()}
             files.update(extra or {})
             for path in extra or {}:
                 self._check(path, expected)
@@ -552,7 +638,10 @@ class DossierFiles:
     def _write(
         self, files: Mapping[Path, bytes | None], summary: Text, undo_of: int | None = None
     ) -> Saved:
-        """Record the previous bytes in the history, then write (None: remove) the files."""
+        """Record the previous bytes in the history, then write (None: remove) the files;
+        refused if a symbolic link takes one of them out of the dossier folder."""
+        for path in files:
+            refuse_outside(path, self.folder)
         number = len(self.entries()) + 1
         folder = self.history / f"{number:04d}"
         before = {path: path.read_bytes() for path in files if path.exists()}
@@ -571,7 +660,8 @@ class DossierFiles:
         )
         kept = {folder / self._name(path): data for path, data in before.items()}
         kept[folder / "entry.json"] = record.to_json()
-        write_all(kept)
+        modes = {folder / self._name(path): stat.S_IMODE(path.stat().st_mode) for path in before}
+        write_all(kept, modes)
         write_all({path: data for path, data in files.items() if data is not None})
         for path, data in files.items():
             if data is None:
@@ -637,3 +727,31 @@ def commit(root: Path, paths: Iterable[Path], message: str) -> Text | None:
             last = (result.stderr or result.stdout).strip().splitlines()[-1:]
             return lazy("git: %(reason)s", reason=" ".join(last))
     return None
+
+
+Plan = Callable[[], tuple[list[tuple[Path, Edit]], Mapping[Path, bytes | None], Text]]
+"""Decides a save from the files as they are now: its edits, the other files it writes
+(None: removes) and its summary; raises to refuse it."""
+
+
+@contextlib.contextmanager
+def planning(files: DossierFiles) -> Iterator[None]:
+    """One decision at a time on this dossier: the page's saves, deletes, moves and undos
+    read the files, decide and write under this lock, taken before the save lock."""
+    files.history.parent.mkdir(parents=True, exist_ok=True)  # no history until a save
+    with files.history.with_name(f".{files.history.name}.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def save_planned(files: DossierFiles, plan: Plan) -> Saved:
+    """Make the save `plan` decides on today's files, all under `planning`: the versions of
+    the files when it began deciding are those written over (a writer outside the page,
+    such as an editor of the files, still makes it stale)."""
+    with planning(files):
+        expected = files.versions(dossier_files(files.folder))
+        edits, extra, summary = plan()
+        return files.save(edits, expected, summary, extra)
