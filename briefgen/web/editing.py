@@ -2,9 +2,12 @@
 
 Every save goes through the same steps: the form is read back into the part's
 model (its messages beside the inputs; an input sent back as it was shown keeps
-the file's value); the dossier as it would be after the save is checked by the
-rules of `briefgen check` (an error the save would bring blocks it, warnings
-are shown); the file must not have changed since the form was opened; then
+the file's value).  Then, under the dossier's lock (`store.save_planned`), the
+files are read again: the fields the rep changed are made on the item as it is
+now (another rep's change to another field or item is kept; a change of the
+same field, or an item deleted meanwhile, is a conflict showing both versions);
+the dossier as it would be after the save is checked by the rules of `briefgen
+check` (an error the save would bring blocks it, warnings are shown); then
 `briefgen.store` writes the lines of that item only — or nothing at all when
 nothing changed.  A new item's internal reference is made from its text; a
 changed one is changed everywhere the dossier mentions it, in the same save.
@@ -12,6 +15,8 @@ changed one is changed everywhere the dossier mentions it, in the same save.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,7 +30,7 @@ from pydantic import BaseModel
 from ..errors import BriefgenError, Problem
 from ..i18n import Text, _, lazy
 from ..importer import snapshot_path
-from ..store import DossierFiles, Edit, StaleError, commit
+from ..store import DossierFiles, Edit, StaleError, commit, save_planned
 from .findings import check_after, field_message
 from .forms import (
     CHOICES,
@@ -89,13 +94,6 @@ def _choices(files: DossierFiles) -> dict[str, list[tuple[str, str]]]:
             (str(item["id"]), shorten(item_text(part, item), 140)) for item in reversed(items)
         ]
     return choices
-
-
-def expected_versions(form: Mapping[str, str], files: DossierFiles, edits: Edits) -> dict[str, str]:
-    """The version each file written must still have: the form's, for the files it was
-    opened from; now, for the others an edit reads (the mentions a rename updates)."""
-    sent = {name[2:]: value for name, value in form.items() if name.startswith("v:")}
-    return {**files.versions(path for path, _edit in edits), **sent}
 
 
 def _sent_versions(form: Mapping[str, str]) -> dict[str, str]:
@@ -222,12 +220,15 @@ def item_form(dossier_id: str, part: Part, key: str | None, **extra: Any) -> Res
     values.update(extra.pop("prefill", {}))
     if part.key == "facts" and item is not None and item.get("id"):
         extra["usage"] = appearances(dossier_data(files), str(item["id"]))
+    versions = files.versions([files.target(part.key, is_list=True)])
+    if item is not None:
+        versions[ITEM] = item_version(part.model, item)
     return _render_form(
         dossier_id,
         part.edit if item else part.add,
         fields,
         values,
-        files.versions([files.target(part.key, is_list=True)]),
+        versions,
         part=part,
         item_key=key,
         **extra,
@@ -255,6 +256,8 @@ class Submission:
     prefix: str
     """The item's place in check's field paths ('facts[3]')."""
     pending: Pending | None
+    gone: bool = False
+    """The item the form was opened on was deleted since."""
     errors: dict[str, list[str]] = field(default_factory=dict)
     edits: Edits = field(default_factory=list)
 
@@ -264,7 +267,7 @@ def _submitted(dossier_id: str, part: Part, key: str | None) -> Submission:
     app_state = state()
     files = files_of(app_state, dossier_id)
     items = raw_items(files, part)
-    index = item_index(part, items, key) if key is not None else None
+    index = position(part, items, key) if key is not None else None
     before = items[index] if index is not None else None
     token = request.form.get("_import", "")
     pending = app_state.imports.get(token) if token else None
@@ -275,6 +278,7 @@ def _submitted(dossier_id: str, part: Part, key: str | None) -> Submission:
         parse(form_fields(part.model), request.form, before),
         f"{part.key}[{index if index is not None else len(items)}]",
         pending,
+        gone=key is not None and index is None,
     )
     data = found.data
     for name in READONLY:
@@ -356,6 +360,149 @@ EXPIRED = lazy(
 )
 
 
+ITEM = "item"
+"""The version a form carries of the item it was opened on: a fingerprint of each field."""
+REFERRED = ("sources", "facts", "legal")
+"""The lists whose items others cite by id."""
+
+
+def fingerprint(value: Any) -> str:
+    """A short fingerprint of plain data (a field, a list of mentions)."""
+    text = json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def item_version(model: type[BaseModel], item: Mapping[str, Any]) -> str:
+    """What a form opened on `item` carries: each field's fingerprint ('statement:ab12… …')."""
+    return " ".join(f"{name}:{fingerprint(item.get(name))}" for name in model.model_fields)
+
+
+@dataclass
+class Conflict(Exception):
+    """Another writer changed what the rep changed (the same field of the same item), or
+    deleted the item: nothing is saved, both versions are shown."""
+
+    theirs: dict[str, Any] | None
+
+
+@dataclass
+class Blocked(Exception):
+    """The save would leave the dossier with an error `briefgen check` reports."""
+
+    checked: Assessment
+
+
+class Unchanged(Exception):
+    """The save would not change one byte."""
+
+
+def merged(
+    model: type[BaseModel],
+    base: str | None,
+    theirs: Mapping[str, Any],
+    mine: Mapping[str, Any],
+    by_id: bool = True,
+) -> dict[str, Any]:
+    """The rep's item (`mine`, from a form opened on the version `base`) made on the item as
+    the file holds it now (`theirs`): each field the rep changed is theirs, the others are
+    the file's. Conflict when both changed a field differently, or when an item without id
+    changed at all (it may be another item now)."""
+    was = dict(pair.split(":", 1) for pair in (base or "").split() if ":" in pair)
+    result: dict[str, Any] = {}
+    for name in model.model_fields:
+        mine_now, theirs_now = fingerprint(mine.get(name)), fingerprint(theirs.get(name))
+        started = was.get(name, theirs_now)  # no version sent: as if the file had not moved
+        changed, moved_on = mine_now != started, theirs_now != started
+        if moved_on and (not by_id or (changed and mine_now != theirs_now)):
+            raise Conflict(dict(theirs))
+        value = mine.get(name) if changed else theirs.get(name)
+        if value is not None:
+            result[name] = value
+    return result
+
+
+@dataclass
+class ItemPlan:
+    """A save of an item decided under the dossier's lock, on the files as they are then:
+    the rep's fields merged into today's item, references renamed, and the dossier as it
+    would be checked (`Blocked` on an error the save would bring)."""
+
+    app_state: State
+    part: Part
+    key: str | None
+    found: Submission
+    sent: Mapping[str, str]
+    summary: Text
+    extra: Mapping[Path, bytes | None]
+    checked: Assessment = field(default_factory=Assessment)
+
+    def __call__(self) -> tuple[Edits, Mapping[Path, bytes | None], Text]:
+        part, files, data = self.part, self.found.files, self.found.data
+        items = raw_items(files, part)
+        index = position(part, items, self.key) if self.key is not None else len(items)
+        if index is None:
+            raise Conflict(None)
+        theirs = items[index] if index < len(items) else None
+        if theirs is not None:
+            data = merged(part.model, self.sent.get(ITEM), theirs, data, part.by_id)
+        taken = [str(item.get("id")) for i, item in enumerate(items) if i != index]
+        if part.by_id and data["id"] in taken:
+            errors = {"id": [_("This internal reference is already used: choose another.")]}
+            raise Blocked(Assessment(errors=errors))
+        item, _errors = validate(part.model, data)
+        if item is None:
+            raise Conflict(theirs)
+        action = "add" if theirs is None else "set"
+        edits = [
+            (self.found.path, Edit(part.key, action, index, to_write(part.model, item, theirs)))
+        ]
+        if theirs is not None and part.key in REFERRED and theirs.get("id") != data["id"]:
+            edits += reference_edits(files, part.key, str(theirs.get("id")), str(data["id"]))
+        archives = {
+            path.relative_to(files.folder).as_posix(): text.decode("utf-8")
+            for path, text in self.extra.items()
+            if text is not None
+        }
+        self.checked = assess(self.app_state, files.folder, edits, f"{part.key}[{index}]", archives)
+        if self.checked.unchanged:
+            raise Unchanged
+        if self.checked.errors:
+            raise Blocked(self.checked)
+        return edits, self.extra, self.summary
+
+
+def _conflict(
+    dossier_id: str, part: Part, key: str | None, found: Submission, theirs: dict[str, Any] | None
+) -> Response:
+    """The form again with both versions: the item as the file holds it now (or gone) and
+    the rep's, kept in the form; saving it again makes the rep's version today's."""
+    fields = form_fields(part.model)
+    conflict = {"theirs": _readable(fields, theirs), "mine": _readable(fields, found.data)}
+    versions = found.files.versions([found.path])
+    extra: dict[str, Any] = {}
+    if theirs is not None:
+        versions[ITEM] = item_version(part.model, theirs)
+        message = stale_message()
+    else:
+        extra["action"] = url("edit.save_new", dossier_id=dossier_id, table=part.key)
+        message = _(
+            "Someone else deleted this item since you opened the form: nothing was saved. "
+            "Your version is kept below: save it to add it again."
+        )
+    errors = {"_": [message]}
+    return _retry(
+        dossier_id,
+        part,
+        key,
+        found,
+        errors,
+        status=409,
+        versions=versions,
+        conflict=conflict,
+        **extra,
+    )
+
+
 def _save_item(dossier_id: str, table: str, key: str | None) -> Response:
     expired = _token_expired()
     part = part_of(table)
@@ -363,42 +510,35 @@ def _save_item(dossier_id: str, table: str, key: str | None) -> Response:
     found = _submitted(dossier_id, part, key)
     if expired:
         return _retry(dossier_id, part, key, found, {"_": [str(EXPIRED)]}, status=403)
+    if found.gone:
+        return _conflict(dossier_id, part, key, found, None)
     if found.errors or not found.edits:
         return _retry(dossier_id, part, key, found, found.errors)
     extra = _snapshot(found)
     if isinstance(extra, str):
         return _retry(dossier_id, part, key, found, {"id": [extra]})
-    archives = {
-        path.relative_to(found.files.folder).as_posix(): data.decode("utf-8")
-        for path, data in extra.items()
-        if data is not None
-    }
-    checked = assess(app_state, found.files.folder, found.edits, found.prefix, archives)
-    if checked.unchanged:
-        flash(_("Nothing was changed: nothing was saved."), "info")
-        return redirect(url("view.dossier_page", dossier_id=dossier_id), code=303)  # type: ignore[return-value]
-    if checked.errors:
-        return _retry(dossier_id, part, key, found, checked.errors, checked.warnings)
     item = named(part, found.data, 60)
     summary = lazy("Changed: %(item)s", item=item) if key else lazy("Added: %(item)s", item=item)
+    plan = ItemPlan(app_state, part, key, found, _sent_versions(request.form), summary, extra)
     try:
-        expected = expected_versions(request.form, found.files, found.edits)
-        saved = found.files.save(found.edits, expected, summary, extra)
-    except StaleError:
-        theirs = _current(found.files, part, key)
-        fields = form_fields(part.model)
-        conflict = {"theirs": _readable(fields, theirs), "mine": _readable(fields, found.data)}
-        versions = found.files.versions(path for path, _edit in found.edits)
-        errors = {"_": [stale_message()]}
+        saved = save_planned(found.files, plan)
+    except Unchanged:
+        flash(_("Nothing was changed: nothing was saved."), "info")
+        return redirect(url("view.dossier_page", dossier_id=dossier_id), code=303)  # type: ignore[return-value]
+    except Blocked as blocked:
         return _retry(
-            dossier_id, part, key, found, errors, status=409, versions=versions, conflict=conflict
+            dossier_id, part, key, found, blocked.checked.errors, blocked.checked.warnings
         )
+    except Conflict as conflict:
+        return _conflict(dossier_id, part, key, found, conflict.theirs)
+    except StaleError:
+        return _conflict(dossier_id, part, key, found, _current(found.files, part, key))
     except BriefgenError as error:
         return _retry(dossier_id, part, key, found, {"_": [str(p.message) for p in error.problems]})
     if found.pending is not None:
         app_state.imports.pop(request.form.get("_import", ""), None)
-    after_save(app_state, saved.summary, [path for path, _edit in found.edits] + list(extra))
-    for messages in checked.warnings.values():
+    after_save(app_state, saved.summary, [found.files.folder / name for name in saved.files])
+    for messages in plan.checked.warnings.values():
         for message in messages:
             flash(_("To check: %(message)s", message=message), "warning")
     if part.key == "key_points" and key is None:
@@ -424,14 +564,18 @@ def _tell_if_off_the_tract(files: DossierFiles) -> None:
         )
 
 
+def position(part: Part, items: list[dict[str, Any]], key: str) -> int | None:
+    """Where the item a URL names is in the list now, or None (gone)."""
+    if part.by_id:
+        return next((i for i, item in enumerate(items) if item.get("id") == key), None)
+    return int(key) if key.isdigit() and int(key) < len(items) else None
+
+
 def _current(files: DossierFiles, part: Part, key: str | None) -> dict[str, Any] | None:
     """The item as the file holds it now, or None (new, or gone)."""
     items = raw_items(files, part)
-    if key is None:
-        return None
-    if part.by_id:
-        return next((item for item in items if item.get("id") == key), None)
-    return items[int(key)] if key.isdigit() and int(key) < len(items) else None
+    index = position(part, items, key) if key is not None else None
+    return items[index] if index is not None else None
 
 
 def stale_message() -> str:
@@ -509,12 +653,14 @@ def edit_section(dossier_id: str, name: str) -> Response:
     files = files_of(state(), dossier_id)
     fields = form_fields(model)
     paths = _section_paths(files, name, model)
+    data = _section_data(files, name, model)
+    versions = files.versions(list(dict.fromkeys(paths.values())))
     return _render_form(
         dossier_id,
         title,
         fields,
-        values_for(fields, _section_data(files, name, model)),
-        files.versions(list(dict.fromkeys(paths.values()))),
+        values_for(fields, data),
+        {**versions, ITEM: item_version(model, data)},
     )
 
 
@@ -549,21 +695,34 @@ def save_section(dossier_id: str, name: str) -> Response:
         return _render_form(**retry, errors={"_": [str(EXPIRED)]}, status=403)
     if item is None:
         return _render_form(**retry, errors=errors, status=422)
-    edits = _section_edits(name, model, item, before, files)
-    checked = assess(app_state, files.folder, edits, "" if name == "dossier" else name)
-    if checked.unchanged:
+    summary = lazy("Changed: %(item)s", item=title)
+
+    def plan() -> tuple[Edits, dict[Path, bytes | None], Text]:
+        now = _section_data(files, name, model)
+        wanted, _errors = validate(model, merged(model, retry["versions"].get(ITEM), now, data))
+        if wanted is None:
+            raise Conflict(now)
+        edits = _section_edits(name, model, wanted, now, files)
+        checked = assess(app_state, files.folder, edits, "" if name == "dossier" else name)
+        if checked.unchanged:
+            raise Unchanged
+        if checked.errors:
+            raise Blocked(checked)
+        return edits, {}, summary
+
+    try:
+        saved = save_planned(files, plan)
+    except Unchanged:
         flash(_("Nothing was changed: nothing was saved."), "info")
         return redirect(url("view.dossier_page", dossier_id=dossier_id), code=303)  # type: ignore[return-value]
-    if checked.errors:
-        return _render_form(**retry, errors=checked.errors, status=422)
-    try:
-        expected = expected_versions(request.form, files, edits)
-        saved = files.save(edits, expected, lazy("Changed: %(item)s", item=title))
-    except StaleError:
-        retry["versions"] = files.versions(list(dict.fromkeys(p for p, _edit in edits)))
-        theirs = _readable(fields, _section_data(files, name, model))
-        conflict = {"theirs": theirs, "mine": _readable(fields, data)}
+    except Blocked as blocked:
+        return _render_form(**retry, errors=blocked.checked.errors, status=422)
+    except (Conflict, StaleError):
+        now = _section_data(files, name, model)
+        paths = list(dict.fromkeys(_section_paths(files, name, model).values()))
+        retry["versions"] = {**files.versions(paths), ITEM: item_version(model, now)}
+        conflict = {"theirs": _readable(fields, now), "mine": _readable(fields, data)}
         errors = {"_": [stale_message()]}
         return _render_form(**retry, errors=errors, status=409, conflict=conflict)
-    after_save(app_state, saved.summary, list(dict.fromkeys(p for p, _edit in edits)))
+    after_save(app_state, saved.summary, [files.folder / n for n in saved.files])
     return redirect(url("view.dossier_page", dossier_id=dossier_id), code=303)  # type: ignore[return-value]

@@ -18,7 +18,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, url_for
 from .. import i18n
 from ..errors import BriefgenError, Problem
 from ..i18n import Message, _, lazy
-from ..store import DossierFiles, Saved, StaleError, Vet
+from ..store import DossierFiles, Saved, StaleError, Vet, planning
 from .editing import after_save, files_of
 from .findings import check_after, field_message, who
 from .parts import TABLES, item_text, raw_items, shorten
@@ -148,7 +148,8 @@ def undo(dossier_id: str, number: int) -> Response:
     if all(entry.number != number for entry in files.entries()):
         abort(404)
     try:
-        saved = files.undo(number, vet=_vet(app_state, files))
+        with planning(files):  # no save of the page decided meanwhile
+            saved = files.undo(number, vet=_vet(app_state, files))
     except StaleError as stale:
         changed = _("The dossier was changed since this save (by a later save or in an editor).")
         return _page(dossier_id, Refused([changed], [str(stale)]), status=409)
