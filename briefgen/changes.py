@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from .errors import InputError, Problem
 from .i18n import _, lazy
 from .load import display_path, load_dossier
-from .models import Audience, Dossier, Fact, Question
+from .models import REFERENCED, Audience, Dossier, Visibility
 
 LISTS = {
     "facts": "statement",
@@ -111,41 +111,57 @@ def field_changes(then: dict[str, Any], now: dict[str, Any]) -> list[FieldChange
 
 
 class _Reader:
-    """The two dossiers as one audience may read them: reps-only items, and the ids of
-    reps-only facts and questions in other items' lists, left out for the public."""
+    """The two dossiers as one audience may read them (see `Visibility`): an item it may not
+    read in one version is absent from that version, and so are, from the other items and
+    the sections of that version, the ids and the nested items it may not read."""
 
     def __init__(self, old: Dossier, new: Dossier, audience: Audience) -> None:
-        self.public = audience is not Audience.reps
-        self.hidden: set[str] = set()
-        if self.public:
-            for dossier in (old, new):
-                readers: list[Fact | Question] = [*dossier.facts, *dossier.questions]
-                self.hidden |= {item.id for item in readers if item.audience is Audience.reps}
+        self.old, self.new = Visibility(old, audience), Visibility(new, audience)
+        self.public = Visibility(old, Audience.public), Visibility(new, Audience.public)
 
-    def dump(self, model: BaseModel | None) -> dict[str, Any]:
+    def dump(self, model: BaseModel | None, visible: Visibility) -> dict[str, Any]:
+        """The item's fields, without what these readers may not see of it."""
         if model is None:
             return {}
-        return dict(self._scrub(model.model_dump(mode="json", exclude_defaults=True)))
+        return dict(
+            self._scrub(model.model_dump(mode="json", exclude_defaults=True), model, visible)
+        )
 
-    def _scrub(self, value: Any) -> Any:
-        if isinstance(value, dict):
-            return {key: self._scrub(inner) for key, inner in value.items()}
-        if isinstance(value, list):
+    def _scrub(self, value: Any, model: Any, visible: Visibility) -> Any:
+        """`value`, the dump of `model`, without the ids nor the nested items (an opinion's
+        considerations) `visible` hides."""
+        if isinstance(value, dict) and isinstance(model, BaseModel):
+            return {
+                key: _ids(inner, visible.ids(key))
+                if key in REFERENCED and not visible.everything
+                else self._scrub(inner, getattr(model, key), visible)
+                for key, inner in value.items()
+            }
+        if isinstance(value, list) and isinstance(model, list):
             return [
-                self._scrub(inner)
-                for inner in value
-                if not (isinstance(inner, str) and inner in self.hidden)
+                self._scrub(inner, item, visible)
+                for inner, item in zip(value, model, strict=True)
+                if not isinstance(item, BaseModel) or visible(item)
             ]
         return value
 
-    def may_read(self, item: BaseModel) -> bool:
-        """Whether the item may be shown: not reps-only, nor resting only on reps-only facts."""
-        if not self.public:
-            return True
-        if getattr(item, "audience", Audience.public) is Audience.reps:
-            return False
-        facts = getattr(item, "facts", None)
-        return not facts or not set(facts) <= self.hidden
+    def marked(self, old: BaseModel | None, new: BaseModel | None) -> str:
+        """How the change is marked for tools: reps when staff may not read the item in
+        either version."""
+        seen = [
+            visible(item)
+            for visible, item in zip(self.public, (old, new), strict=True)
+            if item is not None
+        ]
+        return "public" if all(seen) else "reps"
+
+
+def _ids(ids: Any, seen: frozenset[str]) -> Any:
+    """A list of ids without those not `seen`; the dossier's own tables of that name, lists
+    of items, are kept as they are (only its title and the like are compared)."""
+    if not isinstance(ids, list):
+        return ids
+    return [i for i in ids if not isinstance(i, str) or i in seen]
 
 
 def _keyed(table: str, items: list[Any]) -> dict[str, Any]:
@@ -169,15 +185,15 @@ def _compare_list(table: str, old: Dossier, new: Dossier, reader: _Reader) -> li
     summary = LISTS[table]
     changes: list[Change] = []
     # An item the reader may not read in one version is, for that reader, absent from it.
-    before = {key: item for key, item in before.items() if reader.may_read(item)}
-    after = {key: item for key, item in after.items() if reader.may_read(item)}
+    before = {key: item for key, item in before.items() if reader.old(item)}
+    after = {key: item for key, item in after.items() if reader.new(item)}
     for key, item in after.items():
-        now, audience = reader.dump(item), _audience(item, before.get(key))
+        now, audience = reader.dump(item, reader.new), reader.marked(before.get(key), item)
         if key not in before:
             added = Change(table, key, "added", getattr(item, summary), after=now)
             changes.append(replace(added, audience=audience))
             continue
-        then = reader.dump(before[key])
+        then = reader.dump(before[key], reader.old)
         if then != now:
             fields = field_changes(then, now)
             changes.append(
@@ -185,30 +201,31 @@ def _compare_list(table: str, old: Dossier, new: Dossier, reader: _Reader) -> li
             )
     for key, item in before.items():
         if key not in after:
-            removed = Change(
-                table, key, "removed", getattr(item, summary), before=reader.dump(item)
-            )
-            changes.append(replace(removed, audience=_audience(item)))
+            then = reader.dump(item, reader.old)
+            removed = Change(table, key, "removed", getattr(item, summary), before=then)
+            changes.append(replace(removed, audience=reader.marked(item, None)))
     return changes
 
 
-def _audience(*items: BaseModel | None) -> str:
-    """How the change is marked for tools: reps when the item is reps-only in either version."""
-    marks = [getattr(item, "audience", Audience.public) for item in items]
-    return "reps" if Audience.reps in marks else "public"
-
-
 def _compare_section(table: str, old: Dossier, new: Dossier, reader: _Reader) -> list[Change]:
-    if table == "dossier":
-        then = {k: v for k, v in reader.dump(old).items() if k in DOSSIER_FIELDS}
-        now = {k: v for k, v in reader.dump(new).items() if k in DOSSIER_FIELDS}
-    else:
-        then, now = reader.dump(getattr(old, table)), reader.dump(getattr(new, table))
+    def dumps(old_visible: Visibility, new_visible: Visibility) -> tuple[dict[str, Any], ...]:
+        if table == "dossier":
+            return tuple(
+                {k: v for k, v in reader.dump(d, seen).items() if k in DOSSIER_FIELDS}
+                for d, seen in ((old, old_visible), (new, new_visible))
+            )
+        return reader.dump(getattr(old, table), old_visible), reader.dump(
+            getattr(new, table), new_visible
+        )
+
+    then, now = dumps(reader.old, reader.new)
     if then == now:
         return []
     fields = field_changes(then, now)
     text = "; ".join(f"{f.field}: {shown(f.old)} → {shown(f.new)}" for f in fields)
-    return [Change(table, None, "changed", text, fields, then or None, now or None)]
+    public_then, public_now = dumps(*reader.public)
+    audience = "public" if public_then != public_now else "reps"
+    return [Change(table, None, "changed", text, fields, then or None, now or None, audience)]
 
 
 def compare(old: Dossier, new: Dossier, audience: Audience = Audience.reps) -> list[Change]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Set
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -31,13 +31,10 @@ from .models import (
     Quote,
     Source,
     Status,
+    Visibility,
     only_unverifiable,
 )
 from .templating import foreign
-
-
-def _visible(audience: Audience, item_audience: Audience) -> bool:
-    return audience is Audience.reps or item_audience is Audience.public
 
 
 class _References:
@@ -49,7 +46,7 @@ class _References:
     """
 
     def __init__(
-        self, sources: Iterable[Source], citable: set[str], lang: str, notes: bool
+        self, sources: Iterable[Source], citable: Set[str], lang: str, notes: bool
     ) -> None:
         self.sources = {s.id: s for s in sources if s.id in citable}
         self.lang = lang
@@ -405,11 +402,13 @@ class DocumentContext(View):
 
 def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> DocumentContext:
     """Everything a document template shows, for readers of the given audience."""
-    facts = {f.id: f for f in dossier.facts if _visible(audience, f.audience)}
+    visible = Visibility(dossier, audience)
+    facts = {f.id: f for f in dossier.facts if visible(f)}
     source_index = {s.id: s for s in dossier.sources}
     kinds = {s.id: s.kind for s in dossier.sources}
-    cited = {source_id for fact in facts.values() for source_id in fact.sources}
-    references = _References(dossier.sources, cited, dossier.lang, audience is Audience.reps)
+    references = _References(
+        dossier.sources, visible.sources, dossier.lang, audience is Audience.reps
+    )
 
     def mark(source_ids: list[str], fact_ids: list[str]) -> _Mark:
         return _Mark(references, source_ids, fact_ids)
@@ -417,22 +416,13 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
     def kept(ids: Iterable[str]) -> list[Fact]:
         return [facts[i] for i in ids if i in facts]
 
-    def shown(ids: list[str]) -> bool:
-        """Whether a sentence summing up these facts may be shown: all of them are visible."""
-        return all(i in facts for i in ids)
-
     def sources_of(ids: Iterable[str]) -> list[str]:
         return [s for fact in kept(ids) for s in fact.sources]
 
     # A divergence exists for this audience only when two of its facts are visible to it:
     # a public fact whose only contradiction is for the reps carries no mark.
-    disputed = {
-        fact_id
-        for d in dossier.divergences
-        if len(kept(d.facts)) >= 2
-        for fact_id in d.facts
-        if fact_id in facts
-    }
+    divergences_seen = [d for d in dossier.divergences if visible(d)]
+    disputed = {fact_id for d in divergences_seen for fact_id in d.facts if fact_id in facts}
 
     def unverified(fact: Fact) -> bool:
         return fact.status is Status.unverified or only_unverifiable(fact.sources, kinds)
@@ -453,22 +443,22 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
         return FactView.model_construct(**fact_fields(fact))
 
     def cites(ids: list[str]) -> dict[str, Any]:
-        visible = kept(ids)
+        seen = kept(ids)
         return {
-            "refs": mark(sources_of(ids), [f.id for f in visible]),
-            "union_position": bool(visible) and all(f.union_position for f in visible),
+            "refs": mark(sources_of(ids), [f.id for f in seen]),
+            "union_position": bool(seen) and all(f.union_position for f in seen),
         }
 
     def summary(text: str, ids: list[str]) -> CitedView:
-        visible = kept(ids)
+        seen = kept(ids)
         return CitedView.model_construct(
             text=text,
             **cites(ids),
-            disputed=any(f.id in disputed for f in visible),
-            unverified=any(unverified(f) for f in visible),
+            disputed=any(f.id in disputed for f in seen),
+            unverified=any(unverified(f) for f in seen),
         )
 
-    key_points = [summary(p.text, p.facts) for p in dossier.key_points if shown(p.facts)]
+    key_points = [summary(p.text, p.facts) for p in dossier.key_points if visible(p)]
     key_figures = [
         fact_view(f) for f in facts.values() if f.value is not None and not unverified(f)
     ]
@@ -478,7 +468,7 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
             id=t.id, title=t.title, summary=t.summary, facts=[fact_view(f) for f in kept(t.facts)]
         )
         for t in dossier.themes
-        if kept(t.facts)
+        if visible(t)
     ]
     placed = {
         f
@@ -503,18 +493,17 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
                 for f in kept(d.facts)
             ],
         )
-        for d in dossier.divergences
-        if len(kept(d.facts)) >= 2
+        for d in divergences_seen
     ]
     timeline = [
         EventView.model_construct(when=e.when, what=e.what, **cites(e.facts))
         for e in sorted(dossier.timeline, key=lambda e: e.when)
-        if shown(e.facts)
+        if visible(e)
     ]
     stakeholders = [
         StakeholderView.model_construct(name=s.name, role=s.role, refs=cites(s.facts)["refs"])
         for s in dossier.stakeholders
-        if shown(s.facts)
+        if visible(s)
     ]
     legal = {ref.id: ref for ref in dossier.legal}
 
@@ -542,13 +531,13 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
     questions = [
         motivated(q, n, motive_of)
         for n, q in enumerate(
-            (q for q in dossier.questions if _visible(audience, q.audience) and shown(q.facts)),
+            (q for q in dossier.questions if visible(q)),
             start=1,
         )
     ]
     demands = [
         motivated(d, n, {})
-        for n, d in enumerate((d for d in dossier.demands if shown(d.facts)), start=1)
+        for n, d in enumerate((d for d in dossier.demands if visible(d)), start=1)
     ]
     used_legal = {ref.id for entry in [*questions, *demands] for ref in entry.legal}
     tract = dossier.tract
@@ -591,9 +580,7 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
         if opinion is None
         else OpinionView.model_construct(
             conclusion=opinion.conclusion,
-            considerations=[
-                summary(c.text, c.facts) for c in opinion.considerations if shown(c.facts)
-            ],
+            considerations=[summary(c.text, c.facts) for c in opinion.considerations if visible(c)],
         ),
         sources=_CitedSources(references),
     )

@@ -306,6 +306,9 @@ class Demand(Model):
     text: Text = Field(description="The demand, in one sentence.")
     facts: list[Id] = Field(default_factory=list, description="Facts that ground it.")
     legal: list[Id] = Field(default_factory=list, description="Legal references it rests on.")
+    audience: Audience = Field(
+        Audience.public, description="public, or reps to keep it in the briefing note."
+    )
 
 
 class Meeting(Model):
@@ -433,6 +436,60 @@ class Dossier(Model):
         None, description="The union's own words for the opening statement."
     )
     opinion: Opinion | None = Field(None, description="The draft reasoned opinion.")
+
+
+class Visibility:
+    """What readers of one audience may see of one dossier, by what each item rests on.
+
+    The one place that decides it, for the documents, `diff --public`, the provenance
+    records and the divergence marks: the representatives see everything; other readers
+    see a fact meant for them, a source some fact they see cites, a legal reference some
+    question or demand they see rests on, a divergence when at least two of its facts are
+    theirs, a theme when one is, and any other item (question, demand, key point,
+    consideration, timeline event, stakeholder) when its own audience allows and every
+    fact it rests on is theirs: a sentence summing up a reps-only fact would tell it.
+    """
+
+    def __init__(self, dossier: Dossier, audience: Audience) -> None:
+        self.everything = audience is Audience.reps
+        self.facts = frozenset(f.id for f in dossier.facts if self._allows(f))
+        if self.everything:
+            self.sources = frozenset(s.id for s in dossier.sources)
+            self.legal = frozenset(ref.id for ref in dossier.legal)
+        else:
+            cited = (s for f in dossier.facts if f.id in self.facts for s in f.sources)
+            self.sources = frozenset(cited)
+            resting: list[Question | Demand] = [*dossier.questions, *dossier.demands]
+            self.legal = frozenset(ref for item in resting if self(item) for ref in item.legal)
+
+    def _allows(self, item: BaseModel) -> bool:
+        """Whether the item's own audience lets these readers see it."""
+        return self.everything or getattr(item, "audience", Audience.public) is Audience.public
+
+    def __call__(self, item: BaseModel) -> bool:
+        """Whether readers of this audience may see `item`."""
+        if self.everything:
+            return True
+        if isinstance(item, Source):
+            return item.id in self.sources
+        if isinstance(item, LegalRef):
+            return item.id in self.legal
+        if isinstance(item, Fact):
+            return item.id in self.facts
+        if isinstance(item, (Establishment, Tract)):
+            return True  # they list facts to show, and show only the visible ones
+        facts: list[str] = getattr(item, "facts", [])
+        seen = sum(f in self.facts for f in facts)
+        if isinstance(item, Divergence):
+            return seen >= 2
+        if isinstance(item, Theme):
+            return seen >= 1
+        return self._allows(item) and seen == len(facts)
+
+    def ids(self, table: str) -> frozenset[str]:
+        """The ids these readers may see in one of the referenced tables (facts, sources,
+        legal)."""
+        return {"facts": self.facts, "sources": self.sources, "legal": self.legal}[table]
 
 
 Path = tuple[str | int, ...]

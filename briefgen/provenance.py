@@ -25,7 +25,7 @@ from typing import Any
 
 from .errors import InputError, Problem
 from .i18n import lazy
-from .models import Dossier, Source
+from .models import Audience, Dossier, Source, Visibility
 
 ATTACHMENT = "provenance.json"
 SCHEMA = "https://briefgen.invalid/provenance/1"
@@ -68,10 +68,14 @@ def _source_entry(source: Source) -> dict[str, Any]:
     }
 
 
-def _fact_entries(dossier: Dossier, shown: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """What the record says of each fact in `shown`, by id, in the dossier's order."""
-    visible = set(shown)
-    sources = {source.id: _source_entry(source) for source in dossier.sources}
+def _fact_entries(
+    dossier: Dossier, shown: Iterable[str], audience: Audience
+) -> dict[str, dict[str, Any]]:
+    """What the record says of each fact in `shown` its audience may read, by id, in the
+    dossier's order."""
+    readable = Visibility(dossier, audience)
+    visible = set(shown) & readable.facts
+    sources = {s.id: _source_entry(s) for s in dossier.sources if readable(s)}
     return {
         fact.id: {
             "id": fact.id,
@@ -106,7 +110,7 @@ def record(
             "sha256": digest,
         },
         "document": {"kind": kind, "audience": audience, **options},
-        "facts": list(_fact_entries(dossier, shown).values()),
+        "facts": list(_fact_entries(dossier, shown, Audience(audience)).values()),
     }
 
 
@@ -173,7 +177,9 @@ def compare(
     from it again (perhaps a variant), `digest` the hash of the dossier as read, `shown_now`
     the facts the document would show."""
     then = {f["id"]: f for f in entry["facts"]}
-    now = _fact_entries(dossier, shown_now)
+    document = entry.get("document")
+    reps = isinstance(document, dict) and document.get("audience") == Audience.reps.value
+    now = _fact_entries(dossier, shown_now, Audience.reps if reps else Audience.public)
     result = Comparison(up_to_date=False)
     result.dossier_changed = entry["dossier"]["sha256"] != digest
     result.removed = [i for i in then if i not in now]

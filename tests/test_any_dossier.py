@@ -97,22 +97,33 @@ def test_a_workspace_from_init_signs_with_the_dossier_s_own_unions(tmp_path: Pat
         assert "CGT · SUD" in page, kind
 
 
-def test_no_letter_of_written_questions_without_a_question_for_management(
-    dossier: Path,
-) -> None:
-    """A dossier with no question, or only questions for the reps, gets no empty letter:
-    the build says why, and asking for the letter is an error that names the section."""
-    workspace = dossier.parent.parent
-    questions = dossier / "facts.yaml"
-    text = questions.read_text(encoding="utf-8")
-    questions.write_text(
-        text.replace(
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (  # the question itself is for the reps
             "    legal: [l2312-8]\n\ndemands:",
             "    legal: [l2312-8]\n    audience: reps\n\ndemands:",
         ),
+        (  # the only fact it rests on is
+            "    union_position: true\n",
+            "    union_position: true\n    audience: reps\n",
+        ),
+    ],
+    ids=["reps-only-question", "question-on-a-reps-only-fact"],
+)
+def test_no_letter_of_written_questions_without_a_question_for_management(
+    dossier: Path, old: str, new: str
+) -> None:
+    """A dossier with no question management may read gets no empty letter: the build
+    says why, and asking for the letter is an error that names the section."""
+    workspace = dossier.parent.parent
+    questions = dossier / "facts.yaml"
+    text = questions.read_text(encoding="utf-8")
+    assert old in text
+    questions.write_text(
+        text.replace(old, new, 1),
         encoding="utf-8",
     )
-    assert "audience: reps\n\ndemands:" in questions.read_text(encoding="utf-8")
     code, _, err = invoke_in(workspace, "build", str(dossier), "--out", str(workspace / "out"))
     assert code == 0, err
     assert "no questions: the dossier has no 'questions' section" in err

@@ -292,8 +292,13 @@ def test_reps_only_items_never_reach_staff_or_management(
             str(tmp_path),
         ],
     )
-    assert result.exit_code == 0, result.output
     filename = DOCUMENTS[kind].filename
+    if kind == "questions":  # its only question rests on the reps-only fact: no letter
+        assert result.exit_code == 2, result.output
+        assert "needs a 'questions' section" in result.output
+        assert not (tmp_path / "minimal" / f"{filename}.pdf").exists()
+        return
+    assert result.exit_code == 0, result.output
     markdown = (tmp_path / "minimal" / f"{filename}.md").read_text(encoding="utf-8")
     text = pdf_text(tmp_path / "minimal" / f"{filename}.pdf")
     for hidden in HIDDEN:
