@@ -3,6 +3,11 @@
 `extract` reads the file's metadata and main text, reader comments left out;
 `suggest_id` proposes an id for the new source; `sha256_text` fingerprints the
 archived text.  Every problem is an `InputError` that prints as one line.
+
+Files come from anyone, so they are read in a jail: a child process with a
+memory limit (`IMPORT_MEMORY_BYTES`) and a time limit (`IMPORT_SECONDS`), killed
+when it goes past either.  What the parsers allocate goes away with the child,
+so the server's memory stays where it was after an import.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import hashlib
 import io
 import logging
 import math
+import multiprocessing
 import re
 import unicodedata
 import warnings
@@ -27,6 +33,8 @@ from .i18n import Text, lazy
 from .models import Source
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
     from .store import DossierFiles, Saved
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -35,10 +43,22 @@ MAX_TEXT_CHARS = 400_000
 """Largest main text accepted, in characters, once extracted and normalised."""
 MAX_PDF_PAGES = 300
 """Largest PDF accepted, in pages."""
+MAX_HTML_BLOCKS = 20_000
+"""Most paragraphs (block tags: p, div, li, td…) a web page may have, counted before it is
+parsed: trafilatura's time grows with their square (25,000: 2.4 s; 100,000: 40 s)."""
+IMPORT_MEMORY_BYTES = 512 * 1024 * 1024
+"""Address space the child process reading a file may use (RLIMIT_AS): a PDF whose streams
+inflate to gigabytes is stopped here.  An article needs about 80 MB, a 5 MB web page
+about 210 MB."""
+IMPORT_SECONDS = 20
+"""Time the child process reading a file may take before it is killed."""
+JAIL_PRELOAD = ["briefgen.importer", "pypdf", "trafilatura"]
+"""Imported once by the fork server, so each child starts in milliseconds."""
 
 UNKNOWN_TYPE = lazy(
     "unknown file type: expected a saved web page (.html), a PDF or a text file (.txt)"
 )
+UNREADABLE = lazy("cannot read this file; save the article as text or as plain HTML")
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 TEXT_SUFFIXES = (".txt", ".md")
 BINARY_SUFFIXES = (
@@ -96,6 +116,10 @@ META_LINE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 WEB_ADDRESS = re.compile(r"^https?://[^\s<>\"]+$")
+HTML_BLOCK = re.compile(
+    rb"<(?:p|div|li|h[1-6]|br|tr|td|th|dd|dt|blockquote|pre|section|article)[\s/>]",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -145,18 +169,119 @@ def _check_size(size: int, name: str) -> None:
 
 
 def extract(data: bytes, name: str) -> Extracted:
-    """Read a saved web page, PDF or text file (`name` is shown in errors and picks the type)."""
+    """Read a saved web page, PDF or text file (`name` is shown in errors and picks the type),
+    in a child process with a memory and a time limit."""
     if not data:
         _fail(name, lazy("empty file"))
     _check_size(len(data), name)
     kind = detect_kind(data, name)
-    if kind == "pdf":
-        result = _from_pdf(data, name)
-    elif kind == "html":
-        result = _from_html(data, name)
-    else:
-        result = _from_text(data, name)
+    if kind == "html":
+        _check_blocks(data, name)
+    result = _in_jail(kind, data, name)
+    if len(result.text) > MAX_TEXT_CHARS:
+        _too_long(name, len(result.text))
     return result
+
+
+def _check_blocks(data: bytes, name: str) -> None:
+    """Refuse a web page with more paragraphs than trafilatura reads in reasonable time."""
+    count = len(HTML_BLOCK.findall(data))
+    if count > MAX_HTML_BLOCKS:
+        _fail(
+            name,
+            lazy(
+                "too many paragraphs (%(count)s, limit %(limit)s); "
+                "save only the article, as text or as plain HTML",
+                count=count,
+                limit=MAX_HTML_BLOCKS,
+            ),
+        )
+
+
+def _parse(kind: str, data: bytes, name: str) -> Extracted:
+    """Read the file with the parser of its kind, in this process."""
+    if kind == "pdf":
+        return _from_pdf(data, name)
+    if kind == "html":
+        return _from_html(data, name)
+    return _from_text(data, name)
+
+
+def _jailed(answer: Connection, kind: str, data: bytes, name: str, memory: int) -> None:
+    """The child process: limit its address space, read the file, send back the outcome —
+    ("done", Extracted), ("error", InputError) or ("memory", None)."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    outcome: tuple[str, object]
+    try:
+        outcome = ("done", _parse(kind, data, name))
+    except MemoryError:
+        outcome = ("memory", None)
+    except InputError as error:
+        outcome = ("error", error)
+    except Exception as exc:  # any parser failure is the file's problem, reported on one line
+        problem = Problem(UNREADABLE, file=name, detail=_reason(exc))
+        outcome = ("error", InputError(problem))
+    answer.send(outcome)
+    answer.close()
+
+
+def _in_jail(kind: str, data: bytes, name: str) -> Extracted:
+    """`_parse` in a child process limited to IMPORT_MEMORY_BYTES and IMPORT_SECONDS; the
+    child is killed past the time limit and always gone when this returns."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(JAIL_PRELOAD)
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_jailed, args=(send, kind, data, name, IMPORT_MEMORY_BYTES), daemon=True
+    )
+    child.start()
+    send.close()
+    outcome: tuple[str, object] = ("time", None)
+    try:
+        if receive.poll(IMPORT_SECONDS):
+            outcome = receive.recv()
+    except EOFError:  # the child died without a word
+        outcome = ("crash", None)
+    finally:
+        receive.close()
+        child.kill()
+        child.join()
+        exitcode = child.exitcode
+        child.close()
+    status, value = outcome
+    if status == "done" and isinstance(value, Extracted):
+        return value
+    if isinstance(value, InputError):
+        raise value
+    _jail_stopped(status, name, exitcode)
+
+
+def _jail_stopped(status: str, name: str, exitcode: int | None) -> NoReturn:
+    """The one line for a child stopped by its memory or time limit, or dead of itself."""
+    if status == "memory":
+        megabytes = IMPORT_MEMORY_BYTES // 1024 // 1024
+        _fail(
+            name,
+            lazy(
+                "this file needs too much memory to be read (more than %(limit)s MB); "
+                "save the article as text or as plain HTML",
+                limit=megabytes,
+            ),
+            f"MemoryError under RLIMIT_AS {megabytes} MB",
+        )
+    if status == "time":
+        _fail(
+            name,
+            lazy(
+                "this file takes too long to read (more than %(seconds)s seconds); "
+                "save the article as text or as plain HTML",
+                seconds=IMPORT_SECONDS,
+            ),
+            f"killed after {IMPORT_SECONDS} s",
+        )
+    _fail(name, UNREADABLE, f"reader exited with code {exitcode}")
 
 
 def detect_kind(data: bytes, name: str) -> str:
@@ -344,12 +469,11 @@ def _parse_date(value: str) -> dt.date | None:
 
 
 def _paragraphs(text: str, name: str, empty: Text) -> str:
-    """Comments cut off, normalised, checked for length and emptiness (`empty` says so)."""
+    """Comments cut off, normalised, checked for emptiness (`empty` says so); `extract`
+    checks the length."""
     text = normalise("\n".join(cut_comments(text.split("\n"))))
     if not text:
         _fail(name, empty)
-    if len(text) > MAX_TEXT_CHARS:
-        _too_long(name, len(text))
     return text
 
 
@@ -372,6 +496,8 @@ def _from_html(data: bytes, name: str) -> Extracted:
                 include_tables=False,
                 favor_precision=True,
             )
+    except MemoryError:  # the jail's limit: `_jailed` reports it
+        raise
     except Exception as exc:  # any parser failure is the page's problem, reported on one line
         _fail(name, lazy("cannot read this web page"), _reason(exc))
     values: dict[str, Any] = {}
@@ -467,7 +593,7 @@ def _from_pdf(data: bytes, name: str) -> Extracted:
                 created = metadata.creation_date if metadata else None
             except Exception:  # a malformed /CreationDate only loses the date
                 created = None
-    except InputError:
+    except (InputError, MemoryError):  # MemoryError is the jail's limit: `_jailed` reports it
         raise
     except (FileNotDecryptedError, DependencyError):
         _fail(name, encrypted)
