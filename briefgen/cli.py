@@ -291,10 +291,22 @@ def _chosen_language() -> str | None:
 
 
 def _warn_if_public(host: str) -> None:
-    """Say so when a page is served to other machines than this one."""
-    from .hosts import is_loopback
+    """Say so when a page is served to other machines than this one, or needs the access
+    token although only this one reaches it (127.0.0.2)."""
+    from .hosts import is_loopback, needs_token
 
-    if not is_loopback(host):
+    if not needs_token(host):
+        return
+    if is_loopback(host):
+        click.echo(
+            _(
+                "note: listening on %(host)s rather than 127.0.0.1: every request needs the "
+                "access token in the address below",
+                host=host,
+            ),
+            err=True,
+        )
+    else:
         click.echo(
             _(
                 "warning: listening on %(host)s: other computers on the network can reach "

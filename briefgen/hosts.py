@@ -4,9 +4,10 @@ A page served on 127.0.0.1 can still be read by a hostile web site through DNS
 rebinding (its own name made to resolve to 127.0.0.1): the browser then sends
 that site's name in the Host header.  `serve` and `watch` answer only requests
 addressed to the name they listen on (on every interface: this computer's names
-and any IP address).  When they listen on a network address, every request must
-also carry the access token printed at start (then kept in a cookie), so that
-only the people it was given to reach the dossiers.
+and any IP address).  When they listen on any address but 127.0.0.1, ::1 and
+localhost (another 127.x address too), every request must also carry the access
+token printed at start (then kept in a cookie), so that only the people it was
+given to reach the dossiers.
 """
 
 from __future__ import annotations
@@ -35,6 +36,19 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def needs_token(host: str) -> bool:
+    """True unless `host` is 127.0.0.1, ::1 or localhost: the addresses served without
+    an access token (any other, 127.0.0.2 included, asks for one)."""
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return False
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return True
+    return address not in (ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::1"))
+
+
 def is_address(name: str) -> bool:
     """True if `name` is an IP address rather than a DNS name."""
     try:
@@ -54,11 +68,12 @@ def host_name(header: str) -> str:
 
 @dataclass(frozen=True)
 class Guard:
-    """What a server listening on `host` accepts: Host names, and a token off loopback."""
+    """What a server listening on `host` accepts: Host names, and a token but on 127.0.0.1,
+    ::1 and localhost."""
 
     names: frozenset[str]
     token: str | None = field(default=None, repr=False)
-    """The access token every request must carry, or None on a loopback address."""
+    """The access token every request must carry, or None on 127.0.0.1, ::1, localhost."""
     any_address: bool = False
     """Also accept any IP address as Host (a server on every interface): DNS rebinding
     needs a name, and the token is required anyway."""
@@ -85,8 +100,8 @@ class Guard:
 
 
 def guard_for(host: str, token: str | None = None) -> Guard:
-    """The guard of a server listening on `host`: its own names only; off loopback, a token
-    (the one given, or a new random one)."""
+    """The guard of a server listening on `host`: its own names only; but on 127.0.0.1,
+    ::1 and localhost, a token (the one given, or a new random one)."""
     listen = host_name(host) if host.startswith("[") else host.lower()
     names = {listen}
     if is_loopback(listen) or listen in WILDCARDS:
@@ -97,7 +112,7 @@ def guard_for(host: str, token: str | None = None) -> Guard:
         with contextlib.suppress(OSError):
             names |= set(socket.gethostbyname_ex(hostname)[2])
     names.discard("")
-    if is_loopback(listen):
+    if not needs_token(listen):
         return Guard(frozenset(names))
     token = token or secrets.token_urlsafe(24)
     return Guard(frozenset(names), token, any_address=listen in WILDCARDS)

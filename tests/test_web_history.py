@@ -245,11 +245,12 @@ def test_a_form_opened_before_a_restart_saves_after_it(workspace: Path, folder: 
     undo = open_form(first, f"{BASE}/history", undo_url(1))
     key = workspace / ".briefgen" / "secret-key"
     assert key.stat().st_mode & 0o777 == 0o600
-    cookie = first.get_cookie("session")
+    name = first.application.config["SESSION_COOKIE_NAME"]
+    cookie = first.get_cookie(name)
     assert cookie is not None
 
     restarted = create_app(find_workspace(workspace), today=TODAY).test_client()
-    restarted.set_cookie("session", cookie.value)  # the browser kept it
+    restarted.set_cookie(name, cookie.value)  # the browser kept it
     assert submit(restarted, undo).status_code == 303
     assert "licences-cout" not in (folder / "facts.yaml").read_text(encoding="utf-8")
 

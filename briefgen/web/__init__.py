@@ -49,6 +49,7 @@ def create_app(
     )
     app.secret_key = secret_key(workspace)
     app.config.update(
+        SESSION_COOKIE_NAME=security.session_cookie(workspace.root),
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_HTTPONLY=True,
         MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,

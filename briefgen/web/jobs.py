@@ -1,15 +1,32 @@
-"""Builds started from the page: at most one running per dossier, followed by a progress page."""
+"""Builds started from the page, keyed by what was asked, followed by a progress page.
+
+Two reps who ask the same thing of the same dossier at the same moment share one build;
+two who ask different things (documents, formats, establishment, date, language) never
+do.  A finished build keeps its files in memory only until they are fetched, or for a
+while if they never are, so that a server left running does not grow with every build.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
 import threading
+import time
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
 from ..build import adapted
 from ..errors import Problem
 from ..models import Dossier
+
+KEPT_AFTER_FETCH = 120.0
+"""Seconds a build is kept once all its files were fetched: time to fetch one again."""
+KEPT_UNFETCHED = 30 * 60.0
+"""Seconds a finished build whose files were not all fetched is kept."""
+MAX_FINISHED = 16
+"""Finished builds kept at most; past it, the oldest are dropped first."""
+AT_ONCE = 2
+"""Builds rendering at the same time; the others wait their turn (memory grows with each)."""
 
 
 @dataclass
@@ -18,18 +35,24 @@ class BuildJob:
 
     id: str
     dossier_id: str
+    key: Hashable = None
+    """What was asked (see `Choices.key`): two builds with the same key are one."""
     total: int = 0
     done: int = 0
     status: str = "running"  # running, done, failed
     files: dict[str, bytes] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    fetched: set[str] = field(default_factory=set)
+    """The names of the files fetched at least once."""
+    drop_at: float | None = None
+    """When the build is forgotten (None while it runs)."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Choices:
     """What the rep picked in the form."""
 
-    docs: list[str]
+    docs: tuple[str, ...]
     establishment: str | None
     meeting_date: dt.date | None
     lang: str | None
@@ -39,29 +62,71 @@ class Choices:
     ui_lang: str = "en"
     """The language of the page that asked: a build's messages are in it."""
 
+    def key(self, dossier_id: str, digest: str) -> Hashable:
+        """What identifies this request: these choices, of this dossier as it is now."""
+        return (dossier_id, digest, self)
+
 
 class Builds:
-    """The builds under way and done; at most one running per dossier."""
+    """The builds under way and those finished whose files are still to be fetched."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.jobs: dict[str, BuildJob] = {}
-        self.running: dict[str, str] = {}
+        self.running: dict[Hashable, str] = {}
+        """The build under way for each request, by its key."""
         self.lock = threading.Lock()
+        self.slots = threading.BoundedSemaphore(AT_ONCE)
+        """Held while a build renders."""
+        self.clock = clock
 
-    def start(self, dossier_id: str) -> tuple[BuildJob, bool]:
-        """The running build of this dossier, or a new one (and whether it is new)."""
+    def start(self, dossier_id: str, key: Hashable) -> tuple[BuildJob, bool]:
+        """The build under way for this very request, or a new one (and whether it is new)."""
         with self.lock:
-            current = self.running.get(dossier_id)
+            self._drop_old()
+            current = self.running.get(key)
             if current is not None:
                 return self.jobs[current], False
-            job = BuildJob(secrets.token_urlsafe(8), dossier_id)
+            job = BuildJob(secrets.token_urlsafe(8), dossier_id, key)
             self.jobs[job.id] = job
-            self.running[dossier_id] = job.id
+            self.running[key] = job.id
             return job, True
 
     def finish(self, job: BuildJob) -> None:
+        """Mark a build as over: no later request joins it, and it is dropped in time."""
         with self.lock:
-            self.running.pop(job.dossier_id, None)
+            self.running.pop(job.key, None)
+            job.drop_at = self.clock() + KEPT_UNFETCHED
+            self._shorten(job)
+            self._drop_old()
+
+    def get(self, job_id: str) -> BuildJob | None:
+        """A build still kept, by its id."""
+        with self.lock:
+            self._drop_old()
+            return self.jobs.get(job_id)
+
+    def fetched(self, job: BuildJob, names: list[str]) -> None:
+        """Note that these files of a build were fetched; once all were, it is kept only
+        for a short while."""
+        with self.lock:
+            job.fetched.update(names)
+            self._shorten(job)
+
+    def _shorten(self, job: BuildJob) -> None:
+        """Keep a finished build only a short while once all its files were fetched."""
+        if job.drop_at is not None and job.files and job.fetched >= set(job.files):
+            job.drop_at = min(job.drop_at, self.clock() + KEPT_AFTER_FETCH)
+
+    def _drop_old(self) -> None:
+        """Forget the finished builds whose time is over, and the oldest past the limit."""
+        now = self.clock()
+        finished = sorted(
+            (job for job in self.jobs.values() if job.drop_at is not None),
+            key=lambda job: job.drop_at or 0.0,
+        )
+        for index, job in enumerate(finished):
+            if (job.drop_at or 0.0) <= now or index < len(finished) - MAX_FINISHED:
+                del self.jobs[job.id]
 
 
 def prepared(dossier: Dossier, choices: Choices) -> Dossier:

@@ -86,7 +86,8 @@ def http_error(error: HTTPException) -> Response:
 
 
 def choices_from(values: Any) -> Choices:
-    docs = [d for d in values.getlist("doc") if d in DOCUMENTS] or list(DOCUMENTS)
+    asked = values.getlist("doc")
+    docs = tuple(d for d in DOCUMENTS if d in asked) or tuple(DOCUMENTS)
     raw_date = values.get("meeting_date") or ""
     try:
         meeting_date = dt.date.fromisoformat(raw_date) if raw_date else None
@@ -246,12 +247,13 @@ def preview_asset(dossier_id: str, asset: str) -> Response:
 def run_build(
     app_state: State, job: BuildJob, folder: Path, loaded: Dossier, choices: Choices
 ) -> None:
-    """Produce the PDFs of a build started from the page (in a thread of its own)."""
+    """Produce the files of a build started from the page (in a thread of its own), once
+    fewer than `jobs.AT_ONCE` builds are rendering."""
     workspace = app_state.workspace
     i18n.set_language(choices.ui_lang)
     try:
         dossier = prepared(loaded, choices)
-        kinds, _ = runnable_kinds(dossier, [k for k in choices.docs if k in DOCUMENTS])
+        kinds, _ = runnable_kinds(dossier, list(choices.docs))
         kinds = [k for k in kinds if k in choices.docs]
         jobs: list[Job] = [
             replace(job, establishment=choices.establishment, digest=dossier_hash(loaded))
@@ -263,14 +265,15 @@ def run_build(
         def progress(_: Job, done: int, total: int) -> None:
             job.done = done
 
-        built = render_all(
-            jobs,
-            Options(formats=choices.formats, lang=choices.lang),
-            workspace,
-            str(folder / "dossier.yaml"),
-            None,
-            progress,
-        )
+        with app_state.builds.slots:
+            built = render_all(
+                jobs,
+                Options(formats=choices.formats, lang=choices.lang),
+                workspace,
+                str(folder / "dossier.yaml"),
+                None,
+                progress,
+            )
         files = {
             f"{b.filename}{suffix}.{fmt}": data for b in built for fmt, data in b.files.items()
         }
@@ -299,7 +302,7 @@ def start_build(dossier_id: str) -> Any:
     errors = [p for p in problems if p.severity == "error"]
     if loaded is None or errors:
         return _problems_page(dossier_id, errors)
-    job, new = app_state.builds.start(dossier_id)
+    job, new = app_state.builds.start(dossier_id, choices.key(dossier_id, dossier_hash(loaded)))
     if new:
         threading.Thread(
             target=run_build, args=(app_state, job, folder, loaded, choices), daemon=True
@@ -308,7 +311,7 @@ def start_build(dossier_id: str) -> Any:
 
 
 def get_job(dossier_id: str, job_id: str) -> BuildJob:
-    job = state().builds.jobs.get(job_id)
+    job = state().builds.get(job_id)
     if job is None or job.dossier_id != dossier_id:
         abort(404)
     return job
@@ -352,6 +355,7 @@ def download(dossier_id: str, job_id: str, name: str) -> Response:
     job = get_job(dossier_id, job_id)
     if name not in job.files:
         abort(404)
+    state().builds.fetched(job, [name])
     return Response(
         job.files[name],
         mimetype=DOWNLOADS[name.rpartition(".")[2]],
@@ -368,6 +372,7 @@ def download_zip(dossier_id: str, job_id: str) -> Response:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in job.files.items():
             archive.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), data)
+    state().builds.fetched(job, list(job.files))
     filename = f"{dossier_id}.zip"
     return Response(
         buffer.getvalue(),

@@ -11,8 +11,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
+from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from flask import Flask, Response, abort, redirect, render_template, request, session
@@ -25,6 +27,17 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "script-src 'self'; frame-ancestors 'self'; form-action 'self'"
 )
+
+
+def session_cookie(root: Path) -> str:
+    """The name of the session cookie of a server of the workspace at `root`.
+
+    Cookies ignore ports: with one name for all, two servers on 127.0.0.1 (two workspaces)
+    would overwrite each other's cookie, and every form of the other would be refused.
+    Servers of one workspace share its key (`state.secret_key`), so they may share it.
+    """
+    digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()
+    return f"briefgen_session_{digest[:12]}"
 
 
 def csrf_token() -> str:

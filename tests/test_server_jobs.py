@@ -1,0 +1,304 @@
+"""Several reps on one server: each gets the files they asked for, finished builds do not
+pile up in memory, forms outlive a restart and a second server, and only 127.0.0.1, ::1
+and localhost are served without the access token."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import threading
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from flask.testing import FlaskClient
+
+from briefgen.cli import main
+from briefgen.web import jobs
+from briefgen.web.state import State
+from conftest import MINIMAL, pdf_text
+from pages import form, open_form, submit, text
+
+DOSSIER = "minimal"
+BASE = f"/d/{DOSSIER}"
+ESTABLISHMENTS = """\
+establishments:
+  - id: hauts-de-france
+    name: Hauts-de-France
+  - id: normandie
+    name: Normandie
+"""
+
+
+def make_workspace(root: Path) -> Path:
+    """A workspace holding a copy of the small dossier, with two establishments."""
+    folder = root / "seeds" / DOSSIER
+    shutil.copytree(MINIMAL, folder)
+    with (folder / "dossier.yaml").open("a", encoding="utf-8") as handle:
+        handle.write(ESTABLISHMENTS)
+    (root / "briefgen.toml").write_text("")
+    return root
+
+
+def serve(workspace: Path, served_apps: list[Flask], *options: str) -> tuple[Flask, str]:
+    """The application `briefgen serve` makes for `workspace`, and what it said on stderr."""
+    result = CliRunner().invoke(main, ["-w", str(workspace), "serve", *options])
+    assert result.exit_code == 0, result.output
+    return served_apps[-1], result.stderr
+
+
+def builds_of(app: Flask) -> jobs.Builds:
+    found: State = app.extensions["briefgen"]
+    return found.builds
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    return make_workspace(tmp_path / "ws")
+
+
+@pytest.fixture
+def app(workspace: Path, served_apps: list[Flask]) -> Flask:
+    return serve(workspace, served_apps)[0]
+
+
+class Gate:
+    """Holds every build before it renders until opened: requests made meanwhile are made
+    while the builds before them are still under way, whatever the machine's speed."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from briefgen.build import render_all
+        from briefgen.web import routes
+
+        self.opened = threading.Event()
+
+        def held(*args: Any, **kwargs: Any) -> Any:
+            assert self.opened.wait(60)
+            return render_all(*args, **kwargs)
+
+        monkeypatch.setattr(routes, "render_all", held)
+
+
+def ask(client: FlaskClient, docs: list[str], formats: list[str], **more: str) -> str:
+    """Press « Produire » with these choices; the address of the build's page."""
+    sent = open_form(client, BASE, f"{BASE}/build").fill(doc=docs, format=formats, **more)
+    response = submit(client, sent)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return str(response.headers["Location"])
+
+
+def finished(client: FlaskClient, location: str) -> str:
+    """The build's page once it is over."""
+    for _ in range(3000):
+        if client.get(location + "/status").get_json()["status"] != "running":
+            break
+        threading.Event().wait(0.05)
+    page = client.get(location).get_data(as_text=True)
+    assert "Les documents sont prêts." in text(page), text(page)
+    return page
+
+
+def offered(page: str) -> list[str]:
+    """The names of the files a build's page offers to download."""
+    return re.findall(r'href="[^"]*/file/([^"]+)"', page)
+
+
+# Builds keyed by what was asked.
+
+
+def test_two_reps_asking_different_documents_at_once_each_get_their_own(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    gate = Gate(monkeypatch)
+    rep_a, rep_b = app.test_client(), app.test_client()
+    tract = ask(rep_a, ["tract"], ["pdf"], establishment="hauts-de-france")
+    note = ask(rep_b, ["note"], ["odt"])
+    assert tract != note
+    gate.opened.set()
+
+    assert offered(finished(rep_a, tract)) == ["tract-hauts-de-france.pdf"]
+    assert offered(finished(rep_b, note)) == ["note-de-briefing.odt"]
+    pdf = rep_a.get(tract + "/file/tract-hauts-de-france.pdf")
+    assert pdf.mimetype == "application/pdf"
+    (tmp_path / "tract.pdf").write_bytes(pdf.data)
+    assert "Hauts-de-France" in pdf_text(tmp_path / "tract.pdf")
+    odt = rep_b.get(note + "/file/note-de-briefing.odt")
+    content = zipfile.ZipFile(io.BytesIO(odt.data)).read("content.xml").decode()
+    assert "Un dossier minimal" in content and "Hauts-de-France" not in content
+    assert rep_b.get(note + "/file/tract-hauts-de-france.pdf").status_code == 404
+
+
+def test_the_same_request_twice_at_once_is_one_build(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate = Gate(monkeypatch)
+    rep_a, rep_b = app.test_client(), app.test_client()
+    first = ask(rep_a, ["tract"], ["pdf"], establishment="normandie")
+    second = ask(rep_b, ["tract"], ["pdf"], establishment="normandie")
+    later = ask(rep_b, ["tract"], ["pdf"], establishment="normandie", meeting_date="2027-01-05")
+    gate.opened.set()
+    assert first == second != later
+    assert offered(finished(rep_b, second)) == ["tract-normandie.pdf"]
+
+
+class Recorder:
+    """Stands for rendering, once let through: records what each build was to render
+    (documents and formats); these tests count builds, not pages."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from briefgen.web import routes
+
+        self.opened = threading.Event()
+        self.seen: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+        monkeypatch.setattr(routes, "render_all", self.render)
+        monkeypatch.setattr(routes, "write_all", lambda files: None)
+
+    def render(self, planned: list[Any], options: Any, *args: Any) -> list[Any]:
+        assert self.opened.wait(60)
+        self.seen.append((tuple(job.filename for job in planned), options.formats))
+        return []
+
+
+def test_twenty_different_requests_at_once_make_twenty_builds(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from briefgen.build import DOCUMENTS
+
+    recorder = Recorder(monkeypatch)
+    client = app.test_client()
+    asked = [
+        (kind, fmt, lang) for kind in DOCUMENTS for fmt in ("pdf", "odt") for lang in ("fr", "en")
+    ]
+    locations = [ask(client, [kind], [fmt], lang=lang) for kind, fmt, lang in asked]
+    assert len(set(locations)) == len(asked) == 20
+    recorder.opened.set()
+    for _ in range(3000):
+        if len(recorder.seen) == 20 and not builds_of(app).running:
+            break
+        threading.Event().wait(0.05)
+    expected = [((DOCUMENTS[kind].filename,), (fmt,)) for kind, fmt, _lang in asked]
+    assert sorted(recorder.seen) == sorted(expected)
+    assert len(builds_of(app).jobs) == jobs.MAX_FINISHED  # the oldest are dropped
+
+
+# Finished builds are dropped.
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_build_is_dropped_once_its_files_are_fetched(app: Flask) -> None:
+    clock = Clock()
+    builds_of(app).clock = clock
+    client = app.test_client()
+    location = ask(client, ["tract", "declaration"], ["pdf"])
+    page = finished(client, location)
+    assert offered(page) == ["tract.pdf", "declaration-liminaire.pdf"]
+    assert client.get(location + "/file/tract.pdf").status_code == 200
+    clock.now += jobs.KEPT_AFTER_FETCH + 1
+    assert len(builds_of(app).jobs) == 1  # one file of two fetched: kept
+    assert client.get(location + "/all.zip").status_code == 200
+    clock.now += jobs.KEPT_AFTER_FETCH - 1
+    assert client.get(location + "/file/tract.pdf").status_code == 200  # fetched again
+    clock.now += 2
+    assert client.get(location).status_code == 404
+    assert builds_of(app).jobs == {}
+
+
+def test_a_build_whose_files_are_never_fetched_is_dropped_in_time(app: Flask) -> None:
+    clock = Clock()
+    builds_of(app).clock = clock
+    client = app.test_client()
+    location = ask(client, ["tract"], ["pdf"])
+    finished(client, location)
+    clock.now += jobs.KEPT_UNFETCHED - 1
+    assert client.get(location).status_code == 200
+    clock.now += 2
+    assert client.get(location + "/file/tract.pdf").status_code == 404
+    assert builds_of(app).jobs == {}
+
+
+# Sessions survive restarts and other servers.
+
+
+def test_two_servers_of_two_workspaces_keep_apart_cookies(
+    tmp_path: Path, served_apps: list[Flask]
+) -> None:
+    first, _ = serve(make_workspace(tmp_path / "one"), served_apps)
+    second, _ = serve(make_workspace(tmp_path / "two"), served_apps, "--port", "8001")
+    names = {app.config["SESSION_COOKIE_NAME"] for app in (first, second)}
+    assert len(names) == 2 and "session" not in names
+    client = first.test_client()
+    client.get(BASE)
+    assert client.get_cookie(first.config["SESSION_COOKIE_NAME"]) is not None
+
+
+def test_a_form_opened_before_a_restart_is_accepted_after_it(
+    workspace: Path, served_apps: list[Flask]
+) -> None:
+    before, _ = serve(workspace, served_apps)
+    browser = before.test_client()
+    typed = "Selon la direction, l’outil sera étendu à tout le site de Lille en mars."
+    url = f"{BASE}/edit/facts/new"
+    sent = open_form(browser, url).fill(id="extension-mars", statement=typed, sources=["journal"])
+    name = before.config["SESSION_COOKIE_NAME"]
+    cookie = browser.get_cookie(name)
+    assert cookie is not None
+    key = workspace / ".briefgen" / "secret-key"
+    assert key.stat().st_mode & 0o777 == 0o600
+
+    after, _ = serve(workspace, served_apps)
+    assert after.config["SESSION_COOKIE_NAME"] == name
+    restarted = after.test_client()
+    restarted.set_cookie(name, cookie.value)  # the browser kept it
+    response = submit(restarted, sent)
+    assert response.status_code == 303, text(response.get_data(as_text=True))
+    assert typed in (workspace / "seeds" / DOSSIER / "facts.yaml").read_text(encoding="utf-8")
+
+
+def test_a_form_whose_session_was_lost_comes_back_with_its_text(app: Flask) -> None:
+    browser = app.test_client()
+    typed = "Selon la direction, l’outil sera étendu à tout le site de Lille en mars."
+    url = f"{BASE}/edit/facts/new"
+    sent = open_form(browser, url).fill(id="extension-mars", statement=typed, sources=["journal"])
+    forgetful = app.test_client()  # a browser that lost the session cookie
+    response = submit(forgetful, sent)
+    assert response.status_code == 403
+    page = response.get_data(as_text=True)
+    assert typed in text(page)
+    again = form(page, url)
+    assert submit(forgetful, again).status_code == 303
+
+
+# Only 127.0.0.1, ::1 and localhost are served without the access token.
+
+
+@pytest.mark.parametrize("host", ["127.0.0.2", "127.1.2.3"])
+def test_another_loopback_address_needs_the_token(
+    workspace: Path, served_apps: list[Flask], host: str
+) -> None:
+    app, said = serve(workspace, served_apps, "--host", host)
+    assert "access token" in said
+    client = app.test_client()
+    headers = {"Host": f"{host}:8123"}
+    assert client.get("/", headers=headers).status_code == 403
+    assert client.get(BASE, headers=headers).status_code == 403
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1"])
+def test_the_loopback_names_are_served_without_a_token(
+    workspace: Path, served_apps: list[Flask], host: str
+) -> None:
+    app, said = serve(workspace, served_apps, "--host", host)
+    assert said == ""
+    shown = f"[{host}]" if ":" in host else host
+    assert app.test_client().get("/", headers={"Host": f"{shown}:8123"}).status_code == 200
