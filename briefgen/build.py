@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import office, provenance, typography
-from .atomic import write_all
+from .atomic import PRIVATE, write_all
 from .context import DocView, build_context
 from .errors import InputError, RenderError
 from .i18n import Text, lazy
 from .layout import PageMeta, page, standalone
 from .load import display_path
 from .markdown import to_html
-from .models import Audience, Dossier, Establishment, KeyPoint
+from .models import Audience, Dossier, Establishment, KeyPoint, Visibility
 from .paths import find_template_file
 from .templating import load_labels, markdown_environment, render, tagged_labels
 from .workspace import Workspace
@@ -216,9 +216,7 @@ def lacks_section(dossier: Dossier, kind: DocumentKind) -> bool:
         return False
     value = getattr(dossier, kind.requires)
     if isinstance(value, list):
-        return not any(
-            kind.audience is Audience.reps or item.audience is Audience.public for item in value
-        )
+        return not any(map(Visibility(dossier, kind.audience), value))
     return value is None
 
 
@@ -555,7 +553,8 @@ def build(
     """Build the documents of a loaded dossier; return the files written and the warnings.
 
     Everything is rendered before anything is written, so a failure leaves
-    the earlier output as it was.
+    the earlier output as it was.  What only the reps may read (the note) is not
+    readable by others on the machine.
     """
     source = display_path(dossier_dir / "dossier.yaml")
     jobs = plan(dossier, kinds, each)
@@ -566,7 +565,13 @@ def build(
         for document in built
         for fmt, content in document.files.items()
     }
-    write_all(files)
+    private = {
+        target_dir / f"{document.filename}.{fmt}": PRIVATE
+        for document in built
+        if document.kind.audience is Audience.reps
+        for fmt in document.files
+    }
+    write_all(files, private)
     return list(files), [w for document in built for w in document.warnings]
 
 

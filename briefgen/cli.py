@@ -676,7 +676,7 @@ def diff(
         for line in changes.as_text(found):
             click.echo(line)
     if document:
-        from .atomic import write_all
+        from .atomic import PRIVATE, write_all
         from .build import CHANGES, Options, render_document
 
         kind = replace(CHANGES, audience=audience)
@@ -685,7 +685,8 @@ def diff(
             after, kind, Options(formats=("pdf",)), workspace, extra={"changes": view}
         )
         target = (out_dir or workspace.output) / after.id / f"{kind.filename}.pdf"
-        write_all({target: built.files["pdf"]})
+        private = {target: PRIVATE} if audience is Audience.reps else None
+        write_all({target: built.files["pdf"]}, private)
         click.echo(_("wrote %(path)s", path=display_path(target)), err=output_format == "json")
 
 

@@ -125,3 +125,24 @@ def test_unwritable_output_is_a_clear_error(minimal: Path, tmp_path: Path) -> No
 def test_unknown_format_is_a_usage_error(minimal: Path) -> None:
     code, _, err = invoke("build", str(minimal), "-f", "rtf")
     assert code == 2 and "'rtf' is not one of 'pdf', 'odt', 'docx', 'html', 'md'" in err
+
+
+def test_the_reps_note_is_not_readable_by_others_on_the_machine(minimal: Path) -> None:
+    """Under the usual umask, the documents for all are readable by all; the note, for the
+    reps only, by its owner and group only."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        out = minimal.parent / "out"
+        result = CliRunner().invoke(
+            main,
+            ["--workspace", str(minimal.parent), "build", str(minimal), "--doc", "note",
+             "--doc", "tract", "--out", str(out)],
+        )  # fmt: skip
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    mode = {p.name: stat.S_IMODE(p.stat().st_mode) for p in (out / "minimal").iterdir()}
+    assert mode == {"note-de-briefing.pdf": 0o640, "tract.pdf": 0o644}
