@@ -204,6 +204,19 @@ def run(*command: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, capture_output=True, text=True, check=False)
 
 
+@pytest.fixture
+def init_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A workspace made by `briefgen init` (its example dossier), the current directory."""
+    from click.testing import CliRunner
+
+    from briefgen.cli import main
+
+    root = tmp_path / "ws"
+    assert CliRunner().invoke(main, ["init", str(root)]).exit_code == 0
+    monkeypatch.chdir(root)
+    return root
+
+
 def invoke_in(workspace: Path, *args: str) -> tuple[int, str, str]:
     """Run `briefgen --workspace WORKSPACE ARGS…`; exit code, stdout, stderr."""
     from click.testing import CliRunner

@@ -92,11 +92,8 @@ def resident_mb() -> int:
 
 
 @pytest.fixture
-def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "ws"
-    assert CliRunner().invoke(main, ["init", str(root)]).exit_code == 0
-    monkeypatch.chdir(root)
-    return root
+def workspace(init_workspace: Path) -> Path:
+    return init_workspace
 
 
 @pytest.fixture

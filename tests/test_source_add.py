@@ -15,11 +15,8 @@ ARTICLE = Path(__file__).resolve().parent / "data" / "import" / "politique-franc
 
 
 @pytest.fixture
-def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "ws"
-    assert CliRunner().invoke(main, ["init", str(root)]).exit_code == 0
-    monkeypatch.chdir(root)
-    return root
+def workspace(init_workspace: Path) -> Path:
+    return init_workspace
 
 
 def add(*args: str, input: str | None = None) -> tuple[int, str, str]:
