@@ -360,31 +360,24 @@ def render_document(
     files = {"md": markdown_text.encode()}
     warnings: list[Text] = []
     layouts, scale = 0, 1.0
-    html_page = page(body, meta, labels, dirs, branding)
     wanted_office = [fmt for fmt in office.FORMATS if fmt in options.formats]
     if "pdf" in options.formats or (wanted_office and kind.fit is not None):
         from .pdf import lay_out, write_pdf
 
         template = display_path(find_template_file(kind.template, dirs) or Path(kind.template))
-        pdf_variant = options.pdf_variant
-
-        def pdf_html(scale: float) -> str:
-            """The HTML the PDF is made from, its type at `scale`: the one place to change it
-            (web addresses get their break opportunities here, never in the office files)."""
-            return page(
-                typography.for_print(body), replace(meta, scale=scale), labels, dirs, branding
-            )
+        # Web addresses get their break opportunities in the PDF's HTML only, never in the
+        # HTML file or the office files.
+        printed = typography.for_print(body)
 
         def measure(scale: float) -> Layout:
-            return lay_out(
-                pdf_html(scale), workspace.root, workspace.resolve, template, pdf_variant
-            )
+            html = page(printed, replace(meta, scale=scale), labels, dirs, branding)
+            return lay_out(html, workspace.root, workspace.resolve, template, options.pdf_variant)
 
         scale, layout, layouts = fit(kind, measure, template)
         if "pdf" in options.formats:
             settings = {
                 "lang": lang,
-                "pdf_variant": pdf_variant,
+                "pdf_variant": options.pdf_variant,
                 "created": created,
                 "establishment": establishment,
                 "meeting_date": dossier.meeting.date.isoformat(),
@@ -399,11 +392,13 @@ def render_document(
             )
             pdf = write_pdf(layout, [attachment], created)
             files["pdf"], warnings = pdf.data, pdf.warnings
-            html_page = page(body, replace(meta, scale=scale), labels, dirs, branding)
+    scaled = replace(meta, scale=scale)
     if "html" in options.formats:
+        shown_as = scaled if "pdf" in options.formats else meta  # the PDF's type, when made
+        html_page = page(body, shown_as, labels, dirs, branding)
         files["html"] = standalone(html_page, workspace.resolve, workspace.media_type).encode()
     for fmt in wanted_office:
-        files[fmt] = office.render(body, fmt, replace(meta, scale=scale), labels, workspace)
+        files[fmt] = office.render(body, fmt, scaled, labels, workspace)
     return Built(kind, {f: files[f] for f in options.formats}, warnings, layouts=layouts)
 
 
