@@ -548,26 +548,29 @@ def build(
     """Build the documents of a loaded dossier; return the files written and the warnings.
 
     Everything is rendered before anything is written, so a failure leaves
-    the earlier output as it was.  What only the reps may read (the note) is not
-    readable by others on the machine.
+    the earlier output as it was.
     """
     source = display_path(dossier_dir / "dossier.yaml")
     jobs = plan(dossier, kinds, each)
     built = render_all(jobs, options, workspace, source, pool, progress)
-    target_dir = out_dir / dossier.id
-    files = {
-        target_dir / f"{document.filename}.{fmt}": content
-        for document in built
-        for fmt, content in document.files.items()
-    }
-    private = {
-        target_dir / f"{document.filename}.{fmt}": PRIVATE
-        for document in built
-        if document.kind.audience is Audience.reps
-        for fmt in document.files
-    }
-    write_all(files, private)
+    files = write_built(built, out_dir / dossier.id)
     return list(files), [w for document in built for w in document.warnings]
+
+
+def write_built(built: list[Built], folder: Path, suffix: str = "") -> dict[Path, bytes]:
+    """Write every file of the `built` documents into `folder` (as one: see `write_all`),
+    each named after its document and `suffix`; what only the reps may read (the note)
+    is not readable by others on the machine.  Return the files written."""
+    files: dict[Path, bytes] = {}
+    private: dict[Path, int] = {}
+    for document in built:
+        for fmt, content in document.files.items():
+            target = folder / f"{document.filename}{suffix}.{fmt}"
+            files[target] = content
+            if document.kind.audience is Audience.reps:
+                private[target] = PRIVATE
+    write_all(files, private)
+    return files
 
 
 def facts_shown(dossier: Dossier, kind: DocumentKind, lang: str, workspace: Workspace) -> list[str]:

@@ -155,7 +155,6 @@ class Recorder:
         self.opened = threading.Event()
         self.seen: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
         monkeypatch.setattr(routes, "render_all", self.render)
-        monkeypatch.setattr(routes, "write_all", lambda files: None)
 
     def render(self, planned: list[Any], options: Any, *args: Any) -> list[Any]:
         assert self.opened.wait(60)
@@ -302,3 +301,22 @@ def test_the_loopback_names_are_served_without_a_token(
     assert said == ""
     shown = f"[{host}]" if ":" in host else host
     assert app.test_client().get("/", headers={"Host": f"{shown}:8123"}).status_code == 200
+
+
+def test_the_page_writes_the_reps_note_for_its_owner_and_group_only(
+    app: Flask, workspace: Path
+) -> None:
+    """The output folder gets what the page built, the note as the command line writes it:
+    not readable by others on the machine."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        client = app.test_client()
+        finished(client, ask(client, ["note", "tract"], ["pdf"]))
+    finally:
+        os.umask(old)
+    folder = workspace / "output" / DOSSIER
+    mode = {p.name: stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()}
+    assert mode == {"note-de-briefing.pdf": 0o640, "tract.pdf": 0o644}

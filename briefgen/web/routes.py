@@ -14,8 +14,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from .. import i18n
-from ..atomic import write_all
-from ..build import DOCUMENTS, Job, Options, plan, render_all, runnable_kinds
+from ..build import DOCUMENTS, Job, Options, plan, render_all, runnable_kinds, write_built
 from ..errors import BriefgenError, Problem
 from ..i18n import _, lazy
 from ..load import read_dossier
@@ -274,11 +273,8 @@ def run_build(
                 None,
                 progress,
             )
-        files = {
-            f"{b.filename}{suffix}.{fmt}": data for b in built for fmt, data in b.files.items()
-        }
-        write_all({workspace.output / dossier.id / name: data for name, data in files.items()})
-        job.files = files
+        written = write_built(built, workspace.output / dossier.id, suffix)
+        job.files = {path.name: data for path, data in written.items()}
         job.status = "done"
     except BriefgenError as error:
         job.problems = list(error.problems)
