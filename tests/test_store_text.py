@@ -6,7 +6,6 @@ write never follows a symbolic link out of the dossier."""
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,16 +19,12 @@ from briefgen.atomic import PRIVATE, write_all
 from briefgen.errors import BriefgenError
 from briefgen.load import load_dossier, read_mapping
 from briefgen.store import DossierFiles, Edit
-from conftest import ROOT
-
-MINIMAL = ROOT / "tests" / "dossiers" / "minimal"
+from conftest import MINIMAL
 
 
 @pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    target = tmp_path / "dossiers" / "minimal"
-    shutil.copytree(MINIMAL, target)
-    return target
+def folder(minimal: Path) -> Path:
+    return minimal
 
 
 @pytest.fixture
