@@ -388,6 +388,11 @@ class Edit:
     action: str  # "set", "add", "delete" (an item of the list `key`), "field"
     index: int | None = None
     value: Any = None
+    _made: dict[str, str] = dataclasses.field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """The texts this edit was made on → the result: a save checked, then written under
+    the same lock, makes its edits once."""
 
     def expected(self, data: dict[str, Any]) -> dict[str, Any]:
         """The plain data of the file after the edit."""
@@ -480,6 +485,8 @@ class Edit:
         and kept only if both read what was meant: the item's lines replaced, else the
         whole file's round trip, else both again with every new text in double quotes.
         """
+        if text in self._made:
+            return self._made[text]
         root = _root(text)
         current = plain(root)
         expected = self.expected(current)
@@ -488,24 +495,27 @@ class Edit:
         loaded = _read_back(text) if text.strip() else {}
         meant = self.expected(loaded) if isinstance(loaded, dict) else None
         for edit in (self, dataclasses.replace(self, value=_quoted(self.value))):
-            for result in edit._writings(text):
+            for result in edit._writings(text, root):
                 if _reads_as(result, expected, meant):
+                    self._made.clear()
+                    self._made[text] = result
                     return result
+            root = _root(text)  # the round trip changed it
         raise InputError(
             Problem(lazy("cannot write %(key)s: the file's layout is not supported", key=self.key))
         )
 
-    def _writings(self, text: str) -> Iterator[str]:
+    def _writings(self, text: str, root: Any) -> Iterator[str]:
         """The file with this edit made: by replacing the item's lines (where the layout
-        allows it), then by a round trip of the whole file."""
+        allows it), then by a round trip of the whole file (`root`: the file's round-trip
+        mapping, changed by the round trip)."""
         indent, offset = _guess(text)
         lines = _lines(text)
         if lines and not lines[-1].endswith("\n"):
             lines[-1] += "\n"
-        result = self.cut(_root(text), lines, indent, offset)
+        result = self.cut(root, lines, indent, offset)
         if result is not None:
             yield result
-        root = _root(text)
         self.whole(root)
         yield _dump(root, indent, offset)
 
