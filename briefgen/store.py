@@ -20,6 +20,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import fcntl
+import functools
 import hashlib
 import io
 import json
@@ -652,7 +653,7 @@ class DossierFiles:
         refused if a symbolic link takes one of them out of the dossier folder."""
         for path in files:
             refuse_outside(path, self.folder)
-        number = len(self.entries()) + 1
+        number = sum(1 for _ in self.history.glob("[0-9]*/entry.json")) + 1
         folder = self.history / f"{number:04d}"
         before = {path: path.read_bytes() for path in files if path.exists()}
         record = Saved(
@@ -691,33 +692,114 @@ class DossierFiles:
             Saved.from_json(e.read_bytes()) for e in sorted(self.history.glob("[0-9]*/entry.json"))
         ]
 
-    def undoable(self, entry: Saved) -> bool:
-        """True if no file of `entry` changed since it was saved."""
-        return all(
-            file_version(self.folder / name) == after for name, (_, after) in entry.files.items()
-        )
+    def undoable(self, entry: Saved, entries: list[Saved] | None = None) -> bool:
+        """True if save `entry` can be undone: no file of it changed since, or only items
+        (and fields of items) it did not change.  `entries`: the history, if already read."""
+        try:
+            self._undone(entry, entries or self.entries(), _quick_data)
+        except StaleError:
+            return False
+        return True
 
     def undo(self, number: int, vet: Vet | None = None) -> Saved:
-        """Put back the files as they were before save `number`; refused (StaleError) if one
-        of them changed since.  `vet`, if given, sees the files as the undo would leave
-        them and may refuse it by raising."""
+        """Undo save `number`: its files as they were before it, or, in a file saved again
+        since, only the items and fields it changed put back (briefgen/undo.py); refused
+        (StaleError) if a later save changed the same thing.  `vet`, if given, sees the
+        files as the undo would leave them and may refuse it by raising."""
         entry = next((e for e in self.entries() if e.number == number), None)
         if entry is None:
             raise InputError(
                 Problem(lazy("no save number %(number)s in the history", number=number))
             )
-        folder = self.history / f"{number:04d}"
-        files: dict[Path, bytes | None] = {}
         with self._locked():
-            for name, (before, after) in entry.files.items():
-                path = self.folder / name
-                if file_version(path) != after:
-                    raise StaleError(path)
-                files[path] = None if before == ABSENT else (folder / name).read_bytes()
+            files = self._undone(entry, self.entries())
             if vet is not None:
                 vet({self._name(path): data for path, data in files.items()})
             summary = lazy("undo: %(summary)s", summary=entry.summary)
             return self._write(files, summary, undo_of=number)
+
+    def _undone(
+        self, entry: Saved, entries: list[Saved], data: Callable[[str], Any] | None = None
+    ) -> dict[Path, bytes | None]:
+        """Each file of save `entry` as undoing it leaves it (None: removed); StaleError if a
+        later save changed the same thing.  `data` reads a file's text as plain data, to
+        decide without writing (the undo itself reads and writes with ruamel.yaml)."""
+        folder = self.history / f"{entry.number:04d}"
+        files: dict[Path, bytes | None] = {}
+        for name, (before, after) in entry.files.items():
+            path = self.folder / name
+            earlier = None if before == ABSENT else (folder / name).read_bytes()
+            if file_version(path) == after:
+                files[path] = earlier
+                continue
+            later = self._after(entry, name, entries) or self._after(
+                entry,
+                name,
+                self.entries(),  # a save since `entries` was read, read after it
+            )
+            if earlier is None or later is None or path.suffix != ".yaml" or not path.exists():
+                raise StaleError(path)
+            files[path] = self._merged(path, earlier, later, data)
+        return files
+
+    def _after(self, entry: Saved, name: str, entries: list[Saved]) -> bytes | None:
+        """The bytes of file `name` just after save `entry`, as the next save of it kept
+        them; None when no later save kept them (the file changed outside the page)."""
+        after = entry.files[name][1]
+        for later in entries:
+            if later.number > entry.number and name in later.files:
+                copy = self.history / f"{later.number:04d}" / name
+                if later.files[name][0] == after and copy.exists():
+                    return copy.read_bytes()
+                return None
+        return None
+
+    def _merged(
+        self, path: Path, earlier: bytes, later: bytes, data: Callable[[str], Any] | None
+    ) -> bytes | None:
+        """The file at `path` with what changed from `earlier` to `later` put back (only
+        decided, None, when `data` is given); StaleError if a later save changed the same
+        thing."""
+        from .undo import undo_edits
+
+        read = data or (lambda text: plain(_root(text)))
+        text, encode = _decode(path.read_bytes())
+        try:
+            was, then = (read(_decode(raw)[0]) for raw in (earlier, later))
+            now = read(text)
+        except InputError:
+            raise StaleError(path) from None
+        edits = undo_edits(was, then, now)
+        if edits is None:
+            raise StaleError(path)
+        if data is not None:
+            return None
+        for edit in edits:
+            try:
+                text = edit.apply(text)
+            except InputError:
+                raise StaleError(path) from None
+        return encode(text)
+
+
+@functools.lru_cache(maxsize=256)
+def _quick_data(text: str) -> Any:
+    """A file's plain data, read fast (libyaml when there) to decide whether a save can be
+    undone; an InputError when it is no mapping."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        found = yaml.load(text, Loader=loader)
+    except yaml.YAMLError:
+        raise InputError(
+            Problem(lazy("expected a mapping of dossier fields at the top level"))
+        ) from None
+    if found is None:
+        return {}
+    if not isinstance(found, dict):
+        raise InputError(Problem(lazy("expected a mapping of dossier fields at the top level")))
+    return found
 
 
 def commit(root: Path, paths: Iterable[Path], message: str) -> Text | None:

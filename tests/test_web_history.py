@@ -148,6 +148,14 @@ def test_the_history_page_speaks_to_a_rep(
     add(files, "facts", {**FACT, "id": "autre-fait"}, "Faits : ajout")  # the same file again
     page = client.get(f"{BASE}/history").get_data(as_text=True)
     first = visible(re.findall(r"<li>(.*?)</li>", page, re.S)[-1])
+    assert first.endswith("Annuler cet enregistrement"), first  # another item: still undoable
+
+    index = [fact["id"] for fact in files.raw("facts")].index(FACT["id"])
+    changed = {**FACT, "statement": "Le coût des licences reste secret."}
+    path = files.target("facts", is_list=True)
+    files.save([(path, Edit("facts", "set", index, changed))], files.versions([path]), "Faits")
+    page = client.get(f"{BASE}/history").get_data(as_text=True)
+    first = visible(re.findall(r"<li>(.*?)</li>", page, re.S)[-1])
     assert re.search(
         rf"Ne peut pas être annulé : Un enregistrement plus récent \(le {stamp}\) a modifié "
         "la même partie du dossier : annulez-le d’abord.$",

@@ -57,7 +57,7 @@ def _blocked(files: DossierFiles, entries: list[Saved]) -> dict[int, str]:
     undone = {e.undo_of: e for e in entries if e.undo_of is not None}
     reasons = {}
     for entry in entries:
-        if files.undoable(entry):
+        if files.undoable(entry, entries):
             continue
         later = [e for e in entries if e.number > entry.number and e.files.keys() & entry.files]
         if entry.number in undone:
