@@ -13,6 +13,7 @@ given to reach the dossiers.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import hmac
 import ipaddress
 import secrets
@@ -23,7 +24,19 @@ from urllib.parse import quote
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
 WILDCARDS = frozenset({"0.0.0.0", "::", ""})
 TOKEN_COOKIE = "briefgen_token"
+"""The start of the access-token cookie's name; `token_cookie` gives the whole name."""
 TOKEN_PARAMETER = "token"
+
+
+def token_cookie(token: str) -> str:
+    """The name of the cookie that keeps `token`: one per server, the same for one token.
+
+    Cookies ignore ports: with one name for all, two servers on one machine (`serve` and
+    `watch`, two workspaces) would overwrite each other's cookie, and opening one would
+    lock a rep out of the other.  The name ends with 8 hex digits of the token's SHA-256,
+    which tell nothing of the token itself.
+    """
+    return f"{TOKEN_COOKIE}_{hashlib.sha256(token.encode()).hexdigest()[:8]}"
 
 
 def is_loopback(host: str) -> bool:
@@ -89,12 +102,19 @@ class Guard:
             return True
         return given is not None and hmac.compare_digest(given.encode(), self.token.encode())
 
+    @property
+    def cookie(self) -> str | None:
+        """The name of the cookie keeping this server's token (None without a token)."""
+        return None if self.token is None else token_cookie(self.token)
+
     def token_from_cookies(self, header: str | None) -> str | None:
-        """The token sent in a Cookie header, if any, whatever other cookies it holds."""
+        """The token sent in this server's cookie of a Cookie header, if any, whatever
+        other cookies it holds."""
         # Cookies ignore the port: those of other local servers come along, in any form.
+        wanted = self.cookie
         for pair in (header or "").split(";"):
             name, equals, value = pair.partition("=")
-            if equals and name.strip() == TOKEN_COOKIE:
+            if equals and wanted is not None and name.strip() == wanted:
                 return value.strip().strip('"')
         return None
 

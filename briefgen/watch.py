@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from .build import Options, build, runnable_kinds
 from .errors import BriefgenError
-from .hosts import TOKEN_COOKIE, TOKEN_PARAMETER, Guard
+from .hosts import TOKEN_PARAMETER, Guard
 from .i18n import _, ngettext, using
 from .lint import buildable
 from .load import display_path
@@ -164,7 +164,7 @@ def _refusal(guard: Guard, target: str, host: str | None, cookie: str | None) ->
         # One leading slash, no backslash: never an address on another site.
         path = address.path.replace("\\", "%5C").lstrip("/")
         location = f"/{path}" + (f"?{rest}" if rest else "")
-        cookie_set = f"{TOKEN_COOKIE}={guard.token}; Path=/; HttpOnly; SameSite=Strict"
+        cookie_set = f"{guard.cookie}={guard.token}; Path=/; HttpOnly; SameSite=Strict"
         return HTTPStatus.SEE_OTHER, b"", (("Location", location), ("Set-Cookie", cookie_set))
     if not guard.token_ok(guard.token_from_cookies(cookie)):
         message = _(

@@ -9,6 +9,7 @@ import re
 import shutil
 import threading
 from collections.abc import Iterator
+from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,7 +20,7 @@ from flask import Flask
 
 from briefgen.build import Options
 from briefgen.cli import main
-from briefgen.hosts import TOKEN_COOKIE, Guard, guard_for, host_name, url_for_host
+from briefgen.hosts import Guard, guard_for, host_name, token_cookie, url_for_host
 from briefgen.scaffold import init_workspace
 from briefgen.watch import Watcher, make_server
 from briefgen.web import create_app
@@ -118,10 +119,12 @@ def test_a_server_on_every_interface_answers_to_addresses_not_to_other_names() -
 
 def test_the_token_cookie_is_found_among_any_other_cookies() -> None:
     guard = guard_for(LAN, "secret")
+    name = token_cookie("secret")
     for header in (
-        f"{TOKEN_COOKIE}=secret",
-        f'a=b c; other={{"json": 1}}; {TOKEN_COOKIE}=secret',
-        f"session=.eJw; {TOKEN_COOKIE}=secret; last=[x]",
+        f"{name}=secret",
+        f'a=b c; other={{"json": 1}}; {name}=secret',
+        f"session=.eJw; {name}=secret; last=[x]",
+        f"briefgen_token=old; {token_cookie('other')}=other; {name}=secret",
     ):
         assert guard.token_from_cookies(header) == "secret", header
     assert guard.token_from_cookies("other=secret") is None
@@ -178,14 +181,15 @@ def test_off_loopback_the_token_opens_the_door_and_stays_in_a_cookie(workspace: 
     host = {"Host": f"{LAN}:8000"}
     assert client.get("/", headers=host).status_code == 403
     assert client.get("/?token=wrong", headers=host).status_code == 403
-    client.set_cookie(TOKEN_COOKIE, "wrong", domain=LAN)
+    assert guard.cookie
+    client.set_cookie(guard.cookie, "wrong", domain=LAN)
     assert client.get("/d/france-travail-linkedin", headers=host).status_code == 403
-    client.delete_cookie(TOKEN_COOKIE, domain=LAN)
+    client.delete_cookie(guard.cookie, domain=LAN)
 
     response = client.get(f"/?token={guard.token}", headers=host)
     assert response.status_code == 303 and response.headers["Location"] == "/"
     cookie = response.headers["Set-Cookie"]
-    assert cookie.startswith(f"{TOKEN_COOKIE}={guard.token};")
+    assert cookie.startswith(f"{guard.cookie}={guard.token};")
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
     deeper = client.get(f"/d/france-travail-linkedin?token={guard.token}&a=1", headers=host)
     assert deeper.headers["Location"] == "/d/france-travail-linkedin?a=1"
@@ -193,7 +197,7 @@ def test_off_loopback_the_token_opens_the_door_and_stays_in_a_cookie(workspace: 
     assert client.get("/d/france-travail-linkedin", headers=host).status_code == 200
 
     fresh = app_for(workspace, guard).test_client(use_cookies=False)
-    token = {"Cookie": f"{TOKEN_COOKIE}={guard.token}"}
+    token = {"Cookie": f"{guard.cookie}={guard.token}"}
     assert fresh.get("/", headers=host | token).status_code == 200
     assert fresh.get("/d/france-travail-linkedin", headers=host | token).status_code == 200
     assert refused_by_guard(fresh.get("/", headers={"Host": EVIL} | token))
@@ -226,6 +230,7 @@ def loopback_preview(watcher: Watcher) -> Iterator[int]:
 
 
 LAN_GUARD = guard_for(LAN, "le-jeton")
+LAN_COOKIE = token_cookie("le-jeton")
 
 
 @pytest.fixture
@@ -274,10 +279,10 @@ def test_the_lan_preview_needs_the_token(lan_preview: int, path: str) -> None:
     host = f"{LAN}:{port}"
     assert raw(port, path, host)[0] == 403
     assert raw(port, f"{path}?token=wrong", host)[0] == 403
-    assert raw(port, path, host, f"{TOKEN_COOKIE}=wrong")[0] == 403
+    assert raw(port, path, host, f"{LAN_COOKIE}=wrong")[0] == 403
     assert raw(port, f"{path}?token=le-jeton", f"localhost:{port}")[0] == 400
-    assert raw(port, path, f"127.0.0.1:{port}", f"{TOKEN_COOKIE}=le-jeton")[0] == 400
-    cookie = f"a=b c; {TOKEN_COOKIE}=le-jeton"
+    assert raw(port, path, f"127.0.0.1:{port}", f"{LAN_COOKIE}=le-jeton")[0] == 400
+    cookie = f"a=b c; {LAN_COOKIE}=le-jeton"
     assert raw(port, path, host, cookie)[0] == (404 if path == "/nope" else 200)
 
 
@@ -287,7 +292,7 @@ def test_the_lan_preview_keeps_the_token_in_a_cookie(lan_preview: int) -> None:
     status, headers, _ = raw(port, "/?token=le-jeton", host)
     assert status == 303 and headers["Location"] == "/"
     cookie = headers["Set-Cookie"]
-    assert cookie.startswith(f"{TOKEN_COOKIE}=le-jeton;")
+    assert cookie.startswith(f"{LAN_COOKIE}=le-jeton;")
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
     status, headers, _ = raw(port, "/note-de-briefing.html?a=1&token=le-jeton", host)
     assert status == 303 and headers["Location"] == "/note-de-briefing.html?a=1"
@@ -347,3 +352,48 @@ def test_watch_prints_the_address_with_its_token(
     assert guard.token and not guard.host_ok("localhost:8123")
     assert f"preview: http://{LAN}:8123/?token={guard.token}  (Ctrl-C" in result.stdout
     assert "access token" in result.stderr
+
+
+# Several servers on one machine: cookies ignore ports.
+
+
+def test_the_token_cookie_is_named_per_server_and_stable() -> None:
+    assert token_cookie("le-jeton") == token_cookie("le-jeton") == LAN_GUARD.cookie
+    assert re.fullmatch(r"briefgen_token_[0-9a-f]{8}", LAN_COOKIE)
+    assert token_cookie("autre-jeton") != LAN_COOKIE
+    assert "le-jeton" not in LAN_COOKIE
+    assert guard_for("127.0.0.1").cookie is None
+
+
+def test_two_servers_keep_their_tokens_side_by_side(lan_preview: int, watcher: Watcher) -> None:
+    """A rep opens `serve` and `watch` (and a second `serve`) on one machine: the browser
+    keeps one cookie per server, opening one never locks them out of the other."""
+    port = lan_preview
+    serve_guard = guard_for(LAN, "jeton-du-serveur")
+    other_guard = guard_for(LAN, "jeton-d-un-autre-espace")
+    workspace = watcher.workspace_root
+    serve = app_for(workspace, serve_guard).test_client(use_cookies=False)
+    other = app_for(workspace, other_guard).test_client(use_cookies=False)
+    jar = SimpleCookie()  # a browser's cookies for one address: keyed by name, not by port
+    host = {"Host": f"{LAN}:8000"}
+
+    jar.load(serve.get("/?token=jeton-du-serveur", headers=host).headers["Set-Cookie"])
+    jar.load(raw(port, "/?token=le-jeton", f"{LAN}:{port}")[1]["Set-Cookie"])
+    jar.load(other.get("/?token=jeton-d-un-autre-espace", headers=host).headers["Set-Cookie"])
+    assert len(jar) == 3
+    everything = "; ".join(f"{name}={morsel.value}" for name, morsel in jar.items())
+
+    for client in (serve, other):
+        page = client.get("/d/exemple", headers=host | {"Cookie": everything})
+        assert page.status_code == 200
+    assert raw(port, "/__version", f"{LAN}:{port}", everything)[:3:2] == (200, b"1")
+
+    def alone(guard: Guard) -> str:
+        return f"{guard.cookie}={guard.token}"
+
+    for client, foreign in ((serve, LAN_GUARD), (serve, other_guard), (other, serve_guard)):
+        refused = client.get("/", headers=host | {"Cookie": alone(foreign)})
+        assert refused.status_code == 403
+        assert "clé d’accès manquante ou erronée" in refused.get_data(as_text=True)
+    for foreign in (serve_guard, other_guard):
+        assert raw(port, "/__version", f"{LAN}:{port}", alone(foreign))[0] == 403

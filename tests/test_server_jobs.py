@@ -169,9 +169,8 @@ def test_twenty_different_requests_at_once_make_twenty_builds(
 
     recorder = Recorder(monkeypatch)
     client = app.test_client()
-    asked = [
-        (kind, fmt, lang) for kind in DOCUMENTS for fmt in ("pdf", "odt") for lang in ("fr", "en")
-    ]
+    kinds = ("note", "tract", "declaration", "questions", "avis")
+    asked = [(kind, fmt, lang) for kind in kinds for fmt in ("pdf", "odt") for lang in ("fr", "en")]
     locations = [ask(client, [kind], [fmt], lang=lang) for kind, fmt, lang in asked]
     assert len(set(locations)) == len(asked) == 20
     recorder.opened.set()
@@ -209,7 +208,7 @@ def test_a_build_is_dropped_once_its_files_are_fetched(app: Flask) -> None:
     clock.now += jobs.KEPT_AFTER_FETCH - 1
     assert client.get(location + "/file/tract.pdf").status_code == 200  # fetched again
     clock.now += 2
-    assert client.get(location).status_code == 404
+    assert client.get(location).status_code == 410
     assert builds_of(app).jobs == {}
 
 
@@ -222,8 +221,54 @@ def test_a_build_whose_files_are_never_fetched_is_dropped_in_time(app: Flask) ->
     clock.now += jobs.KEPT_UNFETCHED - 1
     assert client.get(location).status_code == 200
     clock.now += 2
-    assert client.get(location + "/file/tract.pdf").status_code == 404
+    assert client.get(location + "/file/tract.pdf").status_code == 410
     assert builds_of(app).jobs == {}
+
+
+GONE = (
+    "Les fichiers de cette production ne sont plus conservés "
+    "briefgen garde les fichiers produits depuis la page 2 minutes une fois téléchargés, "
+    "30 minutes s’ils ne le sont pas, et les oublie quand il s’arrête. "
+    "Rien du dossier n’est perdu : produisez à nouveau les documents, ils seront faits à "
+    "partir du dossier tel qu’il est maintenant. "
+    "Produire à nouveau les documents"
+)
+
+
+def test_a_rep_back_to_a_dropped_build_is_offered_to_produce_it_again(app: Flask) -> None:
+    clock = Clock()
+    builds_of(app).clock = clock
+    client = app.test_client()
+    location = ask(client, ["tract"], ["pdf"])
+    finished(client, location)
+    assert client.get(location + "/all.zip").status_code == 200
+    clock.now += jobs.KEPT_AFTER_FETCH + 1  # the rep comes back after lunch
+
+    for address in (location, location + "/file/tract.pdf", location + "/all.zip"):
+        response = client.get(address)
+        assert response.status_code == 410 and response.mimetype == "text/html", address
+        page = response.get_data(as_text=True)
+        assert GONE in text(page), text(page)
+        assert "Page introuvable" not in text(page)
+    again = re.findall(r'<a class="primary button" href="([^"]+)"', page)
+    assert again == [f"{BASE}#docs-title"]
+
+    produce = open_form(client, BASE, f"{BASE}/build")
+    assert offered(finished(client, str(submit(client, produce).headers["Location"])))
+
+
+def test_a_build_lost_with_a_restart_gets_the_same_page(
+    app: Flask, workspace: Path, served_apps: list[Flask]
+) -> None:
+    client = app.test_client()
+    location = ask(client, ["tract"], ["pdf"])
+    finished(client, location)
+    restarted = serve(workspace, served_apps)[0].test_client()
+    response = restarted.get(location + "/file/tract.pdf")
+    assert response.status_code == 404  # it cannot tell a lost build from one never made
+    assert GONE in text(response.get_data(as_text=True))
+    nowhere = restarted.get("/d/nope/build/x")  # no such dossier: the ordinary page
+    assert nowhere.status_code == 404 and GONE not in text(nowhere.get_data(as_text=True))
 
 
 # Sessions survive restarts and other servers.

@@ -27,6 +27,9 @@ MAX_FINISHED = 16
 """Finished builds kept at most; past it, the oldest are dropped first."""
 AT_ONCE = 2
 """Builds rendering at the same time; the others wait their turn (memory grows with each)."""
+REMEMBERED_DROPPED = 1000
+"""Ids of dropped builds remembered (the latest), to tell a rep who comes back that their
+files are gone rather than that the page never existed."""
 
 
 @dataclass
@@ -78,6 +81,8 @@ class Builds:
         self.slots = threading.BoundedSemaphore(AT_ONCE)
         """Held while a build renders."""
         self.clock = clock
+        self.dropped: dict[str, str] = {}
+        """The dossier of each build dropped lately, by the build's id, oldest first."""
 
     def start(self, dossier_id: str, key: Hashable) -> tuple[BuildJob, bool]:
         """The build under way for this very request, or a new one (and whether it is new)."""
@@ -105,6 +110,12 @@ class Builds:
             self._drop_old()
             return self.jobs.get(job_id)
 
+    def was_dropped(self, dossier_id: str, job_id: str) -> bool:
+        """Whether this dossier had this build and dropped it (since the server started)."""
+        with self.lock:
+            self._drop_old()
+            return self.dropped.get(job_id) == dossier_id
+
     def fetched(self, job: BuildJob, names: list[str]) -> None:
         """Note that these files of a build were fetched; once all were, it is kept only
         for a short while."""
@@ -127,6 +138,9 @@ class Builds:
         for index, job in enumerate(finished):
             if (job.drop_at or 0.0) <= now or index < len(finished) - MAX_FINISHED:
                 del self.jobs[job.id]
+                self.dropped[job.id] = job.dossier_id
+        while len(self.dropped) > REMEMBERED_DROPPED:
+            del self.dropped[next(iter(self.dropped))]
 
 
 def prepared(dossier: Dossier, choices: Choices) -> Dossier:

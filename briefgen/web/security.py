@@ -20,7 +20,7 @@ from urllib.parse import quote, urlencode
 from flask import Flask, Response, abort, redirect, render_template, request, session
 from werkzeug.exceptions import Forbidden
 
-from ..hosts import TOKEN_COOKIE, TOKEN_PARAMETER, Guard
+from ..hosts import TOKEN_PARAMETER, Guard
 from ..i18n import _
 
 CONTENT_SECURITY_POLICY = (
@@ -104,7 +104,7 @@ def install(app: Flask, guard: Guard) -> None:
                 status=400,
                 mimetype="text/plain",
             )
-        if guard.token is None:
+        if guard.cookie is None:
             return None
         given = request.args.get(TOKEN_PARAMETER)
         if given is not None and guard.token_ok(given):
@@ -113,9 +113,9 @@ def install(app: Flask, guard: Guard) -> None:
             args.pop(TOKEN_PARAMETER)
             query = urlencode(args, doseq=True)
             response = redirect(quote(request.path) + (f"?{query}" if query else ""), code=303)
-            response.set_cookie(TOKEN_COOKIE, given, httponly=True, samesite="Strict")
+            response.set_cookie(guard.cookie, given, httponly=True, samesite="Strict")
             return response  # type: ignore[return-value]
-        if not guard.token_ok(request.cookies.get(TOKEN_COOKIE)):
+        if not guard.token_ok(request.cookies.get(guard.cookie)):
             return Response(
                 _(
                     "403: missing or wrong access key; open the address that briefgen serve "
