@@ -42,6 +42,12 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 20
 """Deepest nesting a dossier file may have (a dossier needs five or six levels)."""
 
+MAX_TEXT_CHARS = 500_000
+"""Most characters of text a dossier may hold in all its fields together, checked when it
+is read, before any layout: the slowest dossier under it (tests/dossiers/maximal.py's
+`write_largest`) builds its briefing note in about 20 s of processor time and 350 MB
+(README, « Limits on input »); the lists' and fields' own limits allow twenty times more."""
+
 FieldPath = tuple[str | int, ...]
 
 
@@ -438,10 +444,44 @@ def read_dossier(folder: Path) -> tuple[Dossier, Locate]:
         dossier = Dossier.model_validate(data)
     except ValidationError as exc:
         raise InputError(*(_schema_problem(locate, e) for e in exc.errors())) from None
+    too_much = _too_much_text(dossier, display_path(main) if main in files else name)
+    if too_much is not None:
+        raise InputError(too_much)
     problems = [locate(path, message, code) for code, path, message in check_references(dossier)]
     if problems:
         raise InputError(*problems)
     return dossier, locate
+
+
+def text_chars(value: object) -> int:
+    """How many characters of text `value` holds: its own if text (not a choice from a
+    list, such as a fact's status), else those of every field of a model, every item of
+    a list and every value of a mapping, added up."""
+    if isinstance(value, str):
+        return 0 if isinstance(value, Enum) else len(value)
+    if isinstance(value, BaseModel):
+        return sum(text_chars(getattr(value, name)) for name in type(value).model_fields)
+    if isinstance(value, list | tuple):
+        return sum(text_chars(item) for item in value)
+    if isinstance(value, dict):
+        return sum(text_chars(item) for item in value.values())
+    return 0
+
+
+def _too_much_text(dossier: Dossier, where: str) -> Problem | None:
+    """The problem of a dossier whose text, in all, is more than a build lays out in
+    reasonable time; None if it is not."""
+    count = text_chars(dossier)
+    if count <= MAX_TEXT_CHARS:
+        return None
+    message = lazy(
+        "the dossier holds %(count)s characters of text in all; past %(limit)s, its "
+        "documents cannot be produced in reasonable time: split it into several dossiers "
+        "or shorten its texts",
+        count=f"{count:,}".replace(",", "\u202f"),  # 12 345: no line break inside
+        limit=f"{MAX_TEXT_CHARS:,}".replace(",", "\u202f"),
+    )
+    return Problem(message, where, code="E001")
 
 
 def _schema_problem(locate: Locate, error: Mapping[str, Any]) -> Problem:

@@ -6,7 +6,12 @@ every model (briefgen/models.py), and long texts where no page budget applies.
 Generated, not stored: `write(folder)` writes the same files every time.  The texts a
 one- or two-page document prints (the tract, the opening statement) stay short enough
 for their page, as a union's would; the long ones (up to the 4 000 characters of a text
-field) are in the note and the questions.  Each YAML file stays under the 2 MB limit.
+field) are in the note and the questions.  Each YAML file stays under the 2 MB limit, and
+the whole under the bound on a dossier's text (briefgen.load.MAX_TEXT_CHARS).
+
+`write_largest(folder, total)` lengthens the texts the note prints until the dossier holds
+`total` characters of text: the slowest dossier the bound lets through, on which the README
+gives the time and memory of a build.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from briefgen.load import load_dossier, text_chars
 
 FACTS, SOURCES, LEGAL, QUESTIONS, DEMANDS = 500, 200, 200, 100, 100
 THEMES, DIVERGENCES, TIMELINE, KEY_POINTS = 50, 50, 200, 12
@@ -259,6 +266,30 @@ def write(folder: Path) -> Path:
         **{f"{name}.yaml": {name: items} for name, items in lists().items()},
     }
     for name, content in files.items():
-        text = yaml.safe_dump(content, allow_unicode=True, sort_keys=False, width=100)
-        (folder / name).write_text(text, encoding="utf-8")
+        dump(folder / name, content)
+    return folder
+
+
+def dump(path: Path, content: Any) -> None:
+    text = yaml.safe_dump(content, allow_unicode=True, sort_keys=False, width=100)
+    path.write_text(text, encoding="utf-8")
+
+
+PRINTED = {"facts": "statement", "themes": "summary", "questions": "text", "demands": "text"}
+"""The texts the briefing note prints at length, by list."""
+
+
+def write_largest(folder: Path, total: int) -> Path:
+    """The maximal dossier with its printed texts (PRINTED) lengthened evenly until it
+    holds at most `total` characters of text in all: the slowest dossier a bound on the
+    text lets through (README, « Limits on input »).  Return its folder."""
+    write(folder)
+    items = {name: yaml.safe_load((folder / f"{name}.yaml").read_text()) for name in PRINTED}
+    count = sum(len(content[name]) for name, content in items.items())
+    extra = (total - text_chars(load_dossier(folder))) // count
+    for name, content in items.items():
+        for n, item in enumerate(content[name]):
+            text = item[PRINTED[name]] + " " + long_text(n, extra + 200)
+            item[PRINTED[name]] = text[: min(4000, len(item[PRINTED[name]]) + extra)].rstrip()
+        dump(folder / f"{name}.yaml", content)
     return folder
