@@ -95,8 +95,10 @@ BLOCKS = frozenset(
 
 _UNITS = (
     r"(?:[kM]?€|Md€|\$|£|euros?|dollars?|millions?|milliards?"
-    r"|km²|m²|m³|ha|km|cm|mm|kg|°C|Go|Mo|ko|To|m|g|h)"
+    r"|km²|m²|m³|ha|km|cm|mm|kg|°C|Go|Mo|ko|To|m|g|h"
+    r"|jours?|semaines?|mois|ans|années?|heures?|minutes?)"
 )
+"""Units kept on the line of their number (a duration too: 30 jours, 6 mois)."""
 _MONTHS = "(?:janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre)"
 _Open = TypeVar("_Open", bound=tuple[Any, ...])
 """An open element: a tuple whose first item is its tag name."""
@@ -154,9 +156,12 @@ _CALL_AFTER_PUNCTUATION = re.compile(
     rf"({_SPACE}?[.,;:!?…]+)((?:</(?:strong|em|b|i|span)>)*)({_CALL})"
 )
 # A closing guillemet takes the space before it along, to be made a no-break one; a number
-# takes all its digit groups (2 400), to be joined by narrow no-break spaces.
+# takes all its digit groups (2 400), to be joined by narrow no-break spaces; a unit takes
+# its number (30 jours, 2,5 %), to be joined by a no-break space.
 _CALL_AFTER_WORD = re.compile(
-    rf"((?:{_SPACE}(?=»))?(?:(?<![\d,.])\d{{1,3}}(?:{_SPACE}\d{{3}})+|[^\s<>]+))({_CALL})"
+    rf"((?:{_SPACE}(?=»))?(?:(?<![\d,.])(?:\d{{1,3}}(?:{_SPACE}\d{{3}})+|\d+)(?:,\d+)?"
+    rf"(?:{_SPACE}+{_UNITS}(?!\w)|{_SPACE}?%)"
+    rf"|(?<![\d,.])\d{{1,3}}(?:{_SPACE}\d{{3}})+|[^\s<>]+))({_CALL})"
 )
 # Of a web address before a call, only the piece after its last separator is bound to the
 # call (never an entity's &: this runs on escaped HTML).
