@@ -314,9 +314,9 @@ def convert(
                 )
             )
         data = target.read_bytes()
-    fill = {
-        "{title}": meta.title,
-        "{author}": meta.author,
+    fill = {  # the page furniture, in the document's typography as the PDF's
+        "{title}": typography.text(meta.title, meta.lang),
+        "{author}": typography.text(meta.author, meta.lang),
         "{trace}": meta.trace,
         "{page}": labels["page"],
         "{of}": labels["page_of"],

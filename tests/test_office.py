@@ -338,6 +338,10 @@ def _without_page_furniture(pdf: Path) -> str:
     counts = Counter(line.strip() for lines in pages for line in set(lines))
     running = {line for line, n in counts.items() if len(pages) > 2 and n > len(pages) / 2}
     running |= {line for line in counts if re.search(r"\bpage \d+ / \d+$", line)}
+    # A two-page document's running head is on its second page only: the lines at a page's
+    # top or bottom that join their parts with « · » (title · dossier, CGT · FSU).
+    edges = [line for lines in pages for line in lines[:3] + lines[-3:]]
+    running |= {line.strip() for line in edges if " · " in line}
     return " ".join(line for lines in pages for line in lines if line.strip() not in running)
 
 
