@@ -330,7 +330,7 @@ def _workspace() -> Workspace:
     return workspace
 
 
-DOC_KINDS = ("note", "tract", "declaration", "questions", "avis")
+DOC_KINDS = ("note", "tract", "declaration", "questions", "avis", "registre")
 FORMATS = ("pdf", "odt", "docx", "html", "md")
 
 
@@ -439,6 +439,16 @@ def _warning(message: object) -> None:
     metavar=N_("NUMBER"),
     help=N_("Documents rendered at once, in as many processes (default: the number of cores)."),
 )
+@_option(
+    "--meeting",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    metavar=N_("YYYY-MM-DD"),
+    help=N_(
+        "Make the documents for another meeting of the dossier, one of its past meetings "
+        "(default: its next meeting)."
+    ),
+)
 @_option("--force", is_flag=True, help=N_("Rebuild even if the output is up to date."))
 def build(
     dossier: str | None,
@@ -450,6 +460,7 @@ def build(
     trace: bool | None,
     each: str | None,
     jobs: int | None,
+    meeting: dt.datetime | None,
     force: bool,
 ) -> None:
     from .cache import input_digest, record, up_to_date
@@ -468,6 +479,7 @@ def build(
         "pdf_variant": pdf_variant,
         "each": each,
         "trace": trace,
+        "meeting": meeting.date().isoformat() if meeting else None,
         "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH"),
     }
     if {"odt", "docx"} & set(ordered):  # another pandoc may write other files
@@ -487,12 +499,13 @@ def build(
     workers = jobs or os.cpu_count() or 1
     # HTML and Markdown take milliseconds: only PDFs and pandoc's files are worth workers.
     with worker_pool(workers if {"pdf", "odt", "docx"} & set(ordered) else 1) as pool:
-        from .build import Job, Options, runnable_kinds
+        from .build import Job, Options, runnable_kinds, select_meeting
         from .build import build as run_build
         from .lint import buildable
 
         loaded = buildable(folder, dt.date.today())
-        kinds, skipped = runnable_kinds(loaded, list(docs))
+        day = meeting.date() if meeting else None
+        kinds, skipped = runnable_kinds(select_meeting(loaded, day), list(docs))
         for message in skipped:
             _warning(message)
         options = Options(formats=ordered, lang=lang, pdf_variant=pdf_variant, trace=trace)
@@ -512,7 +525,7 @@ def build(
                 )
 
         written, warnings = run_build(
-            loaded, folder, out, kinds, options, workspace, each, pool, progress
+            loaded, folder, out, kinds, options, workspace, each, pool, progress, day
         )
     if sys.stdout.isatty():
         click.echo("\r\033[K", nl=False)
@@ -559,13 +572,29 @@ class _Check(_Command):
     metavar=N_("YYYY-MM-DD"),
     help=N_("Date to check the meeting date against (default: today)."),
 )
-def check(dossier: str | None, output_format: str, strict: bool, max_age: int, today: Any) -> None:
+@_option(
+    "--warn-days",
+    type=click.IntRange(min=0),
+    default=7,
+    show_default=True,
+    metavar=N_("DAYS"),
+    help=N_("Warn of a deadline (answer, consultation, commitment) this many days ahead."),
+)
+def check(
+    dossier: str | None,
+    output_format: str,
+    strict: bool,
+    max_age: int,
+    today: Any,
+    warn_days: int,
+) -> None:
     from .lint import check_dossier
     from .load import display_path
     from .workspace import find_dossier
 
     folder = find_dossier(dossier, _workspace().seeds)
-    findings = check_dossier(folder, today.date() if today else dt.date.today(), max_age)[1]
+    day = today.date() if today else dt.date.today()
+    findings = check_dossier(folder, day, max_age, warn_days=warn_days)[1]
     errors = sum(1 for f in findings if f.severity == "error")
     warnings = len(findings) - errors
     if output_format == "json":
@@ -606,6 +635,44 @@ def check(dossier: str | None, output_format: str, strict: bool, max_age: int, t
         sys.exit(2)
     if warnings and strict:
         sys.exit(1)
+
+
+@main.command(
+    help=N_(
+        "Write DOSSIER's deadlines and meetings as an iCalendar file (.ics) for the reps' "
+        "calendars: all-day events with their legal basis and what to do, an alarm the day "
+        "before (default: output/<id>/echeances.ics)."
+    ),
+    examples=[("briefgen calendar seeds/france-travail-linkedin --public", None)],
+)
+@_argument("dossier", N_("DOSSIER"), required=False)
+@_option(
+    "-o",
+    "--output",
+    "target",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar=N_("FILE"),
+    help=N_("Where to write the .ics file."),
+)
+@_option(
+    "--public",
+    is_flag=True,
+    help=N_("Leave out reps-only items (for a calendar staff or management will see)."),
+)
+def calendar(dossier: str | None, target: Path | None, public: bool) -> None:
+    from . import calendar as ical
+    from .atomic import PRIVATE, write_all
+    from .load import display_path, load_dossier
+    from .models import Audience, Visibility
+    from .workspace import find_dossier
+
+    workspace = _workspace()
+    loaded = load_dossier(find_dossier(dossier, workspace.seeds))
+    visible = Visibility(loaded, Audience.public) if public else None
+    data = ical.ics(loaded, visible)
+    target = target or workspace.output / loaded.id / ical.filename(public)
+    write_all({target: data}, None if public else {target: PRIVATE})
+    click.echo(_("wrote %(path)s", path=display_path(target)))
 
 
 @main.command(

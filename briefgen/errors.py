@@ -40,6 +40,10 @@ RULES: dict[str, Message] = {
     "W501": lazy("a source has no snapshot: its quotes and wording cannot be checked"),
     "W502": lazy("a source's snapshot has no recorded sha256 (the message gives it)"),
     "W503": lazy("a fact's statement copies 12 or more words in a row from a source's snapshot"),
+    "W601": lazy("a question's answer is past its due date (L2312-15, L2315-22)"),
+    "W602": lazy("a consultation's deemed-negative date (R2312-6) is near or past with no opinion"),
+    "W603": lazy("a commitment of management is due soon or overdue"),
+    "W604": lazy("the agenda of the coming meeting should already have been received (L2315-30)"),
 }
 """What each rule code means: E… stops a build, W… is a warning (`briefgen check`)."""
 

@@ -15,11 +15,24 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from .context import unit_in_label
+from .deadlines import Day, agenda_due, deemed_negative, is_answered, question_due
 from .errors import InputError, Problem
 from .i18n import N_, Message, Text, lazy, lazy_plural
 from .load import Locate, read_dossier
-from .models import Audience, Dossier, Fact, SourceKind, Status, only_unverifiable, unused
+from .models import (
+    Audience,
+    CommitmentState,
+    Dossier,
+    Fact,
+    SourceKind,
+    Status,
+    only_unverifiable,
+    unused,
+)
 from .quotes import Passages, one_line
+
+DEFAULT_WARN_DAYS = 7
+"""How many days ahead `check` warns of a deadline (`check --warn-days`)."""
 
 DEFAULT_MAX_AGE_DAYS = 365
 """How old (before the meeting) a reported fact may be before it is flagged as stale."""
@@ -34,9 +47,11 @@ def lint(
     today: dt.date,
     max_age_days: int = DEFAULT_MAX_AGE_DAYS,
     folder: Path | None = None,
+    warn_days: int = DEFAULT_WARN_DAYS,
 ) -> Iterator[Problem]:
     """Yield every provenance problem of a dossier that loaded without errors: errors
-    first, then warnings. Snapshots are read from `folder`; without it they are not checked."""
+    first, then warnings. Snapshots are read from `folder`; without it they are not checked.
+    Deadlines within `warn_days` of `today`, or past, are warned of."""
     errors: list[Problem] = []
     warnings: list[Problem] = []
     if folder is not None:
@@ -59,6 +74,7 @@ def lint(
         if fact_id in facts and (why := _not_a_key_figure(facts[fact_id], kinds)):
             yield locate(("tract", "facts", index), why, "W403")
     yield from _unit_problems(dossier, locate)
+    yield from deadline_problems(dossier, locate, today, warn_days)
     yield from warnings
 
 
@@ -129,6 +145,80 @@ def _date_problems(
             ),
             "W303",
         )
+
+
+def deadline_problems(
+    dossier: Dossier, locate: Locate, today: dt.date, warn_days: int
+) -> Iterator[Problem]:
+    """W601 (a question's answer overdue), W602 (a consultation's deemed-negative day near
+    or past without an opinion), W603 (a commitment due soon or overdue), W604 (a meeting
+    still to come whose agenda should already have been received)."""
+    horizon = today + dt.timedelta(warn_days)
+    for index, question in enumerate(dossier.questions):
+        due = question_due(dossier, question)
+        if due is not None and not is_answered(question) and due < today:
+            message = lazy(
+                "asked on %(asked)s, its answer was due on %(due)s (%(days)s days ago): "
+                "ask again, or record management's answer",
+                asked=Day(question.asked_on or due),
+                due=Day(due),
+                days=(today - due).days,
+            )
+            yield locate(("questions", index, "asked_on"), message, "W601")
+    yield from _consultation_problems(dossier, locate, today, horizon)
+    for index, commitment in enumerate(dossier.commitments):
+        due = commitment.due
+        if due is None or commitment.state is not CommitmentState.open or due > horizon:
+            continue
+        message = (
+            lazy(
+                "commitment overdue since %(due)s (%(days)s days): ask management at the "
+                "meeting, or record it as kept or broken",
+                due=Day(due),
+                days=(today - due).days,
+            )
+            if due < today
+            else lazy("commitment due on %(due)s: check it is kept", due=Day(due))
+        )
+        yield locate(("commitments", index, "due"), message, "W603")
+    agenda = agenda_due(dossier.meeting)
+    if agenda < today <= dossier.meeting.date:
+        message = lazy(
+            "the agenda of the meeting of %(meeting)s should have been received by %(due)s: "
+            "check every member has it, else ask the chair for it",
+            meeting=Day(dossier.meeting.date),
+            due=Day(agenda),
+        )
+        yield locate(("meeting", "date"), message, "W604")
+
+
+def _consultation_problems(
+    dossier: Dossier, locate: Locate, today: dt.date, horizon: dt.date
+) -> Iterator[Problem]:
+    for index, consultation in enumerate(dossier.consultations):
+        due = deemed_negative(consultation)
+        if due is None or consultation.opinion_on is not None or due > horizon:
+            continue
+        if dossier.opinion is None:
+            todo = lazy("write the draft opinion (opinion) and vote it before then")
+        else:
+            todo = lazy("vote the opinion, then record its date (opinion_on)")
+        message = (
+            lazy(
+                "the CSE has been deemed to give a negative opinion since %(due)s: %(todo)s",
+                due=Day(due),
+                todo=todo,
+            )
+            if due < today
+            else lazy(
+                "the CSE will be deemed to give a negative opinion on %(due)s (in %(days)s "
+                "days): %(todo)s",
+                due=Day(due),
+                days=(due - today).days,
+                todo=todo,
+            )
+        )
+        yield locate(("consultations", index, "informed_on"), message, "W602")
 
 
 def _divergence_problems(dossier: Dossier, locate: Locate) -> Iterator[Problem]:
@@ -388,6 +478,7 @@ def check_dossier(
     today: dt.date,
     max_age_days: int = DEFAULT_MAX_AGE_DAYS,
     snapshots: Path | None = None,
+    warn_days: int = DEFAULT_WARN_DAYS,
 ) -> tuple[Dossier | None, list[Problem]]:
     """Everything `briefgen check` reports on a dossier folder: the dossier (None if it
     does not load) and its problems, errors first.
@@ -399,7 +490,8 @@ def check_dossier(
         dossier, locate = read_dossier(folder)
     except InputError as error:
         return None, list(error.problems)
-    return dossier, list(lint(dossier, locate, today, max_age_days, snapshots or folder))
+    found = lint(dossier, locate, today, max_age_days, snapshots or folder, warn_days)
+    return dossier, list(found)
 
 
 def buildable(folder: Path, today: dt.date) -> Dossier:

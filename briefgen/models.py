@@ -297,6 +297,106 @@ class Question(Model):
     audience: Audience = Field(
         Audience.public, description="public, or reps if it is for internal preparation."
     )
+    asked_on: dt.date | None = Field(
+        None,
+        description="Date the question was sent or put to management (at a meeting, or in "
+        "the written requests before it); empty while it is being prepared.",
+    )
+    answer: Answer | None = Field(None, description="Management's answer, once there is one.")
+
+
+class Judgement(StrEnum):
+    """What the reps make of management's answer to a question."""
+
+    answered = "answered"
+    partial = "partial"
+    unanswered = "unanswered"
+    late = "late"
+
+
+class Answer(Model):
+    """Management's answer to a question, in the dossier's own words, with its source."""
+
+    date: dt.date = Field(description="Date of the answer (letter, e-mail, meeting).")
+    by: str | None = Field(None, description="Who answered for management, if known.")
+    text: Text = Field(description="What management answered, restated in our own words.")
+    sources: list[Id] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Ids of the sources that hold it: the letter, the minutes, an e-mail.",
+    )
+    judgement: Judgement = Field(
+        Judgement.answered,
+        description="answered, partial, unanswered (an answer that answers nothing) or late "
+        "(answered after its due date).",
+    )
+
+
+class CommitmentState(StrEnum):
+    """Whether management kept a commitment (overdue is computed from its due date)."""
+
+    open = "open"
+    kept = "kept"
+    broken = "broken"
+
+
+class Commitment(Model):
+    """Something management undertook to do, when, and whether it did."""
+
+    id: Id
+    text: Text = Field(description="What management undertook to do, in our own words.")
+    made_on: dt.date = Field(description="Date the commitment was made.")
+    due: dt.date | None = Field(None, description="Date by which it is to be kept, if set.")
+    sources: list[Id] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Ids of the sources that record it: minutes, letter, e-mail.",
+    )
+    state: CommitmentState = Field(
+        CommitmentState.open, description="open, kept or broken (not kept)."
+    )
+    audience: Audience = Field(
+        Audience.public, description="public, or reps to keep it in the briefing note."
+    )
+
+
+class Levels(StrEnum):
+    """At which level(s) of the company a consultation runs."""
+
+    single = "single"
+    central = "central"
+    both = "both"
+
+
+class Consultation(Model):
+    """A consultation of the CSE: its time runs from the day management hands over the
+    information (R2312-5) until the opinion, or the day the CSE is deemed to have given a
+    negative one (R2312-6)."""
+
+    id: Id
+    subject: Text = Field(description="What the CSE is consulted on.")
+    informed_on: dt.date | None = Field(
+        None,
+        description="Day management handed over the information the law requires, or said "
+        "it is available in the BDESE; its time runs from then.",
+    )
+    levels: Levels = Field(
+        Levels.single,
+        description="single (one CSE), central (the CSE central alone) or both (central and "
+        "establishment CSEs consulted).",
+    )
+    expert: bool = Field(False, description="True when the CSE appointed an expert.")
+    expert_both_levels: bool = Field(
+        False, description="True when expertises run at both central and establishment level."
+    )
+    opinion_on: dt.date | None = Field(
+        None, description="Date the CSE gave its opinion, if it did."
+    )
+    sources: list[Id] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Ids of the sources that record it: the information, the convocation.",
+    )
 
 
 class Demand(Model):
@@ -311,13 +411,34 @@ class Demand(Model):
     )
 
 
-class Meeting(Model):
-    """The meeting the documents prepare."""
+class PastMeeting(Model):
+    """A meeting of the CSE on this matter: where the thread of questions, answers and
+    commitments runs from one meeting to the next."""
 
     instance: Text = Field(description="Body that meets: CSE central, CSE d'établissement…")
     establishment: str | None = Field(None, description="Establishment, for a local CSE.")
     date: dt.date = Field(description="Date of the meeting.")
     agenda_item: Text = Field(description="The agenda item the documents address.")
+    central: bool = Field(
+        False, description="True for a CSE central: its agenda is due 8 days before, not 3."
+    )
+    department: str | None = Field(
+        None,
+        pattern=r"^(?:\d{2}|2A|2B|9[78]\d)$",
+        description="Département of the establishment (57, 67, 68: Alsace-Moselle's public "
+        "holidays count in working days).",
+    )
+    sources: list[Id] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Ids of the sources that record it: the minutes (procès-verbal), once "
+        "they exist.",
+    )
+
+
+class Meeting(PastMeeting):
+    """The meeting the documents prepare."""
+
     unions: list[Text] = Field(min_length=1, description="Union(s) signing the documents.")
     questions_by: dt.date | None = Field(
         None,
@@ -395,7 +516,19 @@ class Dossier(Model):
         "and declared language follow it (`build --lang` changes only the labels).",
     )
     date: dt.date = Field(description="Date the dossier was last brought up to date.")
+    employees: int | None = Field(
+        None,
+        ge=1,
+        le=10_000_000,
+        description="Number of employees of the employer: from 11 to 49, written requests and "
+        "answers follow L2315-22 (2 working days before, 6 after, a register).",
+    )
     meeting: Meeting = Field(description="The meeting the documents prepare.")
+    past_meetings: list[PastMeeting] = Field(
+        default_factory=list,
+        max_length=50,
+        description="The earlier meetings on this matter, oldest first.",
+    )
     key_points: list[KeyPoint] = Field(
         min_length=1,
         max_length=12,
@@ -426,6 +559,12 @@ class Dossier(Model):
     demands: list[Demand] = Field(
         default_factory=list, max_length=100, description="The union's demands."
     )
+    commitments: list[Commitment] = Field(
+        default_factory=list, max_length=100, description="What management undertook to do."
+    )
+    consultations: list[Consultation] = Field(
+        default_factory=list, max_length=20, description="Consultations of the CSE under way."
+    )
     establishments: list[Establishment] = Field(
         default_factory=list,
         max_length=200,
@@ -448,19 +587,35 @@ class Visibility:
     theirs, a theme when one is, and any other item (question, demand, key point,
     consideration, timeline event, stakeholder) when its own audience allows and every
     fact it rests on is theirs: a sentence summing up a reps-only fact would tell it.
+    Of the thread between meetings: an answer is theirs when its question is, and a source
+    is also theirs when an answer, commitment, consultation or meeting they see cites it.
     """
 
     def __init__(self, dossier: Dossier, audience: Audience) -> None:
         self.everything = audience is Audience.reps
         self.facts = frozenset(f.id for f in dossier.facts if self._allows(f))
+        self._answers = tuple(
+            q.answer for q in dossier.questions if q.answer is not None and self(q)
+        )
         if self.everything:
             self.sources = frozenset(s.id for s in dossier.sources)
             self.legal = frozenset(ref.id for ref in dossier.legal)
         else:
-            cited = (s for f in dossier.facts if f.id in self.facts for s in f.sources)
-            self.sources = frozenset(cited)
+            self.sources = frozenset(self._cited(dossier))
             resting: list[Question | Demand] = [*dossier.questions, *dossier.demands]
             self.legal = frozenset(ref for item in resting if self(item) for ref in item.legal)
+
+    def _cited(self, dossier: Dossier) -> Iterator[str]:
+        """The ids of the sources the facts and the thread items these readers see cite."""
+        thread: list[Fact | Answer | Commitment | Consultation | PastMeeting] = [
+            *dossier.facts,
+            *self._answers,
+            *dossier.commitments,
+            *dossier.consultations,
+            *dossier.past_meetings,
+            dossier.meeting,
+        ]
+        return (s for item in thread if self(item) for s in item.sources)
 
     def _allows(self, item: BaseModel) -> bool:
         """Whether the item's own audience lets these readers see it."""
@@ -478,6 +633,8 @@ class Visibility:
             return item.id in self.facts
         if isinstance(item, (Establishment, Tract)):
             return True  # they list facts to show, and show only the visible ones
+        if isinstance(item, Answer):
+            return any(item is answer for answer in self._answers)
         facts: list[str] = getattr(item, "facts", [])
         seen = sum(f in self.facts for f in facts)
         if isinstance(item, Divergence):

@@ -50,9 +50,13 @@ RULE_TEXT: dict[str, Message] = {
     "W501": lazy("The source has no archived text: its quotations cannot be checked."),
     "W502": lazy("The archived text of the source has no recorded fingerprint."),
     "W503": lazy("The statement copies a long passage of its source: restate it."),
+    "W601": lazy("Management's answer to this question is overdue."),
+    "W602": lazy("The CSE will soon be deemed to give a negative opinion: vote a reasoned one."),
+    "W603": lazy("A commitment of management is due or overdue."),
+    "W604": lazy("The agenda should already have been received."),
 }
 """What each rule means, said to a rep (the terminal's message is in the details)."""
-DETAILED = frozenset({"E108", "W503", "W301", "W302", "W303"})
+DETAILED = frozenset({"E108", "W503", "W301", "W302", "W303", "W601", "W602", "W603", "W604"})
 """Rules whose terminal message helps a rep too (the closest passage, the dates)."""
 
 
