@@ -80,6 +80,8 @@ class DocumentKind:
     """Dossier section the document cannot be made without (tract, declaration…)."""
     fit: TypeFit | None = None
     """The type sizes that keep the document to `max_pages` (None: scale 1 only)."""
+    asked: bool = False
+    """Whether only the questions asked by the meeting's date count (the register)."""
 
 
 DOCUMENTS = {
@@ -105,6 +107,9 @@ DOCUMENTS = {
             "questions",
         ),
         DocumentKind("avis", "projet-avis.md.j2", "projet-avis", Audience.public, None, "opinion"),
+        DocumentKind(
+            "registre", "registre.md.j2", "registre", Audience.public, None, "questions", asked=True
+        ),
     )
 }
 
@@ -216,8 +221,18 @@ def lacks_section(dossier: Dossier, kind: DocumentKind) -> bool:
         return False
     value = getattr(dossier, kind.requires)
     if isinstance(value, list):
-        return not any(map(Visibility(dossier, kind.audience), value))
+        visible = Visibility(dossier, kind.audience)
+        return not any(visible(item) and _counts(dossier, kind, item) for item in value)
     return value is None
+
+
+def _counts(dossier: Dossier, kind: DocumentKind, item: object) -> bool:
+    """Whether a visible item of the document's list makes it worth making: any, or, for
+    the register, a question asked by the meeting's date."""
+    if not kind.asked:
+        return True
+    asked_on: date | None = getattr(item, "asked_on", None)
+    return asked_on is not None and asked_on <= dossier.meeting.date
 
 
 def _require_section(dossier: Dossier, kind: DocumentKind, source: str) -> None:
@@ -225,6 +240,11 @@ def _require_section(dossier: Dossier, kind: DocumentKind, source: str) -> None:
     if lacks_section(dossier, kind):
         raise InputError.at(
             lazy(
+                "the %(document)s needs a question asked by the meeting's date (asked_on)",
+                document=kind.name,
+            )
+            if kind.asked
+            else lazy(
                 "the %(document)s needs a '%(section)s' section in the dossier",
                 document=kind.name,
                 section=kind.requires,
@@ -406,7 +426,8 @@ def runnable_kinds(dossier: Dossier, asked: list[str]) -> tuple[list[str], list[
     """The document kinds to build and, when none were asked for, a note on each one skipped.
 
     Asked-for kinds are all built (a missing section is then an error); by
-    default every kind is, except those whose section the dossier lacks.
+    default every kind is, except those whose section the dossier lacks, and the register
+    until a question is asked (without a note: most dossiers have no thread).
     """
     if asked:
         return list(dict.fromkeys(asked)), []
@@ -414,13 +435,14 @@ def runnable_kinds(dossier: Dossier, asked: list[str]) -> tuple[list[str], list[
     skipped: list[Text] = []
     for kind in DOCUMENTS.values():
         if lacks_section(dossier, kind):
-            skipped.append(
-                lazy(
-                    "no %(document)s: the dossier has no '%(section)s' section",
-                    document=kind.name,
-                    section=kind.requires,
+            if not kind.asked:
+                skipped.append(
+                    lazy(
+                        "no %(document)s: the dossier has no '%(section)s' section",
+                        document=kind.name,
+                        section=kind.requires,
+                    )
                 )
-            )
         else:
             kinds.append(kind.name)
     return kinds, skipped
@@ -544,14 +566,20 @@ def build(
     each: str | None = None,
     pool: Executor | None = None,
     progress: Callable[[Job, int, int], None] | None = None,
+    meeting: date | None = None,
 ) -> tuple[list[Path], list[Text]]:
-    """Build the documents of a loaded dossier; return the files written and the warnings.
+    """Build the documents of a loaded dossier for its next meeting, or the one on `meeting`
+    (see `select_meeting`); return the files written and the warnings.
 
     Everything is rendered before anything is written, so a failure leaves
     the earlier output as it was.
     """
     source = display_path(dossier_dir / "dossier.yaml")
-    jobs = plan(dossier, kinds, each)
+    selected = select_meeting(dossier, meeting)
+    jobs = plan(selected, kinds, each)
+    if selected is not dossier:  # identified, like an establishment's, by the dossier read
+        digest = provenance.dossier_hash(dossier)
+        jobs = [replace(job, digest=digest) for job in jobs]
     built = render_all(jobs, options, workspace, source, pool, progress)
     files = write_built(built, out_dir / dossier.id)
     return list(files), [w for document in built for w in document.warnings]
@@ -600,9 +628,41 @@ def adapted(dossier: Dossier, establishment: str | None, meeting_date: date | No
             )
         dossier = variant(dossier, entries[establishment])
     if meeting_date and meeting_date != dossier.meeting.date:
-        meeting = dossier.meeting.model_copy(update={"date": meeting_date, "questions_by": None})
-        dossier = dossier.model_copy(update={"meeting": meeting})
+        dossier = at_meeting(dossier, meeting_date)
     return dossier
+
+
+def at_meeting(dossier: Dossier, day: date) -> Dossier:
+    """The dossier as the documents of its meeting on `day` see it: one of its past
+    meetings (instance, agenda item, minutes), or its own meeting moved to that day (an
+    establishment's).  The written questions' deadline then follows the date, and the
+    thread is counted to it."""
+    past = {m.date: m for m in dossier.past_meetings}
+    update: dict[str, Any] = {"date": day, "questions_by": None}
+    if day in past:
+        update.update(dict(past[day]))
+    meeting = dossier.meeting.model_copy(update=update)
+    return dossier.model_copy(update={"meeting": meeting})
+
+
+def select_meeting(dossier: Dossier, day: date | None) -> Dossier:
+    """The dossier for the meeting `--meeting` names: its next meeting (the default) or one
+    of its past ones; any other date is refused, with the dates it knows."""
+    if day is None or day == dossier.meeting.date:
+        return dossier
+    if day not in {m.date for m in dossier.past_meetings}:
+        known = [m.date.isoformat() for m in [*dossier.past_meetings, dossier.meeting]]
+        raise InputError.at(
+            lazy(
+                "no meeting on %(date)s in the dossier (known: %(known)s)",
+                date=day.isoformat(),
+                known=", ".join(known),
+            ),
+            None,
+            None,
+            "meeting",
+        )
+    return at_meeting(dossier, day)
 
 
 def as_recorded(dossier: Dossier, document: Mapping[str, Any]) -> Dossier:

@@ -37,6 +37,8 @@ LISTS = {
     "questions": "text",
     "demands": "text",
     "establishments": "name",
+    "commitments": "text",
+    "consultations": "subject",
 }
 """The lists compared item by item, each with the field that says what an item is.  Items
 are matched by id; timeline events by date, key points by position (they have no id)."""
@@ -44,8 +46,35 @@ SECTIONS = ("meeting", "tract", "declaration", "opinion", "dossier")
 """The parts compared field by field; "dossier" is the dossier's own title and subtitle."""
 DOSSIER_FIELDS = frozenset({"title", "subtitle", "organisation", "lang"})
 TABLES = (*LISTS, *SECTIONS)
-DATE_FIELDS = frozenset({"date", "as_of", "questions_by", "meeting_date", "when"})
-CHOICE_FIELDS = frozenset({"audience", "status", "kind", "lang", "union_position"})
+DATE_FIELDS = frozenset(
+    {
+        "date",
+        "as_of",
+        "questions_by",
+        "meeting_date",
+        "when",
+        "asked_on",
+        "made_on",
+        "due",
+        "informed_on",
+        "opinion_on",
+    }
+)
+CHOICE_FIELDS = frozenset(
+    {
+        "audience",
+        "status",
+        "kind",
+        "lang",
+        "union_position",
+        "judgement",
+        "state",
+        "levels",
+        "central",
+        "expert",
+        "expert_both_levels",
+    }
+)
 LONG_TEXT = 8
 """A text of more words than this is shown in full twice, its changed words marked."""
 

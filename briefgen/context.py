@@ -19,13 +19,18 @@ from typing import Annotated, Any
 from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field
 
+from . import deadlines
 from .models import (
     UNVERIFIABLE_KINDS,
     Audience,
+    Commitment,
+    CommitmentState,
+    Consultation,
     Declaration,
     Demand,
     Dossier,
     Fact,
+    Judgement,
     LegalRef,
     Question,
     Quote,
@@ -313,6 +318,79 @@ class OpinionView(View):
     conclusion: str = Field(description="The CSE's opinion.")
 
 
+class AnswerView(View):
+    """Management's answer to a question, as of the meeting the document prepares."""
+
+    date: dt.date = Field(description="Date of the answer (use the date filter).")
+    by: str | None = Field(description="Who answered for management.")
+    text: str = Field(description="The answer, in the dossier's words.")
+    refs: Refs
+    judgement: str = Field(description="answered, partial, unanswered or late.")
+
+
+class AskedView(View):
+    """A question put to management, and what became of it."""
+
+    number: int = Field(description="Its number in the order questions were asked, from 1.")
+    listed: int = Field(
+        description="Its number among the questions the document lists (`questions`), from 1."
+    )
+    text: str = Field(description="The question.")
+    asked_on: dt.date = Field(description="Date it was asked.")
+    days: int = Field(description="Calendar days from then to the meeting.")
+    answer: AnswerView | None = Field(
+        description="Management's answer given by the meeting's date; none if none yet."
+    )
+    unanswered: bool = Field(
+        description="True when no answer came by the meeting's date, or one that answers nothing."
+    )
+
+
+class CommitmentView(View):
+    """Something management undertook to do, as of the meeting."""
+
+    text: str = Field(description="What management undertook to do.")
+    made_on: dt.date = Field(description="Date it was made.")
+    due: dt.date | None = Field(description="Date it was due by, if set.")
+    state: str = Field(description="open, kept, broken (not kept) or overdue (open, past due).")
+    days_overdue: int | None = Field(
+        description="Calendar days from its due date to the meeting, when overdue."
+    )
+    refs: Refs
+
+
+class ConsultationView(View):
+    """A consultation of the CSE and its clock."""
+
+    subject: str = Field(description="What the CSE is consulted on.")
+    informed_on: dt.date | None = Field(description="Day its time started running.")
+    deemed_negative: dt.date | None = Field(
+        description="Day the CSE is deemed to have given a negative opinion (R2312-6)."
+    )
+    establishment_due: dt.date | None = Field(
+        description="Day an establishment's opinion is due, when both levels are consulted."
+    )
+    days_left: int | None = Field(
+        description="Calendar days from the meeting to the deemed-negative day (negative "
+        "once passed)."
+    )
+    opinion_on: dt.date | None = Field(description="Date the CSE gave its opinion, if it did.")
+    refs: Refs
+
+
+class ThreadView(View):
+    """The thread between meetings, as of the meeting the documents prepare.
+
+    None when the dossier has nothing of it for the document's readers."""
+
+    since: dt.date | None = Field(description="Date of the last meeting before this one.")
+    asked: list[AskedView] = Field(description="The questions asked by then, in order.")
+    unanswered: list[AskedView] = Field(description="Those still without an answer.")
+    commitments: list[CommitmentView] = Field(description="Management's commitments.")
+    not_kept: list[CommitmentView] = Field(description="Those broken or overdue.")
+    consultations: list[ConsultationView] = Field(description="The consultations under way.")
+
+
 class DossierView(View):
     """What a document says of the dossier itself."""
 
@@ -361,7 +439,9 @@ class SourceView(View):
 class DocView(View):
     """The document being made (`doc`)."""
 
-    name: str = Field(description="Its kind: note, tract, declaration, questions or avis.")
+    name: str = Field(
+        description="Its kind: note, tract, declaration, questions, avis or registre."
+    )
     title: str = Field(description="Its title, from the labels.")
     audience: str = Field(description="public or reps.")
 
@@ -394,6 +474,10 @@ class DocumentContext(View):
         description="Opening and closing paragraphs of the declaration (.opening, .closing)."
     )
     opinion: OpinionView | None = Field(description="The draft opinion, if the dossier has it.")
+    thread: ThreadView | None = Field(
+        description="Questions asked and answered, commitments, consultations, as of the "
+        "meeting; none when the dossier has none of them for these readers."
+    )
     sources: Any = Field(
         description="The sources the document has cited so far, numbered in the order of "
         "first citation; print it after the text that cites them."
@@ -582,5 +666,100 @@ def build_context(dossier: Dossier, audience: Audience = Audience.reps) -> Docum
             conclusion=opinion.conclusion,
             considerations=[summary(c.text, c.facts) for c in opinion.considerations if visible(c)],
         ),
+        thread=_thread(dossier, visible, references),
         sources=_CitedSources(references),
+    )
+
+
+def _asked(questions: list[Question], day: dt.date, references: _References) -> list[AskedView]:
+    """The questions asked by `day`, in the order they were asked, with the answers given by
+    then; `questions`: those the document lists, in its order."""
+    listed = {question.id: n for n, question in enumerate(questions, start=1)}
+    asked = sorted(
+        ((q.asked_on, q) for q in questions if q.asked_on is not None and q.asked_on <= day),
+        key=lambda pair: pair[0],
+    )
+    views = []
+    for number, (asked_on, question) in enumerate(asked, start=1):
+        answer = question.answer if question.answer and question.answer.date <= day else None
+        views.append(
+            AskedView.model_construct(
+                number=number,
+                listed=listed[question.id],
+                text=question.text,
+                asked_on=asked_on,
+                days=(day - asked_on).days,
+                answer=None
+                if answer is None
+                else AnswerView.model_construct(
+                    date=answer.date,
+                    by=answer.by,
+                    text=answer.text,
+                    refs=_Mark(references, answer.sources, []),
+                    judgement=answer.judgement.value,
+                ),
+                unanswered=answer is None or answer.judgement is Judgement.unanswered,
+            )
+        )
+    return views
+
+
+def _commitment(commitment: Commitment, day: dt.date, references: _References) -> CommitmentView:
+    """A commitment as of `day`: an open one past its due date is overdue."""
+    overdue = (
+        commitment.state is CommitmentState.open
+        and commitment.due is not None
+        and commitment.due < day
+    )
+    return CommitmentView.model_construct(
+        text=commitment.text,
+        made_on=commitment.made_on,
+        due=commitment.due,
+        state="overdue" if overdue else commitment.state.value,
+        days_overdue=(day - commitment.due).days if overdue and commitment.due else None,
+        refs=_Mark(references, commitment.sources, []),
+    )
+
+
+def _consultation(
+    consultation: Consultation, day: dt.date, references: _References
+) -> ConsultationView:
+    """A consultation with its deemed-negative day and the days left until it."""
+    deemed = deadlines.deemed_negative(consultation)
+    return ConsultationView.model_construct(
+        subject=consultation.subject,
+        informed_on=consultation.informed_on,
+        deemed_negative=deemed,
+        establishment_due=deadlines.establishment_due(consultation),
+        days_left=None if deemed is None else (deemed - day).days,
+        opinion_on=consultation.opinion_on,
+        refs=_Mark(references, consultation.sources, []),
+    )
+
+
+def _thread(dossier: Dossier, visible: Visibility, references: _References) -> ThreadView | None:
+    """The thread between meetings as of the meeting's date, for these readers; None when
+    they have nothing of it to see."""
+    day = dossier.meeting.date
+    asked = _asked([q for q in dossier.questions if visible(q)], day, references)
+    commitments = [
+        _commitment(c, day, references)
+        for c in dossier.commitments
+        if visible(c) and c.made_on <= day
+    ]
+    consultations = [
+        _consultation(c, day, references)
+        for c in dossier.consultations
+        if c.informed_on is None or c.informed_on <= day
+    ]
+    if not (asked or commitments or consultations):
+        return None
+    earlier = [m.date for m in dossier.past_meetings if m.date < day]
+    return ThreadView.model_construct(
+        since=max(earlier, default=None),
+        asked=asked,
+        unanswered=[q for q in asked if q.unanswered],
+        commitments=commitments,
+        not_kept=[c for c in commitments if c.state in ("broken", "overdue")],
+        consultations=consultations,
     )

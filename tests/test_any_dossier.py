@@ -91,6 +91,12 @@ def test_a_workspace_from_init_signs_with_the_dossier_s_own_unions(tmp_path: Pat
     documents = root / "seeds" / "exemple" / "documents.yaml"
     text = documents.read_text(encoding="utf-8").replace("du Syndicat Exemple", "CGT et SUD")
     documents.write_text(text, encoding="utf-8")
+    facts = root / "seeds" / "exemple" / "facts.yaml"  # a question asked: a register too
+    text = facts.read_text(encoding="utf-8")
+    text = text.replace(
+        "  - id: q-consultation\n", "  - id: q-consultation\n    asked_on: 2026-11-02\n"
+    )
+    facts.write_text(text, encoding="utf-8")
     for kind in DOCUMENTS:
         page = re.sub(r"<[^>]+>", "", _html(root / "seeds" / "exemple", kind))
         assert "Syndicat Exemple" not in page, kind

@@ -70,6 +70,11 @@ QUESTION = """  - id: q-secrete
     text: Zorgquestion sur le rapport ?
     facts: [fait-secret]
     legal: [l-secret]
+    asked_on: 2026-11-02
+    answer:
+      date: 2026-11-05
+      text: Zorgreponse de la direction.
+      sources: [source-secrete]
 """
 DEMANDS = """  - id: d-secrete
     text: Zorgdemande fondée sur le rapport.
@@ -83,6 +88,7 @@ CONSIDERATION = """    - text: Zorgconsiderant tiré du rapport ;
       facts: [fait-secret]
 """
 SECRETS = [
+    "Zorgreponse",
     "Zorgtitre",
     "Zorgediteur",
     "Zorgauteur",
@@ -132,8 +138,9 @@ def add_secrets(folder: Path) -> None:
 def versions(tmp_path: Path) -> tuple[Path, Path]:
     """The `init` example before and after the reps-only material was added."""
     old, new = (tmp_path / version / "seeds" / "exemple" for version in ("avant", "apres"))
-    shutil.copytree(EXAMPLE, old)
-    shutil.copytree(EXAMPLE, new)
+    for version in (old, new):  # a public question asked: the register is made
+        shutil.copytree(EXAMPLE, version)
+        insert(version / "facts.yaml", "  - id: q-consultation\n", "    asked_on: 2026-11-02\n")
     add_secrets(new)
     return old, new
 

@@ -33,9 +33,10 @@ def test_first_dossier_checks_clean() -> None:
     assert result.exit_code == 0, result.output
 
 
-def test_note_is_three_to_eight_a4_pages(note: Path) -> None:
+def test_note_is_three_to_eight_a4_pages_and_one_more_for_its_follow_up(note: Path) -> None:
     reader = PdfReader(note)
-    assert 3 <= len(reader.pages) <= 8
+    assert "Suivi" in "".join(page.extract_text() for page in reader.pages)
+    assert 3 <= len(reader.pages) <= 8 + 1
     for page in reader.pages:
         width, height = float(page.mediabox.width), float(page.mediabox.height)
         assert (round(width), round(height)) == (595, 842)  # A4 in points

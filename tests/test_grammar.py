@@ -120,14 +120,22 @@ def token(line: str, start: int, end: int) -> str:
     return word.strip(",;:.!?()«»[]\u202f\u00a0")
 
 
-def allowed(kind: str, rule: str, word: str) -> bool:
+def allowed(kind: str, rule: str, word: str, around: str = "") -> bool:
+    """Whether a finding is accepted: its `word`, or for an entry with `around:` the text
+    from the character before the underline (`around`), matches the allow-list."""
     if kind == "spelling":
         word = re.sub(r"^(?:[dlnjmtsc]|qu)’", "", word)  # d’AEF: the word is AEF
         return word in ALLOW["spelling"]["words"] or any(
             re.fullmatch(pattern, word) for pattern in ALLOW["spelling"]["patterns"]
         )
     return any(
-        entry["rule"] == rule and re.fullmatch(entry["token"], word) for entry in ALLOW["grammar"]
+        entry["rule"] == rule
+        and (
+            re.match(entry["around"], around)
+            if "around" in entry
+            else re.fullmatch(entry["token"], word)
+        )
+        for entry in ALLOW["grammar"]
     )
 
 
@@ -159,7 +167,7 @@ def findings(html_file: Path, scratch: Path) -> list[str]:
                     continue
                 rule = error[rule_key]
                 word = token(line, start, end)
-                if not allowed(kind, rule, word):
+                if not allowed(kind, rule, word, line[max(0, start - 1) :]):
                     message = error.get("sMessage", "unknown word")
                     kept.append(f"{html_file.name}:{index + 1}: {rule}: {word!r} ({message})")
     return kept

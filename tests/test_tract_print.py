@@ -212,7 +212,7 @@ def test_templates_copy_of_an_unknown_name_lists_the_known_ones(ws: Path) -> Non
     assert err.count("\n") == 1, err
     assert err.startswith(
         "error: no built-in template 'tracts' (known: note, tract, declaration, questions, "
-        "avis, base.md.j2, "
+        "avis, registre, base.md.j2, "
     )
     assert "tract.md.j2" in err and err.endswith("; did you mean 'tract'?\n")
     assert not (ws / "templates").exists()
