@@ -247,6 +247,7 @@ _NOT_WORDS = [
     re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:[KMGT]i?B|[kKMGT]o|octets?|bytes?|B|o)\b"),
     re.compile(r"\d+"),
 ]
+_DATES = _NOT_WORDS[:3]
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
 
 
@@ -268,15 +269,28 @@ def untranslated(page: Page, data: set[str]) -> list[str]:
         rest = text
         while _INNERMOST.search(rest):
             rest = _INNERMOST.sub(" ", rest)
-        pieces = [rest] if _dossier_words(rest, strings) else dossier.split(rest)
-        for piece in pieces:
-            if _dossier_words(piece, strings):
-                continue
-            for pattern in _NOT_WORDS:
-                piece = pattern.sub(" ", piece)
-            if _LETTER.search(piece):
-                found.append(f"{_EDGES.sub('', _plain(piece))!r} at {where}")
+        left = _leftovers(rest, strings, dossier)
+        if left:  # a date the dossier's strings cut (its day or year is one of them)?
+            undated = rest
+            for pattern in _DATES:
+                undated = pattern.sub(" ", undated)
+            left = left if _leftovers(undated, strings, dossier) else []
+        found += [f"{piece!r} at {where}" for piece in left]
     return found
+
+
+def _leftovers(rest: str, strings: list[str], dossier: re.Pattern[str]) -> list[str]:
+    """What of `rest` is neither dossier text nor numbers, dates, sizes or punctuation."""
+    left = []
+    pieces = [rest] if _dossier_words(rest, strings) else dossier.split(rest)
+    for piece in pieces:
+        if _dossier_words(piece, strings):
+            continue
+        for pattern in _NOT_WORDS:
+            piece = pattern.sub(" ", piece)
+        if _LETTER.search(piece):
+            left.append(_EDGES.sub("", _plain(piece)))
+    return left
 
 
 _LETTER = re.compile(r"[^\W\d_]")

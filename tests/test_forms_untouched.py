@@ -14,14 +14,20 @@ from flask.testing import FlaskClient
 from briefgen.web import create_app
 from briefgen.web.parts import SECTIONS, TABLES
 from briefgen.workspace import find_workspace
-from conftest import ROOT
+from conftest import MINIMAL, ROOT
 from pages import Form, flashes, open_form, submit
 
 TODAY = dt.date(2026, 11, 23)
 BUILT_IN = sorted(
-    [*(ROOT / "seeds").iterdir(), *(ROOT / "briefgen" / "scaffold" / "seeds").iterdir()]
+    [
+        *(ROOT / "seeds").iterdir(),
+        *(ROOT / "briefgen" / "scaffold" / "seeds").iterdir(),
+        MINIMAL,
+        MINIMAL.parent / "requis",
+    ]
 )
-"""The dossiers shipped: the first one and the example `briefgen init` writes."""
+"""The dossiers shipped (the seeds and the example `briefgen init` writes), the small one
+and the one with only what a dossier requires (no tract, declaration or opinion)."""
 
 
 def _client(tmp_path: Path, source: Path) -> tuple[FlaskClient, Path]:
@@ -55,7 +61,7 @@ def test_every_form_saved_unchanged_writes_nothing(tmp_path: Path, source: Path)
         for index, item in enumerate(_items(folder, key)):
             ref = item["id"] if part.by_id else index
             urls.append(f"{base}/edit/{key}/item/{ref}")
-    assert len(urls) > 10
+    assert len(urls) > len(SECTIONS)
     for url in urls:
         response = submit(client, open_form(client, url))
         assert response.status_code == 303, url
@@ -80,6 +86,9 @@ def _required_only(form: Form, key: str, folder: Path) -> dict[str, str | list[s
         "questions": {"text": "Une question ?"},
         "demands": {"text": "Une revendication."},
         "establishments": {"name": "Un établissement"},
+        "past_meetings": {"instance": "CSE", "date": "2026-10-06", "agenda_item": "Un point."},
+        "commitments": {"text": "Un engagement.", "made_on": "2026-10-06"},
+        "consultations": {"subject": "Un projet."},
     }
     return typed[key]
 
@@ -90,6 +99,8 @@ def test_a_new_item_with_only_its_required_fields_writes_only_them(
     tmp_path: Path, source: Path, key: str
 ) -> None:
     client, folder = _client(tmp_path, source)
+    if key == "divergences" and len(_items(folder, "facts")) < 2:
+        pytest.skip("a divergence needs two facts, and this dossier has one")
     form = open_form(client, f"/d/{source.name}/edit/{key}/new")
     blank = {name: value for name, value in form.fields if name != "csrf" and ":" not in name}
     assert all(value == "" for value in blank.values()), blank  # nothing prefilled, no box ticked
@@ -97,7 +108,10 @@ def test_a_new_item_with_only_its_required_fields_writes_only_them(
     response = submit(client, form.fill(**typed))
     assert response.status_code == 303, response.get_data(as_text=True)[-3000:]
 
-    written = _items(folder, key)[-1]
+    written = {  # a date reads back as a date
+        k: v.isoformat() if isinstance(v, dt.date) else v
+        for k, v in _items(folder, key)[-1].items()
+    }
     expected = {k: v for k, v in typed.items()}
     if TABLES[key].by_id:
         assert isinstance(written.pop("id"), str)

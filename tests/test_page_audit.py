@@ -78,9 +78,22 @@ class Site:
     ids: set[str]
 
 
+CONSULTATION = """consultations:
+  - id: consultation-pilote
+    subject: L'expérimentation des licences LinkedIn
+    informed_on: 2026-11-02
+    levels: both
+    expert: true
+"""
+"""No consultation was opened on the first dossier's matter: one is added to the audited copy,
+so that the consultations' forms are audited too."""
+
+
 def _workspace(root: Path) -> Path:
-    """The first dossier, and a copy of the minimal one with a reference to an unknown source."""
+    """The first dossier (with a consultation), and a copy of the minimal one with a
+    reference to an unknown source."""
     shutil.copytree(FIRST_DOSSIER, root / "seeds" / DOSSIER)
+    (root / "seeds" / DOSSIER / "consultations.yaml").write_text(CONSULTATION, encoding="utf-8")
     shutil.copytree(MINIMAL, root / "seeds" / BROKEN)
     facts = root / "seeds" / BROKEN / "facts.yaml"
     facts.write_text(facts.read_text(encoding="utf-8").replace("[journal]", "[insee]"))

@@ -173,7 +173,7 @@ def test_a_rep_checks_previews_and_downloads_in_a_browser(
     preview.close()
 
     page.select_option("#establishment", "normandie")
-    for kind in ("note", "declaration", "questions", "avis"):
+    for kind in ("note", "declaration", "questions", "avis", "registre"):
         page.uncheck(f"input[name=doc][value={kind}]")
     page.check("input[name=format][value=odt]")
     page.get_by_role("button", name="Produire les documents").click()

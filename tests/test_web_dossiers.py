@@ -268,6 +268,12 @@ def test_a_copy_keeps_everything_but_the_id_the_title_and_the_meeting(
         "+  date: 2027-02-04\n",
         "-  questions_by: 2026-12-05        # when the written questions must be sent "
         "(default: 8 days before)\n",
+        "+\n",
+        "+past_meetings:\n",
+        "+  - instance: CSE d'établissement\n",
+        "+    establishment: Site de Lyon\n",
+        "+    date: 2026-12-15\n",
+        "+    agenda_item: Information-consultation sur l'outil de planification\n",
     ]
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert flashes(page) == ["Copie faite pour la séance du 4 février 2027."]

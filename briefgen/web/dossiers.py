@@ -308,7 +308,7 @@ def create_dossier() -> Response:
     retry = {"values": values, "instances": INSTANCES}
     try:
         valid = NewDossier.model_validate({**data, "meeting": meeting}).model_dump(
-            exclude_none=True
+            exclude_none=True, exclude_defaults=True
         )
     except ValidationError as exc:
         page = render_template("new_dossier.html", errors=_form_errors(exc, NewDossier), **retry)
@@ -329,6 +329,32 @@ def create_dossier() -> Response:
         return Response(render_template("new_dossier.html", **retry, **_not_made(exc)), 500)
     flash(_("Dossier created. Start by importing an article (Sources)."), "ok")
     return redirect(url_for("view.dossier_page", dossier_id=dossier_id), code=303)  # type: ignore[return-value]
+
+
+PAST_ONLY = ("unions", "questions_by")
+"""What the meeting holds that an earlier meeting does not keep: who signs the documents
+prepared for it, the date its written questions were due."""
+NEXT_DROPS = ("questions_by", "sources")
+"""What the next meeting does not inherit from the last: the date its questions were due,
+its minutes."""
+
+
+def next_meeting(files: DossierFiles, valid: Mapping[str, Any]) -> dict[str, Any]:
+    """The thread carried to the next meeting: the meeting just held joins the earlier
+    meetings (without its signing unions or its questions' date), the next one takes its
+    place with the date and perhaps the agenda item the rep gave; questions, answers,
+    commitments and consultations stay as they are."""
+    raw = files.raw("meeting")
+    held = dict(raw) if isinstance(raw, dict) else {}
+    earlier = files.raw("past_meetings")
+    past = list(earlier) if isinstance(earlier, list) else []
+    if held.get("date"):
+        past.append({key: value for key, value in held.items() if key not in PAST_ONLY})
+    meeting = {key: value for key, value in held.items() if key not in NEXT_DROPS}
+    meeting["date"] = valid["meeting_date"]
+    if valid["agenda_item"]:
+        meeting["agenda_item"] = valid["agenda_item"]
+    return {"meeting": meeting, "past_meetings": past or None}
 
 
 @bp.get("/d/<dossier_id>/copy")
@@ -354,13 +380,7 @@ def copy_dossier(dossier_id: str) -> Response:
         return Response(page, status=422)
 
     def fields(new: str, files: DossierFiles) -> dict[str, Any]:
-        raw = files.raw("meeting")
-        meeting = dict(raw) if isinstance(raw, dict) else {}
-        meeting.pop("questions_by", None)  # the date set for the old meeting
-        meeting["date"] = valid["meeting_date"]
-        if valid["agenda_item"]:
-            meeting["agenda_item"] = valid["agenda_item"]
-        return {"id": new, "title": valid["title"], "meeting": meeting}
+        return {"id": new, "title": valid["title"], **next_meeting(files, valid)}
 
     try:
         new = _make(app_state, valid["title"], fields, original)

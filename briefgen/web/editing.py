@@ -674,6 +674,15 @@ def _section_edits(
     return [(paths[name], Edit(name, "field", None, written))]
 
 
+def _blank(value: Any) -> bool:
+    """True for what a form sends when nothing was typed: no text, no choice, no row."""
+    if isinstance(value, Mapping):
+        return all(_blank(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return all(_blank(v) for v in value)
+    return value is None or value == "" or value is False
+
+
 @bp.post("/d/<dossier_id>/section/<name>")
 def save_section(dossier_id: str, name: str) -> Response:
     expired = _token_expired()
@@ -693,6 +702,9 @@ def save_section(dossier_id: str, name: str) -> Response:
     }
     if expired:
         return _render_form(**retry, errors={"_": [str(EXPIRED)]}, status=403)
+    if not before and _blank(data):  # a section the dossier lacks, sent back empty
+        flash(_("Nothing was changed: nothing was saved."), "info")
+        return redirect(url("view.dossier_page", dossier_id=dossier_id), code=303)  # type: ignore[return-value]
     if item is None:
         return _render_form(**retry, errors=errors, status=422)
     summary = lazy("Changed: %(item)s", item=title)

@@ -69,6 +69,8 @@ LABELS: dict[str, Message] = {
     "paraphrase": lazy("What it says"),
     "legal": lazy("Legal basis"),
     "instance": lazy("Body"),
+    "central": lazy("CSE central"),
+    "department": lazy("Department"),
     "establishment": lazy("Establishment"),
     "agenda_item": lazy("Agenda item"),
     "unions": lazy("Signing unions, one per line"),
@@ -98,6 +100,28 @@ MODEL_LABELS: dict[tuple[str, str], Message] = {
     ("Source", "lang"): lazy("Language of the title"),
     ("Opinion", "considerations.text"): lazy("Considering that…"),
     ("Header", "lang"): lazy("Language of the dossier's text"),
+    ("Header", "employees"): lazy("Number of employees"),
+    ("PastMeeting", "date"): lazy("Date of the meeting"),
+    ("Meeting", "sources"): lazy("Minutes and records of the meeting"),
+    ("PastMeeting", "sources"): lazy("Minutes and records of the meeting"),
+    ("Question", "asked_on"): lazy("Asked on"),
+    ("Question", "answer"): lazy("Management's answer"),
+    ("Answer", "date"): lazy("Answered on"),
+    ("Answer", "by"): lazy("Answered by"),
+    ("Answer", "text"): lazy("The answer, in our own words"),
+    ("Answer", "judgement"): lazy("Our judgement"),
+    ("Commitment", "text"): lazy("The commitment, in our own words"),
+    ("Commitment", "made_on"): lazy("Made on"),
+    ("Commitment", "due"): lazy("To be kept by"),
+    ("Commitment", "state"): lazy("Kept or not"),
+    ("Consultation", "subject"): lazy("Subject of the consultation"),
+    ("Consultation", "informed_on"): lazy("Information handed over on"),
+    ("Consultation", "levels"): lazy("Levels consulted"),
+    ("Consultation", "expert"): lazy("The CSE appointed an expert"),
+    ("Consultation", "expert_both_levels"): lazy(
+        "Expertises at both central and establishment level"
+    ),
+    ("Consultation", "opinion_on"): lazy("Opinion given on"),
 }
 HELP: dict[str, Message] = {
     "id": lazy(
@@ -187,6 +211,58 @@ MODEL_HELP: dict[tuple[str, str], Message] = {
     ("Source", "lang"): lazy("Only if the title is not in the dossier's language."),
     ("Source", "date"): lazy("Publication date, if known."),
     ("Header", "date"): lazy("The day the dossier was last brought up to date."),
+    ("Header", "employees"): lazy(
+        "From 11 to 49 employees: written questions 2 working days before, answer within 6 "
+        "working days, register."
+    ),
+    ("Meeting", "central"): lazy(
+        "Tick it for a CSE central: its agenda is due 8 days before, not 3."
+    ),
+    ("PastMeeting", "central"): lazy(
+        "Tick it for a CSE central: its agenda is due 8 days before, not 3."
+    ),
+    ("Meeting", "department"): lazy(
+        "Two digits (75, 57, 2A…): in Moselle, Bas-Rhin and Haut-Rhin, Good Friday and "
+        "26 December are holidays too."
+    ),
+    ("PastMeeting", "department"): lazy(
+        "Two digits (75, 57, 2A…): in Moselle, Bas-Rhin and Haut-Rhin, Good Friday and "
+        "26 December are holidays too."
+    ),
+    ("Meeting", "sources"): lazy("The minutes (procès-verbal) once they exist, as a source."),
+    ("PastMeeting", "sources"): lazy("The minutes (procès-verbal) once they exist, as a source."),
+    ("Question", "asked_on"): lazy(
+        "The day it was sent or put to management. Empty while it is being prepared."
+    ),
+    ("Question", "answer"): lazy("Fill it in after the meeting, once management has answered."),
+    ("Answer", "date"): lazy("Date of the letter, e-mail or meeting where management answered."),
+    ("Answer", "by"): lazy("Who answered for management, if known."),
+    ("Answer", "text"): lazy("What management answered, in our own words."),
+    ("Answer", "sources"): lazy(
+        "The letter, the minutes or the e-mail that holds the answer: import it first if "
+        "it is not among the sources."
+    ),
+    ("Answer", "judgement"): lazy("What we make of the answer."),
+    ("Commitment", "text"): lazy("What management undertook to do."),
+    ("Commitment", "made_on"): lazy("The day management made the commitment."),
+    ("Commitment", "due"): lazy("The date by which it is to be kept, if one was given."),
+    ("Commitment", "sources"): lazy("The minutes, the letter or the e-mail that records it."),
+    ("Commitment", "state"): lazy("In progress until the due date; then kept or not kept."),
+    ("Commitment", "audience"): lazy("Reps only: it is then printed in the briefing note alone."),
+    ("Consultation", "subject"): lazy("What the CSE is consulted on."),
+    ("Consultation", "informed_on"): lazy(
+        "The day management handed over the information, or said it is in the BDESE: "
+        "the time for the opinion runs from then."
+    ),
+    ("Consultation", "levels"): lazy(
+        "With both levels, the establishment's opinion is due 7 days before the central one."
+    ),
+    ("Consultation", "expert"): lazy("With an expert, the CSE has 2 months instead of 1."),
+    ("Consultation", "expert_both_levels"): lazy("Then the CSE has 3 months."),
+    ("Consultation", "opinion_on"): lazy("Empty while the CSE has not given its opinion."),
+    ("Consultation", "sources"): lazy(
+        "The information handed over, the convocation: the sources that record it."
+    ),
 }
 CHOICES: dict[str, Message] = {
     "press": lazy("press"),
@@ -201,6 +277,16 @@ CHOICES: dict[str, Message] = {
     "established": lazy("established"),
     "reported": lazy("reported by a source"),
     "unverified": lazy("unverified"),
+    "answered": lazy("answered"),
+    "partial": lazy("partial answer"),
+    "unanswered": lazy("no answer"),
+    "late": lazy("answered late"),
+    "open": lazy("in progress"),
+    "kept": lazy("kept"),
+    "broken": lazy("not kept"),
+    "single": lazy("one CSE"),
+    "central": lazy("the CSE central alone"),
+    "both": lazy("central and establishment CSEs"),
     "fr": lazy("French"),
     "en": lazy("English"),
 }
@@ -295,6 +381,8 @@ def _widget(name: str, kind: Any) -> tuple[str, tuple[str, ...]]:
 
 def form_fields(model: type[BaseModel], prefix: str = "") -> list[FormField]:
     """The inputs of the form for `model`, in the order of its fields."""
+    if not model.__pydantic_complete__:  # a field typed by a model defined after it
+        model.model_rebuild()
     fields = []
     owner = model.__name__
     for name, info in model.model_fields.items():

@@ -4,6 +4,7 @@ each other)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -15,9 +16,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..errors import InputError
-from ..i18n import N_, Message, lazy
+from ..i18n import N_, Message, lazy, long_date
 from ..load import dossier_files, read_mapping
 from ..models import (
+    Commitment,
+    Consultation,
     Declaration,
     Demand,
     Divergence,
@@ -26,6 +29,7 @@ from ..models import (
     KeyPoint,
     LegalRef,
     Opinion,
+    PastMeeting,
     Question,
     Source,
     Stakeholder,
@@ -157,6 +161,33 @@ TABLES = {
             N_("the demand « %(text)s »"),
         ),
         _part(
+            "past_meetings",
+            PastMeeting,
+            "agenda_item",
+            N_("Earlier meetings"),
+            N_("Add an earlier meeting"),
+            N_("Change an earlier meeting"),
+            N_("the meeting « %(text)s »"),
+        ),
+        _part(
+            "commitments",
+            Commitment,
+            "text",
+            N_("Management's commitments"),
+            N_("Add a commitment"),
+            N_("Change a commitment"),
+            N_("the commitment « %(text)s »"),
+        ),
+        _part(
+            "consultations",
+            Consultation,
+            "subject",
+            N_("Consultations"),
+            N_("Add a consultation"),
+            N_("Change a consultation"),
+            N_("the consultation « %(text)s »"),
+        ),
+        _part(
             "establishments",
             Establishment,
             "name",
@@ -178,7 +209,7 @@ def _header_model() -> type[BaseModel]:
     fields = {
         name: (info.annotation, info)
         for name, info in Dossier.model_fields.items()
-        if name in ("title", "subtitle", "organisation", "lang", "date", "meeting")
+        if name in ("title", "subtitle", "organisation", "lang", "date", "employees", "meeting")
     }
     return create_model("Header", **fields)  # type: ignore[call-overload, no-any-return]
 
@@ -245,6 +276,9 @@ def item_text(part: Part, item: Mapping[str, Any]) -> str:
     text = str(item.get(part.summary) or "")
     if part.key == "legal":
         text = f"{item.get('code', '')} {text}".strip()
+    when = item.get("date")
+    if part.key == "past_meetings" and isinstance(when, dt.date):
+        text = f"{long_date(when)} — {text}"
     return text or str(item.get("id") or "")
 
 

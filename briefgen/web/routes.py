@@ -7,6 +7,7 @@ import io
 import threading
 import zipfile
 from dataclasses import replace
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +23,11 @@ from ..models import Dossier
 from ..provenance import dossier_hash
 from ..store import DossierFiles
 from .findings import Finding, present
-from .jobs import BuildJob, Choices, prepared
+from .jobs import KEPT_AFTER_FETCH, KEPT_UNFETCHED, BuildJob, Choices, prepared
 from .parts import SECTIONS, TABLES, dossier_data
 from .security import check_csrf
 from .state import State, state
+from .thread import awaiting_answer, due_list
 
 bp = Blueprint("view", __name__)
 
@@ -41,6 +43,7 @@ KIND_LABELS = {
     "declaration": lazy("Opening statement"),
     "questions": lazy("Written questions"),
     "avis": lazy("Draft reasoned opinion"),
+    "registre": lazy("Register of questions and answers"),
 }
 FORMAT_NAMES = {"pdf": lazy("PDF"), "odt": lazy("ODT"), "docx": lazy("DOCX")}
 """The formats' names as the page says them (a language may write them otherwise)."""
@@ -185,6 +188,8 @@ def dossier_page(dossier_id: str) -> str:
         tables=TABLES,
         sections=SECTIONS,
         counts=counts,
+        dues=due_list(dossier, app_state.date()) if dossier else [],
+        awaiting=awaiting_answer(files),
     )
 
 
@@ -307,9 +312,21 @@ def start_build(dossier_id: str) -> Any:
 
 
 def get_job(dossier_id: str, job_id: str) -> BuildJob:
-    job = state().builds.get(job_id)
+    """A build of this dossier still kept; else a page saying its files are no longer kept
+    and leading back to « Produce »: 410 for a build this server dropped (it never comes
+    back), 404 for one it does not know (lost when the server stopped, or never made)."""
+    app_state = state()
+    app_state.dossier_dir(dossier_id)  # an unknown dossier is an ordinary 404
+    job = app_state.builds.get(job_id)
     if job is None or job.dossier_id != dossier_id:
-        abort(404)
+        page = render_template(
+            "build_gone.html",
+            dossier_id=dossier_id,
+            after=round(KEPT_AFTER_FETCH / 60),
+            unfetched=round(KEPT_UNFETCHED / 60),
+        )
+        dropped = app_state.builds.was_dropped(dossier_id, job_id)
+        abort(Response(page, status=HTTPStatus.GONE if dropped else HTTPStatus.NOT_FOUND))
     return job
 
 
