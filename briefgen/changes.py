@@ -10,6 +10,7 @@ dernière séance").
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import subprocess
 import tempfile
@@ -21,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .errors import InputError, Problem
-from .i18n import _, lazy
+from .i18n import _, lazy, long_date
 from .load import display_path, load_dossier
 from .models import REFERENCED, Audience, Dossier, Visibility
 
@@ -424,6 +425,33 @@ def _git(args: list[str], cwd: Path) -> str:
         said = (result.stderr.strip().splitlines() or [""])[-1]
         raise InputError(Problem(lazy("git failed"), display_path(cwd), detail=said or None))
     return result.stdout
+
+
+LAST_MEETING = "last-meeting"
+"""`briefgen diff`'s OLD by default: the dossier as it was at its previous meeting."""
+
+
+def revision_at_last_meeting(dossier: Dossier, folder: Path) -> tuple[str, str]:
+    """The last git commit of `folder` made on or before the day of the dossier's previous
+    meeting (the latest of its earlier meetings), and that day in words."""
+    earlier = [m.date for m in dossier.past_meetings if m.date < dossier.meeting.date]
+    if not earlier:
+        message = lazy(
+            "the dossier has no earlier meeting (past_meetings): give OLD, a folder or a git "
+            "revision"
+        )
+        raise InputError(Problem(message, display_path(folder)))
+    day = max(earlier)
+    end = (day + dt.timedelta(days=1)).isoformat()
+    found = _git(["rev-list", "-1", f"--before={end}T00:00:00", "HEAD", "--", "."], folder)
+    if not found.strip():
+        message = lazy(
+            "no commit of this dossier on or before its previous meeting (%(date)s): give "
+            "OLD, a folder or a git revision",
+            date=long_date(day),
+        )
+        raise InputError(Problem(message, display_path(folder)))
+    return found.strip(), long_date(day)
 
 
 def dossier_at(revision: str, folder: Path) -> tuple[Dossier, str]:

@@ -680,15 +680,17 @@ def calendar(dossier: str | None, target: Path | None, public: bool) -> None:
         "What changed from OLD to NEW: every fact, source, question, demand and other item "
         "added, removed or changed, with the old and new value of each field that changed. "
         "NEW is a dossier folder (or a name under seeds/; default: the workspace's dossier); "
-        "OLD is another folder, or a git revision of NEW's folder."
+        "OLD is another folder, a git revision of NEW's folder, or last-meeting (the "
+        "default): NEW's folder as committed on the day of its previous meeting."
     ),
     examples=[
+        ("briefgen diff", N_("what changed since the previous meeting")),
         ("briefgen diff HEAD~3 seeds/france-travail-linkedin", None),
         ("briefgen diff archive/2026-09 seeds/x --format json", None),
         ("briefgen diff HEAD~1 --doc changes          # output/<id>/ce-qui-a-change.pdf", None),
     ],
 )
-@_argument("old", N_("OLD"))
+@_argument("old", N_("OLD"), required=False)
 @_argument("new", N_("NEW"), required=False)
 @_output_option(N_("Text for people, JSON for tools."))
 @_option(
@@ -710,7 +712,7 @@ def calendar(dossier: str | None, target: Path | None, public: bool) -> None:
     help=N_("Where --doc writes (default: the workspace's output/)."),
 )
 def diff(
-    old: str,
+    old: str | None,
     new: str | None,
     output_format: str,
     document: str | None,
@@ -725,8 +727,14 @@ def diff(
     workspace = _workspace()
     folder = find_dossier(new, workspace.seeds)
     after = load_dossier(folder)
+    old = old or changes.LAST_MEETING
     old_path = Path(old)
-    if old_path.is_dir():
+    if old == changes.LAST_MEETING:
+        revision, day = changes.revision_at_last_meeting(after, folder)
+        before, commit = changes.dossier_at(revision, folder)
+        old_label = _("%(commit)s (the previous meeting, %(date)s)", commit=commit, date=day)
+        names = (commit, folder.resolve().name)
+    elif old_path.is_dir():
         before, old_label = load_dossier(old_path), display_path(old_path)
         names = (old_path.resolve().name, folder.resolve().name)
         if names[0] == names[1]:

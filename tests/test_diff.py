@@ -321,3 +321,41 @@ def test_every_built_in_dossier_shows_a_changed_statement(dossier: Path, tmp_pat
     assert code == 0, err
     text = pdf_text(out_dir / load_dossier(new).id / "ce-qui-a-change.pdf")
     assert f"Maintenant : Désormais {first.statement[:20]}" in text.replace("’", "'")
+
+
+def test_by_default_what_changed_since_the_previous_meeting(tmp_path: Path) -> None:
+    """With no OLD, the dossier as committed on the day of its previous meeting (5 November
+    2026) is compared: a commit of that day counts, a later one does not."""
+    root = tmp_path / "ws"
+    folder = root / "seeds" / "minimal"
+    shutil.copytree(MINIMAL, folder)
+    (root / "briefgen.toml").write_text("")
+    replace(
+        folder / "dossier.yaml",
+        "meeting:\n",
+        "past_meetings:\n  - instance: CSE\n    date: 2026-11-05\n    agenda_item: Un point.\n"
+        "meeting:\n",
+    )
+    git = ["git", "-c", "user.name=Élu", "-c", "user.email=elu@example.org"]
+
+    def commit(message: str, when: str) -> None:
+        dated = {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when, "PATH": "/usr/bin:/bin"}
+        for command in (["add", "."], ["commit", "-q", "-m", message]):
+            subprocess.run([*git, *command], cwd=root, check=True, capture_output=True, env=dated)
+
+    subprocess.run([*git, "init", "-q"], cwd=root, check=True, capture_output=True)
+    commit("avant la séance", "2026-11-05T20:00:00")
+    replace(
+        folder / "facts.yaml", "Le test a lieu sur trois sites.", "Le test a lieu sur dix sites."
+    )
+    commit("après la séance", "2026-11-20T09:00:00")
+    # A single argument is OLD: to name the dossier, last-meeting is spelled out.
+    result = CliRunner().invoke(main, ["--ui-lang", "en", "diff", "last-meeting", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "Le test a lieu sur trois sites. → Le test a lieu sur dix sites." in result.output
+
+    bare = tmp_path / "ws2" / "seeds" / "minimal"
+    shutil.copytree(MINIMAL, bare)
+    result = CliRunner().invoke(main, ["--ui-lang", "fr", "diff", "last-meeting", str(bare)])
+    assert result.exit_code == 2
+    assert "n’a pas de séance antérieure" in result.output.replace("'", "’")

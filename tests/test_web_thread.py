@@ -295,10 +295,14 @@ def test_the_first_screen_with_its_deadlines_at_the_width_of_a_desk_and_of_a_pho
                 assert axe_violations(page) == []
 
 
-def test_in_the_browser_an_answer_noted_leaves_the_questions_without_answer(
+def test_in_the_browser_an_answer_noted_leaves_the_next_declaration_s_unanswered_list(
     workspace: Path, asked: Path
 ) -> None:
     with serving(workspace, today=TODAY) as base, chromium() as browser, opened(browser) as page:
+        page.goto(f"{base}{BASE}/preview/declaration")  # the next opening statement
+        recalled = page.locator("main").inner_text()
+        assert "Ces questions attendent toujours une réponse de la direction" in recalled
+        assert "Quand le CSE sera-t-il consulté" in recalled.replace("\u202f", " ")
         page.goto(f"{base}{BASE}")
         awaiting = page.locator("section[aria-labelledby=answers-title]")
         assert QUESTION in awaiting.inner_text()
@@ -311,5 +315,9 @@ def test_in_the_browser_an_answer_noted_leaves_the_questions_without_answer(
         page.wait_for_load_state()
         assert page.url == f"{base}{BASE}"
         assert page.locator("section[aria-labelledby=answers-title]").count() == 0
+        page.goto(f"{base}{BASE}/preview/declaration")
+        recalled = page.locator("main").inner_text()
+        assert "Ces questions attendent toujours une réponse" not in recalled
+        assert "Quand le CSE sera-t-il consulté" not in recalled.replace("\u202f", " ")
     (question,) = loaded(asked, "facts.yaml")["questions"]
     assert question["answer"]["text"] == "Le CSE sera consulté en janvier."
