@@ -20,7 +20,7 @@ from flask import Flask
 from .. import i18n
 from ..hosts import Guard, guard_for
 from ..workspace import Workspace
-from . import dossiers, editing, history, imports, lists, routes, security, thread
+from . import dossiers, editing, history, imports, lists, panel, routes, security, thread
 from .state import State, secret_key
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -74,4 +74,5 @@ def create_app(
     app.register_blueprint(imports.bp)
     app.register_blueprint(history.bp)
     app.register_blueprint(thread.bp)
+    app.register_blueprint(panel.bp)
     return app
