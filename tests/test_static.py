@@ -256,11 +256,13 @@ def test_the_page_gives_the_script_every_text_in_the_readers_language(tmp_path: 
 
 def test_no_width_in_the_style_is_wider_than_a_phone() -> None:
     """Widths, minimum widths, flex bases and grid tracks stay under 390 px (1 rem = 16 px),
-    so that nothing forces a phone's page to scroll sideways."""
+    so that nothing forces a phone's page to scroll sideways (a media query's condition, such
+    as « @media (min-width: 64rem) », is no width: its rules apply on wide screens only)."""
     sizes = {"px": 1.0, "rem": 16.0, "em": 17.0}
     wide = []
+    rules = re.sub(r"@media[^{]*", "", STYLE)
     for prop, value in re.findall(
-        r"(?<![\w-])((?:min-)?width|flex(?:-basis)?|grid-template-columns)\s*:\s*([^;}]+)", STYLE
+        r"(?<![\w-])((?:min-)?width|flex(?:-basis)?|grid-template-columns)\s*:\s*([^;}]+)", rules
     ):
         for number, unit in re.findall(r"([\d.]+)(px|rem|em)\b", value):
             if float(number) * sizes[unit] > 390:
