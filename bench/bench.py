@@ -2,14 +2,19 @@
 
 Every figure is measured side by side in one run, on this machine, and printed
 as a Markdown table with the target it is compared with.  Timings are the
-median of several runs of the whole command (Python start-up included).
+median of several runs of the whole command (Python start-up included); the
+page's rows drive a real `briefgen serve` process (see page_build.py).  The
+server's memory after many renders takes about half a second a render: set how
+many with `--renders` (default 100; docs/performance.md reports 500).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import platform
+import re
 import resource
 import shutil
 import statistics
@@ -18,6 +23,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import page_build
 
 ROOT = Path(__file__).resolve().parent.parent
 DOSSIER = ROOT / "seeds" / "france-travail-linkedin"
@@ -59,69 +68,179 @@ def variants_dossier(folder: Path, count: int) -> Path:
     return target
 
 
+SCALED = re.compile(r'class="scaled"(?: style="font-size: ([0-9.]+)em")?')
+
+
+def fitted(rows: list[tuple[str, str, str, str]]) -> dict[str, float]:
+    """Add, for each built-in seed, how many layouts the fitter ran for the tract (through
+    the Python API) and at what type scale; return the first dossier's scale by kind."""
+    import briefgen.build as build
+    from briefgen.lint import buildable
+    from briefgen.workspace import find_workspace
+
+    chosen: list[float] = []
+    fit = build.fit
+
+    def spy(*args: Any) -> Any:
+        result = fit(*args)
+        chosen.append(result[0])
+        return result
+
+    workspace, scales = find_workspace(ROOT), {}
+    seeds = sorted(p for p in (ROOT / "seeds").iterdir() if p.is_dir())
+    seeds.append(ROOT / "briefgen" / "scaffold" / "seeds" / "exemple")
+    for seed in seeds:
+        dossier = build.select_meeting(buildable(seed, dt.date.today()), None)
+        asked = ["tract", "note"] if seed == DOSSIER else ["tract"]
+        kinds = build.runnable_kinds(dossier, asked)[0]
+        for job in build.plan(dossier, kinds):
+            with mock.patch.object(build, "fit", spy):
+                built = build.render_document(job.dossier, job.kind, build.Options(), workspace)
+            if seed == DOSSIER:
+                scales[job.kind.name] = chosen[-1]
+            if job.kind.name == "tract":
+                layouts = f"{built.layouts} (type scale {chosen[-1]:.3f})"
+                rows.append(
+                    (f"layouts the fitter ran for the tract, seed {seed.name}", layouts, "", "")
+                )
+    return scales
+
+
+def overhead(
+    rows: list[tuple[str, str, str, str]],
+    doc: str,
+    target: str,
+    scale: float,
+    runs: int,
+    work: Path,
+) -> float:
+    """Add `briefgen build -d doc` beside raw WeasyPrint on the HTML its PDF is made of
+    (the `-f html` file, checked to be at the PDF's type scale); return briefgen's time."""
+    out = work / doc
+    common = [*BRIEFGEN, "build", str(DOSSIER), "-d", doc, "--force"]
+    subprocess.run(
+        [*common, "-f", "pdf", "-f", "html", "-f", "md", "--out", str(out)],
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    )
+    html = next((out / DOSSIER.name).glob("*.html"))
+    found = SCALED.search(html.read_text(encoding="utf-8"))
+    assert found and float(found.group(1) or 1) == round(scale, 3), (doc, scale, found)
+    raw = [str(BIN / "weasyprint"), "--base-url", str(ROOT), "--pdf-variant", "pdf/ua-1"]
+    raw += [str(html), str(work / "raw.pdf")]
+    ours = [*common, "-f", "pdf", "--out", str(work / "ours")]
+    raw_times, our_times, one_times = [], [], []
+    for _ in range(runs):  # alternate, so that all see the same machine load
+        raw_times.append(timed(raw, 1, ROOT))
+        our_times.append(timed(ours, 1, ROOT))
+        one_times.append(timed([*ours, "-j", "1"], 1, ROOT))
+    raw_s, our_s = statistics.median(raw_times), statistics.median(our_times)
+    one_s = statistics.median(one_times)
+    rows.append(
+        (
+            f"raw WeasyPrint CLI on briefgen's HTML ({doc}, PDF/UA, type scale {scale:.3f})",
+            f"{raw_s:.2f} s",
+            "",
+            "",
+        )
+    )
+    rows.append(
+        (
+            f"`briefgen build -d {doc} -f pdf --force` (same PDF, default `-j`)",
+            f"{our_s:.2f} s",
+            f"{our_s / raw_s:.2f}× raw",
+            target,
+        )
+    )
+    rows.append(
+        (f"`briefgen build -d {doc} -j 1`", f"{one_s:.2f} s", f"{one_s / raw_s:.2f}× raw", "")
+    )
+    return our_s
+
+
+def page_rows(
+    rows: list[tuple[str, str, str, str]],
+    work: Path,
+    runs: int,
+    tract_cli: float,
+    all_cli: float,
+    renders: int,
+) -> None:
+    """Add « Produce » through a real server, cold (first request of a fresh process) and
+    warm (after one build), for the tract and for all documents; then the server's
+    resident memory after 10 and after `renders` tract renders."""
+    root = page_build.workspace(work / "ws", DOSSIER)
+    for docs, name, cli, target in (
+        (["tract"], "the tract", tract_cli, "≤ 0.35×"),
+        ([], "all documents", all_cli, "≤ 0.6×"),
+    ):
+        cold, warm = [], []
+        for _ in range(runs):
+            with page_build.Server(root) as server:
+                cold.append(server.produce(docs))
+                warm.append(server.produce(docs))
+        cold_s, warm_s = statistics.median(cold), statistics.median(warm)
+        label = f"page « Produire », {name}"
+        rows.append(
+            (f"{label}, cold (fresh server)", f"{cold_s:.2f} s", f"{cold_s / cli:.2f}× CLI", "")
+        )
+        rows.append(
+            (
+                f"{label}, warm (after one build)",
+                f"{warm_s:.2f} s",
+                f"{warm_s / cli:.2f}× CLI",
+                target,
+            )
+        )
+    with page_build.Server(root) as server:
+        if server.has_panel():
+            panel_s = statistics.median(server.save_then_panel(run) for run in range(runs))
+            rows.append(
+                (
+                    "save a fact of the tract → panel's tract PDF updated (warm server)",
+                    f"{panel_s:.2f} s",
+                    f"{panel_s / tract_cli:.2f}× CLI",
+                    "≤ 0.5×",
+                )
+            )
+        for _ in range(10):
+            server.produce(["tract"])
+        ten = server.rss_mib()
+        for _ in range(renders - 10):
+            server.produce(["tract"])
+        many = server.rss_mib()
+    rows.append(("server memory (VmRSS) after 10 tract renders", f"{ten:.0f} MiB", "", ""))
+    rows.append(
+        (
+            f"server memory (VmRSS) after {renders} tract renders",
+            f"{many:.0f} MiB",
+            f"{many / ten:.2f}× after 10",
+            "≤ 1.2×",
+        )
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5, help="Runs per timing (median).")
+    parser.add_argument(
+        "--renders",
+        type=int,
+        default=100,
+        help="Tract renders through the page before the last memory figure.",
+    )
     args = parser.parse_args()
     runs = args.runs
     rows: list[tuple[str, str, str, str]] = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        out = work / "out"
 
-        # 1. Overhead over raw WeasyPrint on the same HTML.
-        subprocess.run(
-            [
-                *BRIEFGEN,
-                "build",
-                str(DOSSIER),
-                "-d",
-                "note",
-                "-f",
-                "html",
-                "-f",
-                "md",
-                "--out",
-                str(out),
-            ],
-            check=True,
-            capture_output=True,
-            cwd=ROOT,
-        )
-        html = out / "france-travail-linkedin" / "note-de-briefing.html"
-        markdown = out / "france-travail-linkedin" / "note-de-briefing.md"
-        raw = [
-            str(BIN / "weasyprint"),
-            "--base-url",
-            str(ROOT),
-            "--pdf-variant",
-            "pdf/ua-1",
-            str(html),
-            str(work / "raw.pdf"),
-        ]
-        ours = [*BRIEFGEN, "build", str(DOSSIER), "-d", "note", "--force"]
-        ours += ["--out", str(work / "ours")]
-        raw_times, our_times, one_times = [], [], []
-        for _ in range(runs):  # alternate, so that all see the same machine load
-            raw_times.append(timed(raw, 1, ROOT))
-            our_times.append(timed(ours, 1, ROOT))
-            one_times.append(timed([*ours, "-j", "1"], 1, ROOT))
-        raw_s, our_s = statistics.median(raw_times), statistics.median(our_times)
-        one_s = statistics.median(one_times)
-        rows.append(
-            ("raw WeasyPrint CLI on briefgen's HTML (note, PDF/UA)", f"{raw_s:.2f} s", "", "")
-        )
-        rows.append(
-            (
-                "`briefgen build -d note` (same PDF, default `-j`)",
-                f"{our_s:.2f} s",
-                f"{our_s / raw_s:.2f}× raw",
-                "≤ 1.10×",
-            )
-        )
-        rows.append(
-            ("`briefgen build -d note -j 1`", f"{one_s:.2f} s", f"{one_s / raw_s:.2f}× raw", "")
-        )
+        # 1. Overhead over raw WeasyPrint on the same HTML, for the tract and the note.
+        scales = fitted(rows)
+        tract_s = overhead(rows, "tract", "≤ 1.2×", scales["tract"], runs, work)
+        our_s = overhead(rows, "note", "≤ 1.10×", scales["note"], runs, work)
+        markdown = work / "note" / "france-travail-linkedin" / "note-de-briefing.md"
 
         from briefgen.office import pandoc_path
 
@@ -212,7 +331,10 @@ def main() -> None:
             )
         )
 
-        # 5. Memory.
+        # 6. « Produce » through the page, and the server's memory.
+        page_rows(rows, work, runs, tract_s, cold_jn, args.renders)
+
+        # 7. Memory.
         peak1 = peak_rss_mib([*full, "--force", "-j", "1"], ROOT)
         peakn = peak_rss_mib([*full, "--force"], ROOT)
         rows.append(("peak memory, full build, `-j 1`", f"{peak1:.0f} MiB", "", "< 300 MB"))
