@@ -30,7 +30,6 @@ from .models import (
     Demand,
     Dossier,
     Fact,
-    Judgement,
     LegalRef,
     Question,
     Quote,
@@ -681,7 +680,7 @@ def _asked(questions: list[Question], day: dt.date, references: _References) -> 
     )
     views = []
     for number, (asked_on, question) in enumerate(asked, start=1):
-        answer = question.answer if question.answer and question.answer.date <= day else None
+        answer = deadlines.answer_by(question, day)
         views.append(
             AskedView.model_construct(
                 number=number,
@@ -698,7 +697,7 @@ def _asked(questions: list[Question], day: dt.date, references: _References) -> 
                     refs=_Mark(references, answer.sources, []),
                     judgement=answer.judgement.value,
                 ),
-                unanswered=answer is None or answer.judgement is Judgement.unanswered,
+                unanswered=not deadlines.is_answered(question, day),
             )
         )
     return views
@@ -706,17 +705,14 @@ def _asked(questions: list[Question], day: dt.date, references: _References) -> 
 
 def _commitment(commitment: Commitment, day: dt.date, references: _References) -> CommitmentView:
     """A commitment as of `day`: an open one past its due date is overdue."""
-    overdue = (
-        commitment.state is CommitmentState.open
-        and commitment.due is not None
-        and commitment.due < day
-    )
+    late = deadlines.days_late(commitment, day)
+    overdue = commitment.state is CommitmentState.open and late is not None
     return CommitmentView.model_construct(
         text=commitment.text,
         made_on=commitment.made_on,
         due=commitment.due,
         state="overdue" if overdue else commitment.state.value,
-        days_overdue=(day - commitment.due).days if overdue and commitment.due else None,
+        days_overdue=late if overdue else None,
         refs=_Mark(references, commitment.sources, []),
     )
 

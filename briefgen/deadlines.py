@@ -50,6 +50,7 @@ from pydantic import BaseModel
 
 from .i18n import Text, lazy, long_date
 from .models import (
+    Answer,
     Audience,
     Commitment,
     CommitmentState,
@@ -422,9 +423,24 @@ class FollowUp:
     upcoming: list[Deadline]
 
 
-def is_answered(question: Question) -> bool:
-    """An answer judged `unanswered` (it answers nothing) leaves the question unanswered."""
-    return question.answer is not None and question.answer.judgement is not Judgement.unanswered
+def answer_by(question: Question, day: dt.date | None = None) -> Answer | None:
+    """Management's answer to `question` if it was given by `day` (whenever, without one)."""
+    answer = question.answer
+    return answer if answer is not None and (day is None or answer.date <= day) else None
+
+
+def is_answered(question: Question, day: dt.date | None = None) -> bool:
+    """Whether `question` had its answer by `day`: an answer judged `unanswered` (it answers
+    nothing) leaves the question unanswered."""
+    answer = answer_by(question, day)
+    return answer is not None and answer.judgement is not Judgement.unanswered
+
+
+def days_late(commitment: Commitment, day: dt.date) -> int | None:
+    """Calendar days from a commitment's due date to `day` once past it; None before, or
+    without a due date."""
+    due = commitment.due
+    return (day - due).days if due is not None and due < day else None
 
 
 def follow_up(dossier: Dossier, today: dt.date, visible: Visible) -> FollowUp:
@@ -452,10 +468,9 @@ def _overdue(
     for commitment in commitments:
         if not visible(commitment):
             continue
-        late = commitment.due is not None and commitment.due < today
-        days = (today - commitment.due).days if commitment.due is not None and late else None
+        days = days_late(commitment, today)
         if commitment.state is CommitmentState.broken or (
-            commitment.state is CommitmentState.open and late
+            commitment.state is CommitmentState.open and days is not None
         ):
             yield Overdue(commitment, days)
 
