@@ -168,6 +168,15 @@ def ui_in_english(monkeypatch: pytest.MonkeyPatch) -> None:
     i18n.set_language("en")
 
 
+def seeded(root: Path, source: Path, name: str | None = None) -> Path:
+    """A workspace at `root` (an empty briefgen.toml) holding a copy of the dossier folder
+    `source` under seeds/ (as `name`, or its own name): the copy's folder."""
+    folder = root / "seeds" / (name or source.name)
+    shutil.copytree(source, folder)
+    (root / "briefgen.toml").touch()
+    return folder
+
+
 @pytest.fixture
 def minimal(tmp_path: Path) -> Path:
     """A copy of the minimal valid dossier, free to be broken by the test."""

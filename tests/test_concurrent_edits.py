@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import shutil
 import threading
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from briefgen.lint import check_dossier
 from briefgen.store import DossierFiles
 from briefgen.web import create_app
 from briefgen.workspace import find_workspace
-from conftest import EXAMPLE
+from conftest import EXAMPLE, seeded
 from pages import Form, flashes, form, form_values, messages, open_form, submit, text
 
 TODAY = dt.date(2026, 11, 23)
@@ -36,10 +35,7 @@ FREE = "  - id: libre\n    statement: La direction n'a publié aucun bilan du lo
 def folder(tmp_path: Path) -> Path:
     """The `briefgen init` example in a workspace, with a fact nothing uses and one fact for
     each of four reps."""
-    root = tmp_path / "ws"
-    target = root / "seeds" / DOSSIER
-    shutil.copytree(EXAMPLE, target)
-    (root / "briefgen.toml").write_text("")
+    target = seeded(tmp_path / "ws", EXAMPLE, DOSSIER)
     path = target / "facts.yaml"
     own = "".join(
         f"  - id: rep-{n}\n    statement: Constat du délégué {n}.\n    union_position: true\n"

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from briefgen.cli import main
 from briefgen.load import load_dossier
-from conftest import EXAMPLE, MINIMAL, ROOT, pdf_text
+from conftest import EXAMPLE, MINIMAL, ROOT, pdf_text, seeded
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -327,9 +327,7 @@ def test_by_default_what_changed_since_the_previous_meeting(tmp_path: Path) -> N
     """With no OLD, the dossier as committed on the day of its previous meeting (5 November
     2026) is compared: a commit of that day counts, a later one does not."""
     root = tmp_path / "ws"
-    folder = root / "seeds" / "minimal"
-    shutil.copytree(MINIMAL, folder)
-    (root / "briefgen.toml").write_text("")
+    folder = seeded(root, MINIMAL)
     replace(
         folder / "dossier.yaml",
         "meeting:\n",

@@ -4,7 +4,6 @@ item of every built-in dossier, saved as a hurried rep would, leaves the YAML as
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from flask.testing import FlaskClient
 from briefgen.web import create_app
 from briefgen.web.parts import SECTIONS, TABLES
 from briefgen.workspace import find_workspace
-from conftest import MINIMAL, ROOT
+from conftest import MINIMAL, ROOT, seeded
 from pages import Form, flashes, open_form, submit
 
 TODAY = dt.date(2026, 11, 23)
@@ -32,11 +31,10 @@ and the one with only what a dossier requires (no tract, declaration or opinion)
 
 def _client(tmp_path: Path, source: Path) -> tuple[FlaskClient, Path]:
     root = tmp_path / "ws"
-    shutil.copytree(source, root / "seeds" / source.name)
-    (root / "briefgen.toml").write_text("")
+    folder = seeded(root, source)
     app = create_app(find_workspace(root), today=TODAY)
     app.config["TESTING"] = True
-    return app.test_client(), root / "seeds" / source.name
+    return app.test_client(), folder
 
 
 def _files(folder: Path) -> dict[str, bytes]:

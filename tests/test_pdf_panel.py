@@ -7,7 +7,6 @@ Run on tests/dossiers/minimal in a workspace of its own, not the first dossier.
 
 from __future__ import annotations
 
-import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,10 +18,9 @@ from flask.testing import FlaskClient
 import briefgen.web
 from briefgen.web import panel
 from browser import axe_violations, chromium, horizontal_overflow, opened, serving
-from conftest import invoke_in, pdf_text
+from conftest import MINIMAL, invoke_in, pdf_text, seeded
 from pages import text
 
-MINIMAL = Path(__file__).resolve().parent / "dossiers" / "minimal"
 BASE = "/d/minimal"
 FORM = f"{BASE}/edit/key_points/item/0"
 HEADLINE = "Un outil à l'essai"
@@ -33,8 +31,7 @@ PRINTED = "Un outil à l’essai"
 @pytest.fixture
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "ws"
-    shutil.copytree(MINIMAL, root / "seeds" / "minimal")
-    (root / "briefgen.toml").write_text("")
+    seeded(root, MINIMAL)
     monkeypatch.setenv("BRIEFGEN_UI_LANG", "fr")
     return root
 

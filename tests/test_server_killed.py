@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import http.cookiejar
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -25,7 +24,7 @@ import pytest
 import yaml
 from test_concurrent_edits import errors
 
-from conftest import EXAMPLE
+from conftest import EXAMPLE, seeded
 from pages import Form, form
 
 REPS = 4
@@ -118,10 +117,7 @@ def rep(base: str, n: int, acknowledged: dict[int, list[str]], sent: dict[int, l
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
     root = tmp_path / "ws"
-    target = root / "seeds" / DOSSIER
-    shutil.copytree(EXAMPLE, target)
-    (root / "briefgen.toml").write_text("")
-    path = target / "facts.yaml"
+    path = seeded(root, EXAMPLE, DOSSIER) / "facts.yaml"
     own = "".join(FACT.format(n=n) for n in range(REPS + 1))
     path.write_text(path.read_text(encoding="utf-8").replace("\nthemes:", f"{own}\nthemes:", 1))
     return root

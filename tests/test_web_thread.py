@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +23,9 @@ from icalendar import Calendar
 from briefgen.web import create_app
 from briefgen.workspace import find_workspace
 from browser import axe_violations, chromium, horizontal_overflow, opened, serving
+from conftest import MINIMAL, seeded
 from pages import flashes, open_form, submit, text
 
-MINIMAL = Path(__file__).resolve().parent / "dossiers" / "minimal"
 TODAY = dt.date(2026, 11, 23)
 BASE = "/d/minimal"
 QUESTION = "Quand le CSE sera-t-il consulté ?"
@@ -48,8 +47,7 @@ commitments:
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
     root = tmp_path / "ws"
-    shutil.copytree(MINIMAL, root / "seeds" / "minimal")
-    (root / "briefgen.toml").write_text("")
+    seeded(root, MINIMAL)
     return root
 
 
