@@ -6,35 +6,30 @@ target and renamed into place: a failed build leaves earlier output intact.
 
 from __future__ import annotations
 
-import math
 import os
-from bisect import bisect_right
 from collections.abc import Callable, Mapping
-from concurrent.futures import Executor, as_completed
+from concurrent.futures import Executor, Future, as_completed
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import office, provenance, typography
 from .atomic import PRIVATE, write_all
 from .context import DocView, build_context
-from .errors import InputError, RenderError
+from .errors import InputError
 from .i18n import Text, lazy
 from .layout import PageMeta, page, standalone
 from .load import display_path
 from .markdown import to_html
 from .models import Audience, Dossier, Establishment, KeyPoint, Visibility
 from .paths import find_template_file
+from .press import FIT_STEP as FIT_STEP
+from .press import Budget, Memo, Printed, PrintJob, Resolver, TypeFit, fit, scale_point
+from .press import _next_scale as _next_scale
+from .press import run as press
 from .templating import load_labels, markdown_environment, render, tagged_labels
 from .workspace import Workspace
-
-if TYPE_CHECKING:
-    from .pdf import Layout
-
-
-FIT_STEP = 0.025
-"""The fitter's steps of type scale: the scales it may choose are multiples of it."""
 
 BODY_PT = 9.3
 """Body type size, in points, that print.css gives every document (`html { font-size }`)."""
@@ -42,22 +37,6 @@ DECLARATION_PT = BODY_PT * 1.1
 """The opening statement's body size: print.css sets its text 1.1 times the body size."""
 TRACT_PT = BODY_PT * 1.3
 """The tract's body size at scale 1: print.css sets its text 1.3 times the body size."""
-
-
-@dataclass(frozen=True)
-class TypeFit:
-    """The body type sizes, in points, a document may be set in to fill its page budget:
-    its size at scale 1 (print.css's), the smallest and the largest the fitter may choose."""
-
-    size: float
-    smallest: float
-    largest: float
-
-    def scales(self) -> tuple[float, ...]:
-        """The scales the fitter may choose, in steps of FIT_STEP, smallest first."""
-        low = math.ceil(self.smallest / self.size / FIT_STEP - 1e-9)
-        high = math.floor(self.largest / self.size / FIT_STEP + 1e-9)
-        return tuple(round(step * FIT_STEP, 3) for step in range(low, high + 1))
 
 
 TRACT_FIT = TypeFit(TRACT_PT, smallest=DECLARATION_PT, largest=18.0)
@@ -286,67 +265,6 @@ def _page_meta(
     )
 
 
-def _next_scale(scales: tuple[float, ...], measured: list[tuple[float, float]], room: float) -> int:
-    """The index in `scales` of the largest scale at which the text would just fill `room`
-    points, from the points it took (`measured`: scale and room used, latest last).
-
-    The room a text takes grows as a power of its type's size: about the square (lines
-    grow longer in words and taller) for a long text, less for a short one whose spacing
-    and short lines weigh more.  The power is measured from the last two layouts, or
-    taken to be 2 after the first.
-    """
-    scale, used = measured[-1]
-    power = 2.0
-    if len(measured) > 1:
-        before, used_before = measured[-2]
-        if used != used_before:
-            power = min(max(math.log(used / used_before) / math.log(scale / before), 0.5), 3.0)
-    target = scale * (room / used) ** (1 / power)
-    return bisect_right(scales, target + 1e-9) - 1
-
-
-def fit(
-    kind: DocumentKind, measure: Callable[[float], Layout], template: str
-) -> tuple[float, Layout, int]:
-    """The largest of the kind's type scales that keeps it to its page budget, the layout
-    at that scale, and how many layouts it took to find it.
-
-    The first layout is at scale 1; each next one at the scale the layouts so far point
-    to, kept strictly between the largest scale known to fit and the smallest known to
-    overflow, until they are neighbours: the result is the one trying every scale would
-    give, as type set larger never takes fewer pages.  Raises RenderError if even the
-    smallest scale overflows.
-    """
-    if kind.fit is None or kind.max_pages is None:
-        return 1.0, measure(1.0), 1
-    scales = kind.fit.scales()
-    fits, overflows = -1, len(scales)
-    tried: dict[int, Layout] = {}
-    measured: list[tuple[float, float]] = []
-    index = min(max(bisect_right(scales, 1.0) - 1, 0), len(scales) - 1)
-    while overflows - fits > 1:
-        layout = tried[index] = measure(scales[index])
-        if layout.pages <= kind.max_pages:
-            fits = index
-        else:
-            overflows = index
-        measured.append((scales[index], layout.pages * layout.page_height - layout.free))
-        guess = _next_scale(scales, measured, kind.max_pages * layout.page_height)
-        index = min(max(guess, fits + 1), overflows - 1)
-    if fits < 0:
-        raise RenderError.at(
-            lazy(
-                "the %(document)s runs to %(pages)s pages even in smaller type "
-                "(at most %(limit)s); shorten its text in the dossier",
-                document=kind.name,
-                pages=tried[0].pages,
-                limit=kind.max_pages,
-            ),
-            template,
-        )
-    return scales[fits], tried[fits], len(tried)
-
-
 def render_document(
     dossier: Dossier,
     kind: DocumentKind,
@@ -357,14 +275,48 @@ def render_document(
     establishment: str | None = None,
     extra: Mapping[str, Any] | None = None,
     digest: str | None = None,
+    memo: Memo | None = None,
 ) -> Built:
     """Run one document through the pipeline: context → Markdown → HTML → PDF.
 
     The PDF embeds the provenance record of the facts the document shows; the
     footer prints the trace line unless the options or briefgen.toml turn it off.
     Both identify the dossier by `digest`: the hash of the dossier as read, of
-    which `dossier` may be a variant (default: `dossier`'s own).
+    which `dossier` may be a variant (default: `dossier`'s own).  `memo` remembers the
+    fitter's choices (see `press.Memo`; None: the fitter searches every time).
     """
+    prepared = prepare(
+        dossier, kind, options, workspace, source, contact, establishment, extra, digest, memo
+    )
+    printed = None if prepared.job is None else press(prepared.job, fit)
+    return prepared.finish(printed)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A document made up to its page: what is left to print (`job`: None when no PDF or
+    fitted type is wanted), and what makes the document of what was printed."""
+
+    job: PrintJob | None
+    finish: Callable[[Printed | None], Built]
+
+
+def prepare(
+    dossier: Dossier,
+    kind: DocumentKind,
+    options: Options,
+    workspace: Workspace,
+    source: str = "dossier",
+    contact: str | None = None,
+    establishment: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+    digest: str | None = None,
+    memo: Memo | None = None,
+    detached: bool = False,
+) -> Prepared:
+    """All of `render_document` that needs no WeasyPrint: the Markdown, the HTML and the
+    page to print, at scale 1.  `detached`: the print job is plain data for a worker
+    process that does not import this module (see `press`)."""
     _require_section(dossier, kind, source)
     lang = options.lang or dossier.lang
     dirs = workspace.template_dirs
@@ -377,23 +329,27 @@ def render_document(
     meta = _page_meta(
         dossier, kind, labels, branding.name, created, options, workspace, digest, establishment
     )
-    files = {"md": markdown_text.encode()}
-    warnings: list[Text] = []
-    layouts, scale = 0, 1.0
     wanted_office = [fmt for fmt in office.FORMATS if fmt in options.formats]
+    job = None
     if "pdf" in options.formats or (wanted_office and kind.fit is not None):
-        from .pdf import lay_out, write_pdf
-
         template = display_path(find_template_file(kind.template, dirs) or Path(kind.template))
         # Web addresses get their break opportunities in the PDF's HTML only, never in the
         # HTML file or the office files.
         printed = typography.for_print(body)
-
-        def measure(scale: float) -> Layout:
-            html = page(printed, replace(meta, scale=scale), labels, dirs, branding)
-            return lay_out(html, workspace.root, workspace.resolve, template, options.pdf_variant)
-
-        scale, layout, layouts = fit(kind, measure, template)
+        at_one = page(printed, meta, labels, dirs, branding)
+        point: int | None = None
+        pages: dict[float, str] = {1.0: at_one}
+        if kind.fit is not None and kind.max_pages is not None:
+            probe = 0.5
+            point = scale_point(
+                at_one, page(printed, replace(meta, scale=probe), labels, dirs, branding), probe
+            )
+            if point is None:  # a layout that shows the scale otherwise: every page made here
+                pages = {
+                    scale: page(printed, replace(meta, scale=scale), labels, dirs, branding)
+                    for scale in kind.fit.scales()
+                }
+        attachments: list[tuple[str, bytes, str]] = []
         if "pdf" in options.formats:
             settings = {
                 "lang": lang,
@@ -405,21 +361,51 @@ def render_document(
             entry = provenance.record(
                 dossier, kind.name, kind.audience.value, shown, settings, digest
             )
-            attachment = (
-                provenance.ATTACHMENT,
-                provenance.to_bytes(entry),
-                "Provenance of the facts",
+            attachments.append(
+                (provenance.ATTACHMENT, provenance.to_bytes(entry), "Provenance of the facts")
             )
-            pdf = write_pdf(layout, [attachment], created)
-            files["pdf"], warnings = pdf.data, pdf.warnings
-    scaled = replace(meta, scale=scale)
-    if "html" in options.formats:
-        shown_as = scaled if "pdf" in options.formats else meta  # the PDF's type, when made
-        html_page = page(body, shown_as, labels, dirs, branding)
-        files["html"] = standalone(html_page, workspace.resolve, workspace.media_type).encode()
-    for fmt in wanted_office:
-        files[fmt] = office.render(body, fmt, scaled, labels, workspace)
-    return Built(kind, {f: files[f] for f in options.formats}, warnings, layouts=layouts)
+        document = "/".join([dossier.id, kind.name, establishment or "", options.pdf_variant])
+        remembered = memo is not None and os.environ.get(Memo.OFF) != "0"
+        job = PrintJob(
+            at_one,
+            point,
+            pages,
+            workspace.root,
+            Resolver(dirs, workspace.assets) if detached else workspace.resolve,
+            template,
+            Budget(kind.name, kind.max_pages, kind.fit) if detached else kind,
+            options.pdf_variant,
+            "pdf" in options.formats,
+            attachments,
+            created,
+            document if memo is not None else "",
+            {},
+            memo.last.get(document) if memo is not None else None,
+        )
+        if memo is not None and kind.fit is not None and kind.max_pages is not None:
+            key = job.fingerprint()
+            job = replace(job, memo_key=key, decisions=memo.known(key) if remembered else {})
+
+    def finish(printed: Printed | None) -> Built:
+        files = {"md": markdown_text.encode()}
+        warnings: list[Text] = []
+        layouts, scale = 0, 1.0
+        if printed is not None:
+            layouts, scale = printed.layouts, printed.scale
+            if printed.pdf is not None:
+                files["pdf"], warnings = printed.pdf, printed.warnings
+            if memo is not None:
+                memo.remember(printed, job.document if job else "")
+        scaled = replace(meta, scale=scale)
+        if "html" in options.formats:
+            shown_as = scaled if "pdf" in options.formats else meta  # the PDF's type, when made
+            html_page = page(body, shown_as, labels, dirs, branding)
+            files["html"] = standalone(html_page, workspace.resolve, workspace.media_type).encode()
+        for fmt in wanted_office:
+            files[fmt] = office.render(body, fmt, scaled, labels, workspace)
+        return Built(kind, {f: files[f] for f in options.formats}, warnings, layouts=layouts)
+
+    return Prepared(job, finish)
 
 
 def runnable_kinds(dossier: Dossier, asked: list[str]) -> tuple[list[str], list[Text]]:
@@ -510,7 +496,9 @@ def plan(dossier: Dossier, kinds: list[str], each: str | None = None) -> list[Jo
     ]
 
 
-def _render_job(job: Job, options: Options, workspace: Workspace, source: str) -> Built:
+def _render_job(
+    job: Job, options: Options, workspace: Workspace, source: str, memo: Memo | None = None
+) -> Built:
     built = render_document(
         job.dossier,
         job.kind,
@@ -520,8 +508,31 @@ def _render_job(job: Job, options: Options, workspace: Workspace, source: str) -
         job.contact,
         job.establishment,
         digest=job.digest,
+        memo=memo,
     )
     return replace(built, filename=job.filename)
+
+
+def prepare_job(
+    job: Job, options: Options, workspace: Workspace, source: str, memo: Memo | None
+) -> Prepared:
+    prepared = prepare(
+        job.dossier,
+        job.kind,
+        options,
+        workspace,
+        source,
+        job.contact,
+        job.establishment,
+        digest=job.digest,
+        memo=memo,
+        detached=True,
+    )
+
+    def finish(printed: Printed | None) -> Built:
+        return replace(prepared.finish(printed), filename=job.filename)
+
+    return Prepared(prepared.job, finish)
 
 
 def render_all(
@@ -531,8 +542,11 @@ def render_all(
     source: str,
     pool: Executor | None = None,
     progress: Callable[[Job, int, int], None] | None = None,
+    memo: Memo | None = None,
 ) -> list[Built]:
-    """Render every job, in the worker processes of `pool` or, without one, in this process.
+    """Render every job, in this process or, with a `pool`, its pages printed (laid out
+    and written, see `press`) in the pool's worker processes while this one makes the
+    next job's page.
 
     Results come back in the order of `jobs`, whatever order they finish in, so
     the output does not depend on the number of workers.
@@ -540,19 +554,31 @@ def render_all(
     if pool is None:
         results = []
         for job in jobs:
-            results.append(_render_job(job, options, workspace, source))
+            results.append(_render_job(job, options, workspace, source, memo))
             if progress:
                 progress(job, len(results), len(jobs))
         return results
-    futures = {
-        pool.submit(_render_job, job, options, workspace, source): index
-        for index, job in enumerate(jobs)
-    }
     done: dict[int, Built] = {}
-    for future in as_completed(futures):
-        done[futures[future]] = future.result()
+    futures: dict[Future[Printed], tuple[int, Prepared]] = {}
+
+    def finished(index: int, built: Built) -> None:
+        done[index] = built
         if progress:
-            progress(jobs[futures[future]], len(done), len(jobs))
+            progress(jobs[index], len(done), len(jobs))
+
+    try:
+        for index, job in enumerate(jobs):
+            prepared = prepare_job(job, options, workspace, source, memo)
+            if prepared.job is None:
+                finished(index, prepared.finish(None))
+            else:
+                futures[pool.submit(press, prepared.job)] = index, prepared
+        for future in as_completed(futures):
+            index, prepared = futures[future]
+            finished(index, prepared.finish(future.result()))
+    finally:
+        for future in futures:
+            future.cancel()
     return [done[index] for index in range(len(jobs))]
 
 
@@ -572,7 +598,8 @@ def build(
     (see `select_meeting`); return the files written and the warnings.
 
     Everything is rendered before anything is written, so a failure leaves
-    the earlier output as it was.
+    the earlier output as it was.  The fitter's choices are remembered in `out_dir`
+    (see `press.Memo`): the same document built again is laid out once.
     """
     source = display_path(dossier_dir / "dossier.yaml")
     selected = select_meeting(dossier, meeting)
@@ -580,8 +607,12 @@ def build(
     if selected is not dossier:  # identified, like an establishment's, by the dossier read
         digest = provenance.dossier_hash(dossier)
         jobs = [replace(job, digest=digest) for job in jobs]
-    built = render_all(jobs, options, workspace, source, pool, progress)
+    memo = Memo.load(out_dir)
+    before = replace(memo, decisions=dict(memo.decisions), last=dict(memo.last))
+    built = render_all(jobs, options, workspace, source, pool, progress, memo)
     files = write_built(built, out_dir / dossier.id)
+    if memo != before:
+        memo.save(out_dir)
     return list(files), [w for document in built for w in document.warnings]
 
 

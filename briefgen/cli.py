@@ -41,6 +41,9 @@ from .i18n import (
 )
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
+    from .i18n import Text
     from .workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -463,14 +466,62 @@ def build(
     meeting: dt.datetime | None,
     force: bool,
 ) -> None:
-    from .cache import input_digest, record, up_to_date
+    from contextlib import ExitStack
+
+    from .pool import worker_pool
+
+    ordered = tuple(f for f in FORMATS if f in formats)
+    workers = jobs or os.cpu_count() or 1
+    # HTML and Markdown take milliseconds: only PDFs and pandoc's files are worth workers;
+    # as many as documents asked for, at most (an idle one would only take a core from the
+    # others while it imports WeasyPrint).
+    documents = len(set(docs)) if docs and each is None else None
+    pool_size = workers if {"pdf", "odt", "docx"} & set(ordered) else 1
+    with ExitStack() as stack:
+        # With --force nothing can be up to date: the workers start at once, importing
+        # WeasyPrint while this process reads the workspace and the dossier.
+        pool = stack.enter_context(worker_pool(pool_size, documents)) if force else None
+        written, warnings, current = _build(
+            dossier, docs, ordered, out_dir, lang, pdf_variant, trace, each, meeting, force,
+            pool, lambda: stack.enter_context(worker_pool(pool_size, documents)),
+        )  # fmt: skip
     from .load import display_path
+
+    if current is not None:
+        for path in current:
+            click.echo(_("up to date: %(path)s", path=display_path(path)))
+        return
+    if sys.stdout.isatty():
+        click.echo("\r\033[K", nl=False)
+    for warning in warnings:
+        _warning(warning)
+    for path in written:
+        click.echo(_("wrote %(path)s", path=display_path(path)))
+
+
+def _build(
+    dossier: str | None,
+    docs: tuple[str, ...],
+    ordered: tuple[str, ...],
+    out_dir: Path | None,
+    lang: str | None,
+    pdf_variant: str,
+    trace: bool | None,
+    each: str | None,
+    meeting: dt.datetime | None,
+    force: bool,
+    pool: Executor | None,
+    start_pool: Callable[[], Executor | None],
+) -> tuple[list[Path], list[Text], list[Path] | None]:
+    """`build`'s work: the files written and the warnings, or the files already up to
+    date (`pool`: started already, or None to start it with `start_pool` once the output
+    is known to be out of date)."""
+    from .cache import input_digest, record, up_to_date
     from .workspace import find_dossier
 
     workspace = _workspace()
     folder = find_dossier(dossier, workspace.seeds)
     out = out_dir or workspace.output
-    ordered = tuple(f for f in FORMATS if f in formats)
     settings = {
         "dossier": str(folder.resolve()),
         "docs": sorted(set(docs)),
@@ -490,50 +541,39 @@ def build(
     digest = input_digest(workspace.inputs(folder), settings)
     current = None if force else up_to_date(out, key, digest)
     if current is not None:
-        for path in current:
-            click.echo(_("up to date: %(path)s", path=display_path(path)))
-        return
+        return [], [], current
+    if pool is None:
+        pool = start_pool()
+    from .build import Job, Options, runnable_kinds, select_meeting
+    from .build import build as run_build
+    from .lint import buildable
 
-    from .pool import worker_pool
+    loaded = buildable(folder, dt.date.today())
+    day = meeting.date() if meeting else None
+    kinds, skipped = runnable_kinds(select_meeting(loaded, day), list(docs))
+    for message in skipped:
+        _warning(message)
+    options = Options(formats=ordered, lang=lang, pdf_variant=pdf_variant, trace=trace)
 
-    workers = jobs or os.cpu_count() or 1
-    # HTML and Markdown take milliseconds: only PDFs and pandoc's files are worth workers.
-    with worker_pool(workers if {"pdf", "odt", "docx"} & set(ordered) else 1) as pool:
-        from .build import Job, Options, runnable_kinds, select_meeting
-        from .build import build as run_build
-        from .lint import buildable
-
-        loaded = buildable(folder, dt.date.today())
-        day = meeting.date() if meeting else None
-        kinds, skipped = runnable_kinds(select_meeting(loaded, day), list(docs))
-        for message in skipped:
-            _warning(message)
-        options = Options(formats=ordered, lang=lang, pdf_variant=pdf_variant, trace=trace)
-
-        def progress(job: Job, done: int, total: int) -> None:
-            if sys.stdout.isatty():
-                bar = "#" * (20 * done // total)
-                click.echo(f"\r[{bar:<20}] {done}/{total} {job.filename}\033[K", nl=False)
-            else:
-                click.echo(
-                    _(
-                        "rendered %(file)s (%(done)s/%(total)s)",
-                        file=job.filename,
-                        done=done,
-                        total=total,
-                    )
+    def progress(job: Job, done: int, total: int) -> None:
+        if sys.stdout.isatty():
+            bar = "#" * (20 * done // total)
+            click.echo(f"\r[{bar:<20}] {done}/{total} {job.filename}\033[K", nl=False)
+        else:
+            click.echo(
+                _(
+                    "rendered %(file)s (%(done)s/%(total)s)",
+                    file=job.filename,
+                    done=done,
+                    total=total,
                 )
+            )
 
-        written, warnings = run_build(
-            loaded, folder, out, kinds, options, workspace, each, pool, progress, day
-        )
-    if sys.stdout.isatty():
-        click.echo("\r\033[K", nl=False)
+    written, warnings = run_build(
+        loaded, folder, out, kinds, options, workspace, each, pool, progress, day
+    )
     record(out, key, digest, written)
-    for warning in warnings:
-        _warning(warning)
-    for path in written:
-        click.echo(_("wrote %(path)s", path=display_path(path)))
+    return written, warnings, None
 
 
 class _Check(_Command):

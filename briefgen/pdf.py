@@ -8,6 +8,7 @@ the resource, rather than printing a document with a hole in it.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import os
@@ -26,13 +27,19 @@ from .i18n import Message, Text, lazy
 from .images import NOT_AN_ASSET, read_asset
 
 
-def make_fetcher(base: Path, resolve: Callable[[str], Path | None], refusals: list[Message]) -> Any:
+def make_fetcher(
+    base: Path,
+    resolve: Callable[[str], Path | None],
+    refusals: list[Message],
+    served: dict[str, str] | None = None,
+) -> Any:
     """A WeasyPrint URL fetcher that serves data: URLs and the files `resolve` allows.
 
     A file URL is taken relative to `base` and handed to `resolve`, which
     says which file (if any) it stands for.  Each refusal is appended to
     `refusals` as well as raised, since WeasyPrint turns fetch errors into log
-    warnings and goes on.
+    warnings and goes on.  Each file served is entered in `served`, if given: its
+    path relative to `base` and the SHA-256 of its content.
     """
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -54,6 +61,8 @@ def make_fetcher(base: Path, resolve: Callable[[str], Path | None], refusals: li
                 if isinstance(found, Message):
                     reason = found
                 elif target is not None:
+                    if served is not None and relative is not None:
+                        served[relative.as_posix()] = hashlib.sha256(found).hexdigest()
                     return URLFetcherResponse(target.as_uri(), found)
             refusals.append(lazy("resource refused: %(url)s (%(reason)s)", url=url, reason=reason))
             raise ValueError(f"refused: {url}")
@@ -392,11 +401,13 @@ def lay_out(
     resolve: Callable[[str], Path | None],
     source_name: str,
     variant: str = PDF_VARIANTS[0],
+    served: dict[str, str] | None = None,
 ) -> Layout:
     """Lay `html` out in pages, as the PDF of the given variant will be, without writing it.
 
-    `source_name` names the template in error messages.  Raises RenderError
-    if a resource was refused or could not be read.
+    `source_name` names the template in error messages; the files fetched are entered in
+    `served` (see `make_fetcher`).  Raises RenderError if a resource was refused or could
+    not be read.
     """
     from weasyprint import HTML
 
@@ -406,7 +417,7 @@ def lay_out(
         document = HTML(
             string=html,
             base_url=base_dir.resolve().as_uri() + "/",
-            url_fetcher=make_fetcher(base_dir, resolve, refusals),
+            url_fetcher=make_fetcher(base_dir, resolve, refusals, served),
         ).render(font_config=_font_config(), pdf_variant=variant, pdf_tags=True)
     if refusals:
         raise RenderError(*(Problem(refusal, source_name) for refusal in refusals))

@@ -1,10 +1,10 @@
 """Worker processes for rendering, started before the dossier is read.
 
-Each worker imports WeasyPrint and the pipeline once, while the main process
-reads and validates the dossier: on a machine with two cores or more, that
-start-up is then paid in parallel rather than in turn.  This module imports
-nothing heavy itself, so that the workers start before the main process has
-loaded anything but the command line.
+Each worker imports WeasyPrint and the printing end of the pipeline (`press`) once,
+while the main process reads and validates the dossier and makes the pages: on a machine
+with two cores or more, that start-up is then paid in parallel rather than in turn.
+This module imports nothing heavy itself, so that the workers start before the main
+process has loaded anything but the command line.
 """
 
 from __future__ import annotations
@@ -17,18 +17,21 @@ from contextlib import contextmanager
 def _warm() -> None:
     import weasyprint  # noqa: F401
 
-    from . import build  # noqa: F401
+    from . import pdf, press  # noqa: F401
 
 
 @contextmanager
-def worker_pool(workers: int) -> Iterator[Executor | None]:
-    """A pool of `workers` warm rendering processes, or None to render in this process."""
+def worker_pool(workers: int, documents: int | None = None) -> Iterator[Executor | None]:
+    """A pool of `workers` warm rendering processes, or None to render in this process
+    (`workers` 1).  Known to be fewer, the `documents` to render bound the processes
+    started: a single document gets one, which prints while this process makes the page."""
     if workers <= 1:
         yield None
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for _ in range(workers):
+    started = max(min(workers, documents or workers), 1)
+    with ProcessPoolExecutor(max_workers=started) as pool:
+        for _ in range(started):
             pool.submit(_warm)
         yield pool

@@ -135,8 +135,11 @@ def load_labels(lang: str, dirs: tuple[Path, ...] = (TEMPLATE_DIR,)) -> dict[str
                 known=", ".join(known),
             )
         )
-    labels = read_mapping(builtin)
     path = find_template_file(f"labels/{lang}.yaml", dirs)
+    key = (lang, dirs, _stamp(builtin), _stamp(path) if path is not None else None)
+    if key in _LABELS:
+        return dict(_LABELS[key])
+    labels = read_mapping(builtin)
     if path is not None and path != builtin:
         own = read_mapping(path)
         unknown = sorted(set(own) - set(labels))
@@ -152,7 +155,24 @@ def load_labels(lang: str, dirs: tuple[Path, ...] = (TEMPLATE_DIR,)) -> dict[str
     wrong = [key for key, value in labels.items() if not isinstance(value, str)]
     if wrong:
         raise InputError.at(lazy("a label must be text"), str(path), None, wrong[0])
-    return labels
+    if len(_LABELS) >= 32:
+        _LABELS.clear()
+    _LABELS[key] = labels
+    return dict(labels)
+
+
+_LABELS: dict[tuple[object, ...], dict[str, str]] = {}
+"""The label catalogues read, by language, folders and the files' stamps (`_stamp`): a
+catalogue is read again when either file changes."""
+
+
+def _stamp(path: Path) -> tuple[str, int, int] | None:
+    """What tells that a file changed: its path, modification time and size (None: gone)."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return str(path), status.st_mtime_ns, status.st_size
 
 
 def format_date(value: date | str, lang: str = "fr", precision: str | None = None) -> str:
