@@ -228,10 +228,11 @@ def page_rows(
         for _ in range(renders - 10):
             server.produce(["tract"])
         many = server.rss_mib()
-    rows.append(("server memory (VmRSS) after 10 tract renders", f"{ten:.0f} MiB", "", ""))
+    what = "server memory (VmRSS of the server and its rendering processes)"
+    rows.append((f"{what} after 10 tract renders", f"{ten:.0f} MiB", "", ""))
     rows.append(
         (
-            f"server memory (VmRSS) after {renders} tract renders",
+            f"{what} after {renders} tract renders",
             f"{many:.0f} MiB",
             f"{many / ten:.2f}× after 10",
             "≤ 1.2×",

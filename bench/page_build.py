@@ -43,6 +43,32 @@ def _free_port() -> int:
         return port
 
 
+def _tree(root: int) -> list[int]:
+    """`root` and its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text(encoding="ascii").rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except OSError:  # gone meanwhile (a worker replaced)
+        return 0
+    found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.M)
+    return int(found.group(1)) if found else 0
+
+
 class Server:
     """A `briefgen serve` subprocess, started fresh, and a browser-like client of it."""
 
@@ -86,11 +112,9 @@ class Server:
             return data
 
     def rss_mib(self) -> float:
-        """The server's resident memory now (VmRSS), in MiB."""
-        status = Path(f"/proc/{self.process.pid}/status").read_text(encoding="utf-8")
-        found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.M)
-        assert found, status
-        return int(found.group(1)) / 1024
+        """The resident memory now (VmRSS) of the server and of every process it started
+        (its warm rendering workers, their fork server), in MiB."""
+        return sum(_rss_kib(pid) for pid in _tree(self.process.pid)) / 1024
 
     def produce(self, docs: list[str]) -> float:
         """Seconds from posting the build form for `docs` (all documents if empty) to the

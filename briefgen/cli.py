@@ -1230,6 +1230,7 @@ def serve(host: str, port: int, commit: bool, page_lang: str | None) -> None:
     from werkzeug.serving import make_server
 
     from .hosts import guard_for, url_for_host
+    from .warm import server_workers
     from .web import create_app
 
     if page_lang:
@@ -1239,14 +1240,20 @@ def serve(host: str, port: int, commit: bool, page_lang: str | None) -> None:
     workspace = _workspace()
     _warn_if_public(host)
     guard = guard_for(host)
-    app = create_app(workspace, guard=guard, commit=commit, ui_lang=ui_lang)
+    app = create_app(
+        workspace, guard=guard, commit=commit, ui_lang=ui_lang, render_workers=server_workers()
+    )
     try:
         server = make_server(host, port, app, threaded=True)
     except (OSError, SystemExit) as exc:
         raise BriefgenError.at(_cannot_listen(host, port, exc)) from None
+    pool = app.extensions["briefgen"].render
+    pool.start()
     address = url_for_host(host, server.server_port, guard)
     click.echo(_("briefgen: open %(address)s  (Ctrl-C to stop)", address=address))
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         click.echo(_("stopped"))
+    finally:
+        pool.shutdown(wait=False)

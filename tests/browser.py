@@ -50,9 +50,13 @@ def require(tool: Path, install: str) -> None:
 
 
 @contextmanager
-def serving(workspace: Path, ui_lang: str = "fr", today: dt.date | None = None) -> Iterator[str]:
+def serving(
+    workspace: Path, ui_lang: str = "fr", today: dt.date | None = None, render_workers: int = 0
+) -> Iterator[str]:
     """The page of `workspace`, speaking `ui_lang`, served on a free port of 127.0.0.1 (in a
-    thread of this process) while the block runs: its address, without a trailing slash."""
+    thread of this process) while the block runs: its address, without a trailing slash.
+    Documents are rendered in the request's thread, or by `render_workers` warm workers
+    as `briefgen serve` has them."""
     from werkzeug.serving import WSGIRequestHandler, make_server
 
     from briefgen.web import create_app
@@ -62,7 +66,9 @@ def serving(workspace: Path, ui_lang: str = "fr", today: dt.date | None = None) 
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
             """No line per request: a failing test shows what the page did, not this."""
 
-    app = create_app(find_workspace(workspace), today=today, ui_lang=ui_lang)
+    app = create_app(
+        find_workspace(workspace), today=today, ui_lang=ui_lang, render_workers=render_workers
+    )
     httpd = make_server("127.0.0.1", 0, app, threaded=True, request_handler=Quiet)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -71,6 +77,7 @@ def serving(workspace: Path, ui_lang: str = "fr", today: dt.date | None = None) 
     finally:
         httpd.shutdown()
         thread.join()
+        app.extensions["briefgen"].render.shutdown()
 
 
 @contextmanager

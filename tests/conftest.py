@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -237,7 +237,7 @@ def invoke_in(workspace: Path, *args: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture
-def served_apps(monkeypatch: pytest.MonkeyPatch) -> list[Flask]:
+def served_apps(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Flask]]:
     """The applications `briefgen serve` would serve: werkzeug's server is replaced by one
     that keeps the application and stops at once."""
     apps: list[Flask] = []
@@ -252,4 +252,6 @@ def served_apps(monkeypatch: pytest.MonkeyPatch) -> list[Flask]:
             raise KeyboardInterrupt
 
     monkeypatch.setattr("werkzeug.serving.make_server", FakeServer)
-    return apps
+    yield apps
+    for app in apps:  # `serve` renders in warm workers, started again at the first render
+        app.extensions["briefgen"].render.shutdown()

@@ -144,11 +144,11 @@ def test_a_superseded_request_is_never_served(
 
 
 def panel_latest(client: FlaskClient) -> int:
-    """The number of the latest request for the minimal dossier's tract."""
+    """How many requests for the minimal dossier's tract found nothing kept."""
     app = client.application
     renderer: panel.Renderer = app.extensions["briefgen.panel"]
     with renderer.lock:
-        return renderer.latest.get(("minimal", "tract"), 0)
+        return renderer.asked[("minimal", "tract")]
 
 
 def test_the_panel_gives_the_bytes_of_briefgen_build(
@@ -184,7 +184,11 @@ def test_every_form_shows_the_panel_with_the_tract_first(client: FlaskClient) ->
 
 def test_a_key_point_saved_shows_in_the_panel(workspace: Path, tmp_path: Path) -> None:
     new_text = "Les agents testent un outil contesté"
-    with serving(workspace) as address, chromium() as browser, opened(browser) as page:
+    with (
+        serving(workspace, render_workers=1) as address,  # as `briefgen serve` renders
+        chromium() as browser,
+        opened(browser) as page,
+    ):
         page.goto(f"{address}{FORM}")
         pdf = panel_pdf(page)  # the tract, which prints the key points
         shown = shown_pdf(page.request.get(pdf).body(), tmp_path)

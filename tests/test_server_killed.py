@@ -1,7 +1,7 @@
 """`briefgen serve` killed (SIGKILL) while four reps save into one file, then started again:
 the files stay readable and `check` passes, every save acknowledged before the kill is on
 disk unless its rep saved again since, and a form opened before the kill saves after the
-restart."""
+restart; the server's rendering processes do not outlive it."""
 
 from __future__ import annotations
 
@@ -123,6 +123,32 @@ def workspace(tmp_path: Path) -> Path:
     return root
 
 
+def descendants(root: int) -> list[int]:
+    """The processes `root` started, and theirs."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text(encoding="ascii").rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError):
+            continue
+        children.setdefault(parent, []).append(int(stat.parent.name))
+    found, todo = [], list(children.get(root, []))
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` runs still (a zombie waiting for its parent counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    except OSError:
+        return False
+    return state[0] != "Z"
+
+
 def test_a_server_killed_during_saves_loses_no_acknowledged_save(workspace: Path) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -137,8 +163,14 @@ def test_a_server_killed_during_saves_loses_no_acknowledged_save(workspace: Path
             thread.start()
         while sum(map(len, acknowledged.values())) < REPS * SAVES // 2:
             time.sleep(0.02)
+        renderers = descendants(first.pid)
+        assert renderers  # the warm workers (and their fork server)
         os.kill(first.pid, signal.SIGKILL)
         first.wait()
+        deadline = time.monotonic() + 30
+        while any(alive(pid) for pid in renderers):
+            assert time.monotonic() < deadline, "rendering processes outlived their server"
+            time.sleep(0.1)
     with server(workspace, port):
         for thread in reps:
             thread.join(timeout=120)

@@ -19,6 +19,7 @@ from flask import Flask
 
 from .. import i18n
 from ..hosts import Guard, guard_for
+from ..warm import WarmPool
 from ..workspace import Workspace
 from . import dossiers, editing, history, imports, lists, panel, routes, security, thread
 from .state import State, secret_key
@@ -34,13 +35,16 @@ def create_app(
     guard: Guard | None = None,
     commit: bool = False,
     ui_lang: str = "fr",
+    render_workers: int = 0,
 ) -> Flask:
     """The web application for one workspace.
 
     `guard` says which Host names (and which access token) are accepted; by
     default, those of a server on 127.0.0.1.  With `commit`, every save is also
     a git commit when the workspace is a git repository.  The page speaks `ui_lang`
-    (French unless `serve --ui-lang` says otherwise).
+    (French unless `serve --ui-lang` says otherwise).  Documents are rendered by
+    `render_workers` warm worker processes (`briefgen.warm`; `serve` starts two), or in
+    the request's own thread with none (the test client's default).
     """
     app = Flask(
         __name__,
@@ -55,7 +59,8 @@ def create_app(
         MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
         MAX_FORM_PARTS=2000,
     )
-    app.extensions["briefgen"] = State(workspace, today, commit=commit)
+    pool = WarmPool(render_workers)
+    app.extensions["briefgen"] = State(workspace, today, commit=commit, render=pool)
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=i18n._, ngettext=i18n.ngettext, newstyle=True
@@ -75,4 +80,5 @@ def create_app(
     app.register_blueprint(history.bp)
     app.register_blueprint(thread.bp)
     app.register_blueprint(panel.bp)
+    panel.install(app, pool)
     return app

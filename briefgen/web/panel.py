@@ -1,33 +1,51 @@
 """The « PDF preview » panel beside a form: the document a rep works on, rendered warm.
 
-The server has WeasyPrint imported, its fonts configured and the dossier checked already:
-a document's PDF is made by the very pipeline `briefgen build` runs (`render_document`),
-in a thread of this process, one at a time.  What was made is kept per document and
-served again at once while the dossier is unchanged; a request for the same document
-made meanwhile supersedes an older one (a render cannot be stopped halfway, but one
-superseded before its turn does not start, and its result is never served).
+The server has the dossier checked already and its warm renderer ready (`briefgen.warm`:
+worker processes with WeasyPrint imported, or this process for the test client): a
+document's PDF is made by the very pipeline `briefgen build` runs (`render_document`).
+What was made is kept per document and served again at once while the dossier is
+unchanged.  A request for the same document with other content supersedes an older one:
+that one stops at its next layout (or never starts), and its result is never served; a
+request for the content already being made waits for it rather than starting again.
+A save made while a panel of its dossier is open starts the panel's document again a
+moment later (`SETTLE` seconds without another save), so that the PDF is under way before
+the page that follows the save asks for it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
-from collections import OrderedDict
+import time
+from collections import Counter, OrderedDict
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    url_for,
+)
 
-from ..build import DOCUMENTS, Options, render_document, runnable_kinds
+from ..build import DOCUMENTS, Job, Options, prepare_job, runnable_kinds
 from ..errors import BriefgenError, Problem
 from ..i18n import _
 from ..load import display_path
 from ..models import Dossier
+from ..press import run as print_page
 from ..provenance import dossier_hash
 from ..store import DossierFiles
+from ..warm import Superseded, Ticket, WarmPool
 from ..workspace import Workspace
 from .findings import present
 from .routes import KIND_LABELS
@@ -39,10 +57,12 @@ KEPT = 8
 """Documents whose last PDF is kept (one each): past it, the least lately asked goes."""
 DEFAULT_KIND = "tract"
 """The document the panel shows first, when the dossier has what it is made of."""
+SETTLE = 0.1
+"""Seconds after a save (without another) before the panel's document is made again."""
+WATCHED = 15 * 60.0
+"""Seconds a panel counts as open after it last asked the server (it asks every 2 s)."""
 
-
-class Superseded(Exception):
-    """A newer request for the same document came while this one waited or rendered."""
+__all__ = ["CannotMake", "Renderer", "Superseded", "pdf_of", "render"]
 
 
 class CannotMake(Exception):
@@ -51,20 +71,40 @@ class CannotMake(Exception):
 
 Made = bytes | str
 """A document's PDF, or why it cannot be made (the message the panel shows)."""
+Key = tuple[str, str]
+"""A document: (dossier id, kind)."""
+
+
+@dataclass
+class Flight:
+    """A render under way: what it is made from, its ticket, and its result to come."""
+
+    digest: str
+    ticket: Ticket
+    result: Future[Made] = field(default_factory=Future)
 
 
 @dataclass
 class Renderer:
-    """The last PDF of each document (dossier, kind), by the hash it was made from, and
-    the number of the latest request for each: an older one is superseded."""
+    """The last PDF of each document by the hash it was made from, the renders under way,
+    and the panels open (their dossier, the document they show, when they last asked)."""
 
-    kept: OrderedDict[tuple[str, str], tuple[str, Made]] = field(default_factory=OrderedDict)
-    latest: dict[tuple[str, str], int] = field(default_factory=dict)
+    pool: WarmPool = field(default_factory=lambda: WarmPool(0))
+    kept: OrderedDict[Key, tuple[str, Made]] = field(default_factory=OrderedDict)
+    flying: dict[Key, Flight] = field(default_factory=dict)
+    asked: Counter[Key] = field(default_factory=Counter)
+    """Requests that found nothing kept, per document (the tests follow them)."""
+    watched: dict[str, tuple[str, float]] = field(default_factory=dict)
+    timers: dict[str, threading.Timer] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    turn: threading.Lock = field(default_factory=threading.Lock)
-    """Held while a document renders: one at a time (WeasyPrint lays out one at a time)."""
+    turn: Any = None
+    """Held while a document renders in this process (without workers, one at a time)."""
 
-    def known(self, key: tuple[str, str], digest: str) -> Made | None:
+    def __post_init__(self) -> None:
+        if self.turn is None:
+            self.turn = contextlib.nullcontext() if self.pool.workers else threading.Lock()
+
+    def known(self, key: Key, digest: str) -> Made | None:
         """What was made of this document from this very hash, if it is still kept."""
         with self.lock:
             found = self.kept.get(key)
@@ -73,34 +113,91 @@ class Renderer:
             self.kept.move_to_end(key)
             return found[1]
 
-    def render(self, key: tuple[str, str], digest: str, make: Callable[[], Made]) -> Made:
-        """The document made from `digest`: kept, or made now by `make` unless a newer
-        request for it comes first (then Superseded)."""
-        found = self.known(key, digest)
-        if found is not None:
-            return found
+    def render(self, key: Key, digest: str, make: Callable[[Ticket], Made]) -> Made:
+        """The document made from `digest`: kept, joined while under way, or made now by
+        `make` unless a request for other content comes first (then Superseded)."""
         with self.lock:
-            mine = self.latest[key] = self.latest.get(key, 0) + 1
-        with self.turn:
+            found = self.kept.get(key)
+            if found is not None and found[0] == digest:
+                self.kept.move_to_end(key)
+                return found[1]
+            self.asked[key] += 1
+            flight = self.flying.get(key)
+            mine = flight is None or flight.digest != digest
+            if mine:
+                flight = self.flying[key] = Flight(digest, self.pool.ticket(key))
+        assert flight is not None
+        if mine:
+            self._run(key, flight, make)
+        return flight.result.result()
+
+    def _run(self, key: Key, flight: Flight, make: Callable[[Ticket], Made]) -> None:
+        try:
+            with self.turn:
+                if not self.pool.is_latest(flight.ticket):  # superseded while it waited
+                    raise Superseded
+                made = make(flight.ticket)
             with self.lock:
-                waited_out = self.latest[key] != mine
-            if waited_out:  # a newer one came while this one waited: it does not start
-                raise Superseded
-            made = self.known(key, digest)
-            made = make() if made is None else made
+                if not self.pool.is_latest(flight.ticket):
+                    raise Superseded
+                self.kept[key] = (flight.digest, made)
+                self.kept.move_to_end(key)
+                while len(self.kept) > KEPT:
+                    self.kept.popitem(last=False)
+            flight.result.set_result(made)
+        except BaseException as error:  # handed to whoever waits for it
+            flight.result.set_exception(error)
+        finally:
+            with self.lock:
+                if self.flying.get(key) is flight:
+                    del self.flying[key]
+
+    def watch(self, dossier_id: str, kind: str) -> None:
+        """A panel of this dossier shows `kind`."""
         with self.lock:
-            if self.latest[key] != mine:  # a newer one is under way or finished
-                raise Superseded
-            self.kept[key] = (digest, made)
-            self.kept.move_to_end(key)
-            while len(self.kept) > KEPT:
-                self.kept.popitem(last=False)
-        return made
+            self.watched[dossier_id] = (kind, time.monotonic())
+
+    def shown(self, dossier_id: str) -> str | None:
+        """The document an open panel of this dossier shows, if one is open."""
+        with self.lock:
+            kind, when = self.watched.get(dossier_id, ("", 0.0))
+            return kind if kind and time.monotonic() - when < WATCHED else None
+
+    def after_save(self, app: Flask, dossier_id: str) -> None:
+        """Make the open panel's document again once saves have settled."""
+        kind = self.shown(dossier_id)
+        if kind is None:
+            return
+
+        def again() -> None:
+            with self.lock:
+                self.timers.pop(dossier_id, None)
+            # Whatever goes wrong here, the panel's own request meets it and says it.
+            with app.app_context(), contextlib.suppress(Exception):
+                render(dossier_id, kind)
+
+        timer = threading.Timer(SETTLE, again)
+        timer.daemon = True
+        with self.lock:
+            earlier = self.timers.pop(dossier_id, None)
+            self.timers[dossier_id] = timer
+        if earlier is not None:
+            earlier.cancel()
+        timer.start()
 
 
-@bp.record_once
-def _install(setup: Any) -> None:
-    setup.app.extensions["briefgen.panel"] = Renderer()
+def install(app: Flask, pool: WarmPool) -> None:
+    """Give `app` its panel, rendering with `pool`."""
+    app.extensions["briefgen.panel"] = Renderer(pool)
+
+    @app.after_request
+    def _saved(response: Response) -> Response:
+        """After a save of a dossier (a form sent and answered by a redirection), its
+        open panel's document is made again."""
+        dossier_id = (request.view_args or {}).get("dossier_id")
+        if request.method == "POST" and dossier_id and response.status_code in (302, 303):
+            renderer().after_save(app, dossier_id)
+        return response
 
 
 def renderer() -> Renderer:
@@ -109,12 +206,20 @@ def renderer() -> Renderer:
     return found
 
 
-def pdf_of(dossier: Dossier, kind: str, workspace: Workspace, folder: Path) -> bytes:
+def pdf_of(
+    dossier: Dossier, kind: str, workspace: Workspace, folder: Path, ticket: Ticket | None = None
+) -> bytes:
     """The document's PDF as `briefgen build --doc KIND` writes it (same options, same
-    creation date, same trace line)."""
+    creation date, same trace line): its page made here, printed by the warm renderer as
+    `ticket`'s request, the fitter's choices kept in the server's memo."""
+    app_state = state()
     source = display_path(folder / "dossier.yaml")
-    built = render_document(dossier, DOCUMENTS[kind], Options(), workspace, source)
-    return built.files["pdf"]
+    job = Job(DOCUMENTS[kind], dossier, DOCUMENTS[kind].filename)
+    prepared = prepare_job(job, Options(), workspace, source, app_state.memo)
+    printed = None
+    if prepared.job is not None:
+        printed = renderer().pool.run(print_page, prepared.job, ticket=ticket)
+    return prepared.finish(printed).files["pdf"]
 
 
 def current(app_state: State, dossier_id: str) -> tuple[Dossier | None, str, list[Problem]]:
@@ -141,9 +246,9 @@ def render(dossier_id: str, kind: str = DEFAULT_KIND) -> bytes:
         raise CannotMake(_cannot(dossier_id, errors))
     folder = app_state.dossier_dir(dossier_id)
 
-    def make() -> Made:
+    def make(ticket: Ticket) -> Made:
         try:
-            return pdf_of(loaded, kind, app_state.workspace, folder)
+            return pdf_of(loaded, kind, app_state.workspace, folder, ticket)
         except BriefgenError as error:
             return _cannot(dossier_id, error.problems)
 
@@ -171,6 +276,7 @@ def _known_kind(kind: str) -> None:
 def panel_pdf(dossier_id: str, kind: str) -> Response:
     """The document's PDF, to show inline (409 when a newer request superseded this one)."""
     _known_kind(kind)
+    renderer().watch(dossier_id, kind)
     try:
         data = render(dossier_id, kind)
     except Superseded:
@@ -193,6 +299,7 @@ def panel_pdf(dossier_id: str, kind: str) -> Response:
 def panel_status(dossier_id: str, kind: str) -> dict[str, Any]:
     """The hash the document would be made from now, and why it cannot be, if it cannot."""
     _known_kind(kind)
+    renderer().watch(dossier_id, kind)
     app_state = state()
     _loaded, digest, errors = current(app_state, dossier_id)
     failed = renderer().known((dossier_id, kind), digest)

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import threading
 import zipfile
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from http import HTTPStatus
 from pathlib import Path
@@ -275,14 +276,21 @@ def run_build(
                 Options(formats=choices.formats, lang=choices.lang),
                 workspace,
                 str(folder / "dossier.yaml"),
-                None,
+                app_state.render if app_state.render.workers else None,
                 progress,
+                app_state.memo,
             )
         written = write_built(built, workspace.output / dossier.id, suffix)
         job.files = {path.name: data for path, data in written.items()}
         job.status = "done"
     except BriefgenError as error:
         job.problems = list(error.problems)
+        job.status = "failed"
+    except BrokenProcessPool:  # a worker died: the next build gets new ones
+        app_state.render.forget_broken()
+        job.problems = [
+            Problem(lazy("the renderer stopped in the middle of this build; produce it again"))
+        ]
         job.status = "failed"
     except Exception as exc:  # shown on the page rather than lost in a thread
         job.problems = [

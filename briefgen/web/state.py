@@ -18,6 +18,8 @@ from ..importer import Extracted
 from ..lint import check_dossier
 from ..load import dossier_files
 from ..models import Dossier
+from ..press import Memo
+from ..warm import WarmPool
 from ..workspace import Workspace
 from .jobs import Builds
 
@@ -47,6 +49,10 @@ class State:
     commit: bool = False
     """Commit every save when the workspace is a git repository."""
     builds: Builds = field(default_factory=Builds)
+    render: WarmPool = field(default_factory=lambda: WarmPool(0))
+    """The warm renderer: the page's builds and PDF previews are made by it."""
+    memo: Memo = field(default_factory=Memo)
+    """The fitter's choices (see `press.Memo`): a document made again is laid out once."""
     imports: dict[str, Pending] = field(default_factory=dict)
     """Articles read but not yet saved as sources, by the token their form carries."""
 

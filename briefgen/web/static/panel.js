@@ -1,5 +1,6 @@
 // The « PDF preview » panel beside a form: the document's HTML preview at once, then its
-// PDF, made again whenever the dossier changes (a save here or in another tab).
+// PDF, made again whenever the dossier changes (a save here or in another tab). The server
+// starts the PDF as soon as a save lands and stops a render a newer save made useless.
 "use strict";
 (() => {
   const panel = document.querySelector(".pdf-panel");
@@ -10,7 +11,6 @@
   const error = panel.querySelector(".pdf-error");
   const remembered = "briefgen-panel-" + panel.dataset.dossier;
   const EVERY = 2000; // ms between two looks at the dossier
-  const SETTLE = 300; // ms a change is left to settle before the PDF is made
   let shown = null; // "kind hash" of the PDF in the frame
   let busy = false;
 
@@ -47,7 +47,6 @@
       if (!now.ok) return fail(now.message);
       if (shown === wanted + " " + now.hash) return;
       show(url("preview", wanted), panel.dataset.msgMaking);
-      await new Promise((done) => setTimeout(done, SETTLE));
       const pdf = url("pdf", wanted) + "?v=" + encodeURIComponent(now.hash);
       const response = await fetch(pdf, { cache: "no-store" });
       if (wanted !== kind() || response.status === 409) return; // superseded: ignored
