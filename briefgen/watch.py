@@ -3,7 +3,9 @@ and serve the HTML documents on 127.0.0.1 with a page that reloads itself.
 
 Changes are found by polling modification times (no extra dependency, works on
 every file system).  A failed rebuild is reported and the previous output kept;
-the next change is waited for as usual.  The preview answers only requests
+the next change is waited for as usual.  A change made while a rebuild runs stops it
+at its next layout (`briefgen.warm`'s checkpoints; nothing is written) and the next poll
+rebuilds from the files as they are now.  The preview answers only requests
 addressed to it, and off loopback only those carrying the access token (see
 `briefgen.hosts`).
 """
@@ -27,6 +29,7 @@ from .hosts import TOKEN_PARAMETER, Guard
 from .i18n import _, ngettext, using
 from .lint import buildable
 from .load import display_path
+from .warm import Superseded, WarmPool
 from .workspace import CONFIG_FILE, Workspace, find_workspace
 
 POLL_SECONDS = 0.2
@@ -74,6 +77,8 @@ class Watcher:
     failed: bool = False
     """Whether the last rebuild failed (its report then lists the errors)."""
     _state: Snapshot = field(default_factory=dict)
+    _renderer: WarmPool = field(default_factory=lambda: WarmPool(0))
+    """Renders in this process; its tickets let a change stop a rebuild under way."""
 
     def watched(self) -> list[Path]:
         root = self.workspace_root
@@ -83,21 +88,32 @@ class Watcher:
         """Build now; return a one-line report (what was rebuilt and how long it took)."""
         started = time.perf_counter()
         self._state = snapshot(self.watched())
+        ticket = self._renderer.ticket("rebuild")
+        over = threading.Event()
+        lookout = threading.Thread(target=self._look_out, args=(over,), daemon=True)
+        lookout.start()
         try:
             workspace = find_workspace(self.workspace_root)
             dossier = buildable(self.dossier_dir, dt.date.today())
             kinds = runnable_kinds(dossier, self.kinds)[0]
-            written = build(
+            written = self._renderer.run(
+                build,
                 dossier,
                 self.dossier_dir,
                 self.out_dir or workspace.output,
                 kinds,
                 self.options,
                 workspace,
+                ticket=ticket,
             )[0]
+        except Superseded:
+            return _("stopped: a file changed during the rebuild; rebuilding from it")
         except BriefgenError as error:
             self.failed = True
             return "\n".join(_("error: %(problem)s", problem=problem) for problem in error.problems)
+        finally:
+            over.set()
+            lookout.join()
         self.failed = False
         self.version += 1
         self.output_dir = written[0].parent if written else self.output_dir
@@ -108,6 +124,13 @@ class Watcher:
             documents=", ".join(kinds),
             seconds=f"{time.perf_counter() - started:.2f}",
         )
+
+    def _look_out(self, over: threading.Event) -> None:
+        """While a rebuild runs, stop it (at its next layout) as soon as a file changes."""
+        while not over.wait(POLL_SECONDS):
+            if self.changed():
+                self._renderer.ticket("rebuild")
+                return
 
     def changed(self) -> list[Path]:
         """Files added, removed or modified since the last build."""

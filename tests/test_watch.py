@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -125,3 +126,39 @@ def test_preview_serves_pages_that_reload_themselves(server: str, watcher: Watch
 )
 def test_preview_serves_nothing_else(server: str, path: str, status: int) -> None:
     assert get(server + path)[0] == status
+
+
+def test_a_change_during_a_rebuild_stops_it_and_the_next_poll_rebuilds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The change lands during the tract's first layout: the rebuild stops there (the
+    layout looks out for a newer request until it is told, as the fitter does between
+    layouts), writes nothing, and the next poll builds the changed dossier."""
+    import briefgen.pdf
+    from briefgen.warm import checkpoint
+
+    root = tmp_path / "ws"
+    init_workspace(root)
+    watcher = Watcher(root, root / "seeds" / "exemple", ["tract"], Options(("pdf",)))
+    facts = watcher.dossier_dir / "facts.yaml"
+    real = briefgen.pdf.lay_out
+    calls: list[int] = []
+
+    def lay_out(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) == 1:
+            edit(facts, "pour 120 salariés", "pour 135 salariés")
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                checkpoint()  # raises once the watcher has seen the change
+                time.sleep(0.01)
+            raise AssertionError("the change was not seen during the rebuild")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(briefgen.pdf, "lay_out", lay_out)
+    report = watcher.rebuild()
+    assert report == "stopped: a file changed during the rebuild; rebuilding from it"
+    assert not list((root / "output").rglob("*.pdf")) and watcher.version == 0
+    again = watcher.poll()
+    assert again is not None and again.splitlines()[1].startswith("rebuilt tract (1 file) in ")
+    assert watcher.version == 1 and list((root / "output").rglob("tract.pdf"))
