@@ -365,3 +365,28 @@ def test_the_page_writes_the_reps_note_for_its_owner_and_group_only(
     folder = workspace / "output" / DOSSIER
     mode = {p.name: stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()}
     assert mode == {"note-de-briefing.pdf": 0o640, "tract.pdf": 0o644}
+
+
+def test_the_progress_page_hears_of_a_build_as_soon_as_it_moves(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The status asked with `wait` is answered when a document is done or the build is
+    over, not before: the progress page loses no time between two looks."""
+    gate = Gate(monkeypatch)
+    client = app.test_client()
+    location = ask(client, ["tract"], ["pdf"])
+    answer: list[dict[str, Any]] = []
+    waiting = threading.Thread(
+        target=lambda: answer.append(
+            app.test_client().get(location + "/status?wait=30&done=0").get_json()
+        )
+    )
+    waiting.start()
+    waiting.join(0.5)
+    assert waiting.is_alive() and answer == []  # held: nothing happened yet
+    assert client.get(location + "/status").get_json()["status"] == "running"
+    gate.opened.set()
+    waiting.join(60)
+    assert answer and (answer[0]["done"] == 1 or answer[0]["status"] == "done"), answer
+    quick = client.get(location + "/status?wait=30&done=-1").get_json()
+    assert quick["done"] == 1  # news already there: answered at once

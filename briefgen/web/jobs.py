@@ -49,6 +49,20 @@ class BuildJob:
     """The names of the files fetched at least once."""
     drop_at: float | None = None
     """When the build is forgotten (None while it runs)."""
+    changed: threading.Condition = field(default_factory=threading.Condition, repr=False)
+    """Told when a document is done and when the build ends."""
+
+    def progressed(self, done: int) -> None:
+        """`done` documents are rendered: those who wait for news are told."""
+        with self.changed:
+            self.done = done
+            self.changed.notify_all()
+
+    def wait(self, seen: int, timeout: float) -> None:
+        """Return once the build is over or has more than `seen` documents done, or after
+        `timeout` seconds (the progress page asks again at once: no time lost polling)."""
+        with self.changed:
+            self.changed.wait_for(lambda: self.status != "running" or self.done > seen, timeout)
 
 
 @dataclass(frozen=True)
@@ -103,6 +117,8 @@ class Builds:
             job.drop_at = self.clock() + KEPT_UNFETCHED
             self._shorten(job)
             self._drop_old()
+        with job.changed:
+            job.changed.notify_all()
 
     def get(self, job_id: str) -> BuildJob | None:
         """A build still kept, by its id."""

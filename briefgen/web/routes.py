@@ -32,6 +32,9 @@ from .thread import awaiting_answer, due_list
 
 bp = Blueprint("view", __name__)
 
+LONGEST_WAIT = 10.0
+"""Seconds a build's status may be held waiting for news (the progress page asks again)."""
+
 DOWNLOADS = {
     "pdf": "application/pdf",
     "odt": "application/vnd.oasis.opendocument.text",
@@ -268,7 +271,7 @@ def run_build(
         job.total = len(jobs)
 
         def progress(_: Job, done: int, total: int) -> None:
-            job.done = done
+            job.progressed(done)
 
         with app_state.builds.slots:
             built = render_all(
@@ -367,7 +370,12 @@ def _file_label(name: str) -> str:
 
 @bp.get("/d/<dossier_id>/build/<job_id>/status")
 def build_status(dossier_id: str, job_id: str) -> dict[str, Any]:
+    """Where the build is; with `wait=S` and `done=N`, once it has more than N documents
+    done or is over, or after S seconds (at most LONGEST_WAIT)."""
     job = get_job(dossier_id, job_id)
+    wait = request.args.get("wait", 0.0, type=float)
+    if wait > 0:
+        job.wait(request.args.get("done", -1, type=int), min(wait, LONGEST_WAIT))
     return {"status": job.status, "done": job.done, "total": job.total}
 
 

@@ -325,24 +325,31 @@ function enhanceBuildForm(form) {
   });
 }
 
-/** The progress page follows the build until it ends, then shows its outcome. */
+/** The progress page follows the build until it ends, then shows its outcome: each
+ * request is answered as soon as a document is done or the build is over. */
 function followJob(job) {
+  let done = -1;
   const poll = () => {
-    fetch(job.dataset.statusUrl, {cache: "no-store"})
+    const asked = Date.now();
+    const url = job.dataset.statusUrl + "?" + new URLSearchParams({wait: 10, done: done});
+    fetch(url, {cache: "no-store"})
       .then((response) => response.json())
       .then((status) => {
         if (status.status !== "running") { location.reload(); return; }
+        // News, or a server that held the request: ask again at once; else in a while.
+        const again = status.done !== done || Date.now() - asked > 5000 ? 0 : 500;
+        done = status.done;
         const bar = document.getElementById("progress");
         if (bar) { bar.max = status.total || 1; bar.value = status.done; }
         const text = document.getElementById("progress-text");
         const said = say("msgProgress", {done: status.done, total: status.total || "…"});
         // Rewritten only when it changes: it is a live region, read again at each change.
         if (text && said && text.textContent !== said) { text.textContent = said; }
-        setTimeout(poll, 500);
+        setTimeout(poll, again);
       })
       .catch(() => setTimeout(poll, 1000));
   };
-  setTimeout(poll, 300);
+  poll();
 }
 
 document.addEventListener("DOMContentLoaded", () => {
