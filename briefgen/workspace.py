@@ -229,15 +229,9 @@ class Workspace:
         built-in ones; `assets/X` in the workspace's assets.  Nothing else,
         and nothing that climbs out of those folders, is served.
         """
-        parts = Path(relative).parts
-        if len(parts) < 2 or ".." in parts or Path(relative).is_absolute():
-            return None
-        folders = {"templates": self.template_dirs, "assets": (self.assets,)}.get(parts[0], ())
-        for folder in folders:
-            candidate = (folder / Path(*parts[1:])).resolve()
-            if folder.resolve() in candidate.parents and candidate.is_file():
-                return candidate
-        return None
+        from .press import Resolver  # the same rule, as plain data a print worker receives
+
+        return Resolver(self.template_dirs, self.assets)(relative)
 
     def media_type(self, path: Path) -> str:
         """The Content-Type to serve a template or asset file with."""

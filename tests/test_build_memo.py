@@ -154,20 +154,37 @@ def test_a_layout_that_shows_the_scale_otherwise_gets_every_page_made() -> None:
     assert press.scale_point(at_one, other, 0.5) is None
 
 
-def test_the_resolver_a_worker_receives_is_the_workspaces(workspace: Workspace) -> None:
-    resolver = press.Resolver(workspace.template_dirs, workspace.assets)
-    for relative in [
-        "templates/print.css",
-        "templates/fonts/Lato-Regular.ttf",
-        "templates/../pyproject.toml",
+def test_the_resolver_a_worker_receives_serves_only_templates_and_assets(
+    tmp_path: Path,
+) -> None:
+    """What a print worker may fetch (`Workspace.resolve` is this same rule): a workspace's
+    own template first, then the built-in one; its assets; nothing else, nothing that
+    climbs out of those folders."""
+    from briefgen.templating import TEMPLATE_DIR
+
+    own = tmp_path / "templates"
+    (own / "fonts").mkdir(parents=True)
+    (own / "print.css").write_text("p {}", encoding="utf-8")
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "logo.png").write_bytes(b"png")
+    (tmp_path / "secret.txt").write_text("no", encoding="utf-8")
+    resolver = press.Resolver((own, TEMPLATE_DIR), tmp_path / "assets")
+    assert resolver("templates/print.css") == (own / "print.css").resolve()
+    assert (
+        resolver("templates/fonts/Lato-Regular.ttf")
+        == (TEMPLATE_DIR / "fonts" / "Lato-Regular.ttf").resolve()
+    )
+    assert resolver("assets/logo.png") == (tmp_path / "assets" / "logo.png").resolve()
+    for refused in [
+        "templates/../secret.txt",
+        "assets/../secret.txt",
         "templates/none.css",
-        "assets/none.png",
         "templates",
+        "secret.txt",
+        str(tmp_path / "secret.txt"),
         "/etc/passwd",
-        "seeds/france-travail-linkedin/dossier.yaml",
     ]:
-        assert resolver(relative) == workspace.resolve(relative), relative
-    assert resolver("templates/print.css") is not None
+        assert resolver(refused) is None, refused
 
 
 @pytest.mark.parametrize("power", [1.0, 2.0])
