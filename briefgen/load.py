@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import hashlib
 import os
 import re
+import threading
 import types
 import typing
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from enum import Enum
@@ -86,6 +89,57 @@ class _Loader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+class _Parsed:
+    """The files parsed lately, by a hash of their bytes: a file that did not change since
+    it was last read is not parsed again (a save in the page re-reads only the file it
+    wrote).  Each reader gets its own copy of the data.  At most KEPT files, and KEPT_BYTES
+    of their text, are kept (the latest read)."""
+
+    KEPT = 256
+    KEPT_BYTES = 8 * 1024 * 1024
+
+    def __init__(self) -> None:
+        self._found: OrderedDict[bytes, tuple[dict[str, Any], dict[FieldPath, int], int]] = (
+            OrderedDict()
+        )
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, raw: bytes) -> tuple[dict[str, Any], dict[FieldPath, int]] | None:
+        key = hashlib.sha256(raw).digest()
+        with self._lock:
+            found = self._found.get(key)
+            if found is None:
+                return None
+            self._found.move_to_end(key)
+        return _copied(found[0]), found[1]
+
+    def put(self, raw: bytes, data: dict[str, Any], lines: dict[FieldPath, int]) -> None:
+        key = hashlib.sha256(raw).digest()
+        if len(raw) > self.KEPT_BYTES:
+            return
+        kept = _copied(data), dict(lines), len(raw)
+        with self._lock:
+            if key in self._found:
+                self._bytes -= self._found.pop(key)[2]
+            self._found[key] = kept
+            self._bytes += len(raw)
+            while len(self._found) > self.KEPT or self._bytes > self.KEPT_BYTES:
+                self._bytes -= self._found.popitem(last=False)[1][2]
+
+
+def _copied(value: Any) -> Any:
+    """`value` with its own lists and mappings (the rest of YAML's values are immutable)."""
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    return value
+
+
+_PARSED = _Parsed()
+
+
 class _Document:
     """One parsed YAML file: plain data plus the line of every field path."""
 
@@ -112,6 +166,11 @@ class _Document:
                 )
             )
         raw = path.read_bytes()
+        known = _PARSED.get(raw)
+        if known is not None:
+            data, lines = known
+            self.lines = dict(lines)
+            return data
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -151,6 +210,7 @@ class _Document:
                 lazy("expected a mapping of dossier fields (key: value) at the top level"),
                 node.start_mark.line + 1,
             )
+        _PARSED.put(raw, data, self.lines)
         return data
 
     def _convert(self, node: yaml.Node, path: FieldPath, loader: _Loader) -> Any:
