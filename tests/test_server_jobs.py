@@ -390,3 +390,54 @@ def test_the_progress_page_hears_of_a_build_as_soon_as_it_moves(
     assert answer and (answer[0]["done"] == 1 or answer[0]["status"] == "done"), answer
     quick = client.get(location + "/status?wait=30&done=-1").get_json()
     assert quick["done"] == 1  # news already there: answered at once
+
+
+def rendered_jobs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The documents each build rendered (those it did not find made already)."""
+    from briefgen.build import render_all
+    from briefgen.web import routes
+
+    seen: list[list[str]] = []
+
+    def counted(jobs: list[Any], *args: Any, **kwargs: Any) -> Any:
+        seen.append([job.filename for job in jobs])
+        return render_all(jobs, *args, **kwargs)
+
+    monkeypatch.setattr(routes, "render_all", counted)
+    return seen
+
+
+def test_a_document_asked_again_unchanged_is_given_as_it_was_made(
+    app: Flask, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = rendered_jobs(monkeypatch)
+    client = app.test_client()
+    first = finished(client, ask(client, ["tract", "note"], ["pdf"]))
+    again = finished(client, ask(client, ["tract", "note"], ["pdf"]))
+    assert seen == [["note-de-briefing", "tract"]]  # the second made nothing
+    assert (
+        client.get(ask_link(again, "tract.pdf")).data
+        == client.get(ask_link(first, "tract.pdf")).data
+    )
+    folder = workspace / "seeds" / DOSSIER / "dossier.yaml"
+    folder.write_text(folder.read_text(encoding="utf-8") + "\n# changé\n", encoding="utf-8")
+    finished(client, ask(client, ["tract", "note"], ["pdf"]))
+    assert seen[-1] == ["note-de-briefing", "tract"]  # the dossier changed: made again
+
+
+def test_the_tract_the_panel_showed_is_the_one_produced(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = rendered_jobs(monkeypatch)
+    client = app.test_client()
+    shown = client.get(f"{BASE}/panel/tract.pdf").data
+    page = finished(client, ask(client, ["tract"], ["pdf"]))
+    assert seen == []  # nothing rendered: the panel's PDF was given
+    assert client.get(ask_link(page, "tract.pdf")).data == shown
+
+
+def ask_link(page: str, name: str) -> str:
+    """The address of the file `name` on a build's page."""
+    found = re.search(rf'href="([^"]*/file/{re.escape(name)})"', page)
+    assert found, offered(page)
+    return found.group(1)

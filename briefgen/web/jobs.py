@@ -12,10 +12,11 @@ import datetime as dt
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from ..build import adapted
+from ..build import Built, Job, Options, adapted
 from ..errors import Problem
 from ..models import Dossier
 
@@ -157,6 +158,54 @@ class Builds:
                 self.dropped[job.id] = job.dossier_id
         while len(self.dropped) > REMEMBERED_DROPPED:
             del self.dropped[next(iter(self.dropped))]
+
+
+KEPT_DOCUMENTS = 32
+"""Documents made lately that are kept, to be given again if asked again unchanged."""
+KEPT_DOCUMENT_BYTES = 64 * 1024 * 1024
+"""At most this many bytes of them (the least lately asked go first)."""
+
+
+class Made:
+    """The documents this server made lately, by all they are made from (`key`): the
+    dossier's content and the workspace's templates (`State.digest`), the document and its
+    variant, the options, the meeting.  The pipeline gives the same bytes for the same
+    inputs, so a document asked again unchanged (« Produire » twice, or after the panel
+    showed it) is given as it was made."""
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[Hashable, tuple[Built, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(digest: str, job: Job, options: Options) -> Hashable:
+        """What a document is made from: labels asked in the dossier's own language are
+        the labels it has by default, and its meeting is the one its dossier (adapted to
+        the establishment and the date asked) holds."""
+        asked = replace(options, lang=options.lang or job.dossier.lang)
+        meeting = job.dossier.meeting.date
+        return (digest, job.kind.name, job.filename, job.establishment, asked, meeting)
+
+    def get(self, key: Hashable) -> Built | None:
+        with self._lock:
+            found = self._kept.get(key)
+            if found is None:
+                return None
+            self._kept.move_to_end(key)
+            return found[0]
+
+    def put(self, key: Hashable, built: Built) -> None:
+        size = sum(len(data) for data in built.files.values())
+        if size > KEPT_DOCUMENT_BYTES:
+            return
+        with self._lock:
+            if key in self._kept:
+                self._bytes -= self._kept.pop(key)[1]
+            self._kept[key] = (built, size)
+            self._bytes += size
+            while len(self._kept) > KEPT_DOCUMENTS or self._bytes > KEPT_DOCUMENT_BYTES:
+                self._bytes -= self._kept.popitem(last=False)[1][1]
 
 
 def prepared(dossier: Dossier, choices: Choices) -> Dossier:

@@ -15,7 +15,6 @@ the page that follows the save asks for it.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import threading
 import time
 from collections import Counter, OrderedDict
@@ -43,13 +42,13 @@ from ..i18n import _
 from ..load import display_path
 from ..models import Dossier
 from ..press import run as print_page
-from ..provenance import dossier_hash
 from ..store import DossierFiles
 from ..warm import Superseded, Ticket, WarmPool
 from ..workspace import Workspace
 from .findings import present
+from .jobs import Made as Kept
 from .routes import KIND_LABELS
-from .state import State, stamp, state
+from .state import State, state
 
 bp = Blueprint("panel", __name__)
 
@@ -69,7 +68,7 @@ class CannotMake(Exception):
     """The dossier cannot make the document; the message says why, to a rep."""
 
 
-Made = bytes | str
+Shown = bytes | str
 """A document's PDF, or why it cannot be made (the message the panel shows)."""
 Key = tuple[str, str]
 """A document: (dossier id, kind)."""
@@ -81,7 +80,7 @@ class Flight:
 
     digest: str
     ticket: Ticket
-    result: Future[Made] = field(default_factory=Future)
+    result: Future[Shown] = field(default_factory=Future)
 
 
 @dataclass
@@ -90,7 +89,7 @@ class Renderer:
     and the panels open (their dossier, the document they show, when they last asked)."""
 
     pool: WarmPool = field(default_factory=lambda: WarmPool(0))
-    kept: OrderedDict[Key, tuple[str, Made]] = field(default_factory=OrderedDict)
+    kept: OrderedDict[Key, tuple[str, Shown]] = field(default_factory=OrderedDict)
     flying: dict[Key, Flight] = field(default_factory=dict)
     asked: Counter[Key] = field(default_factory=Counter)
     """Requests that found nothing kept, per document (the tests follow them)."""
@@ -104,7 +103,7 @@ class Renderer:
         if self.turn is None:
             self.turn = contextlib.nullcontext() if self.pool.workers else threading.Lock()
 
-    def known(self, key: Key, digest: str) -> Made | None:
+    def known(self, key: Key, digest: str) -> Shown | None:
         """What was made of this document from this very hash, if it is still kept."""
         with self.lock:
             found = self.kept.get(key)
@@ -113,7 +112,7 @@ class Renderer:
             self.kept.move_to_end(key)
             return found[1]
 
-    def render(self, key: Key, digest: str, make: Callable[[Ticket], Made]) -> Made:
+    def render(self, key: Key, digest: str, make: Callable[[Ticket], Shown]) -> Shown:
         """The document made from `digest`: kept, joined while under way, or made now by
         `make` unless a request for other content comes first (then Superseded)."""
         with self.lock:
@@ -131,7 +130,7 @@ class Renderer:
             self._run(key, flight, make)
         return flight.result.result()
 
-    def _run(self, key: Key, flight: Flight, make: Callable[[Ticket], Made]) -> None:
+    def _run(self, key: Key, flight: Flight, make: Callable[[Ticket], Shown]) -> None:
         try:
             with self.turn:
                 if not self.pool.is_latest(flight.ticket):  # superseded while it waited
@@ -215,11 +214,17 @@ def pdf_of(
     app_state = state()
     source = display_path(folder / "dossier.yaml")
     job = Job(DOCUMENTS[kind], dossier, DOCUMENTS[kind].filename)
-    prepared = prepare_job(job, Options(), workspace, source, app_state.memo)
-    printed = None
-    if prepared.job is not None:
-        printed = renderer().pool.run(print_page, prepared.job, ticket=ticket)
-    return prepared.finish(printed).files["pdf"]
+    options = Options()
+    key = Kept.key(app_state.digest(dossier), job, options)
+    built = app_state.made.get(key)
+    if built is None:
+        prepared = prepare_job(job, options, workspace, source, app_state.memo)
+        printed = None
+        if prepared.job is not None:
+            printed = renderer().pool.run(print_page, prepared.job, ticket=ticket)
+        built = prepared.finish(printed)
+        app_state.made.put(key, built)
+    return built.files["pdf"]
 
 
 def current(app_state: State, dossier_id: str) -> tuple[Dossier | None, str, list[Problem]]:
@@ -227,12 +232,7 @@ def current(app_state: State, dossier_id: str) -> tuple[Dossier | None, str, lis
     workspace's templates and configuration), and the errors that keep it from printing."""
     folder = app_state.dossier_dir(dossier_id)
     loaded, problems = app_state.findings(folder)
-    workspace = app_state.workspace
-    templates = [p for d in workspace.template_dirs if d.is_dir() for p in d.rglob("*")]
-    written = stamp([*templates, workspace.config_file])
-    content = dossier_hash(loaded) if loaded else ""
-    digest = hashlib.sha256(f"{content}{written}".encode()).hexdigest()[:16]
-    return loaded, digest, [p for p in problems if p.severity == "error"]
+    return loaded, app_state.digest(loaded), [p for p in problems if p.severity == "error"]
 
 
 def render(dossier_id: str, kind: str = DEFAULT_KIND) -> bytes:
@@ -246,7 +246,7 @@ def render(dossier_id: str, kind: str = DEFAULT_KIND) -> bytes:
         raise CannotMake(_cannot(dossier_id, errors))
     folder = app_state.dossier_dir(dossier_id)
 
-    def make(ticket: Ticket) -> Made:
+    def make(ticket: Ticket) -> Shown:
         try:
             return pdf_of(loaded, kind, app_state.workspace, folder, ticket)
         except BriefgenError as error:

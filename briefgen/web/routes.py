@@ -16,7 +16,16 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from .. import i18n
-from ..build import DOCUMENTS, Job, Options, plan, render_all, runnable_kinds, write_built
+from ..build import (
+    DOCUMENTS,
+    Built,
+    Job,
+    Options,
+    plan,
+    render_all,
+    runnable_kinds,
+    write_built,
+)
 from ..errors import BriefgenError, Problem
 from ..i18n import _, lazy
 from ..load import read_dossier
@@ -24,7 +33,7 @@ from ..models import Dossier
 from ..provenance import dossier_hash
 from ..store import DossierFiles
 from .findings import Finding, present
-from .jobs import KEPT_AFTER_FETCH, KEPT_UNFETCHED, BuildJob, Choices, prepared
+from .jobs import KEPT_AFTER_FETCH, KEPT_UNFETCHED, BuildJob, Choices, Made, prepared
 from .parts import SECTIONS, TABLES, dossier_data
 from .security import check_csrf
 from .state import State, state
@@ -269,20 +278,37 @@ def run_build(
         ]
         suffix = f"-{choices.establishment}" if choices.establishment else ""
         job.total = len(jobs)
+        options = Options(formats=choices.formats, lang=choices.lang)
+        # A document this server made from the very same inputs is given as it was made.
+        digest = app_state.digest(loaded)
+        keys = [Made.key(digest, each, options) for each in jobs]
+        kept = [app_state.made.get(key) for key in keys]
+        missing = [each for each, found in zip(jobs, kept, strict=True) if found is None]
+        already = len(jobs) - len(missing)
+        job.progressed(already)
 
         def progress(_: Job, done: int, total: int) -> None:
-            job.progressed(done)
+            job.progressed(already + done)
 
-        with app_state.builds.slots:
-            built = render_all(
-                jobs,
-                Options(formats=choices.formats, lang=choices.lang),
-                workspace,
-                str(folder / "dossier.yaml"),
-                app_state.render if app_state.render.workers else None,
-                progress,
-                app_state.memo,
-            )
+        made: list[Built] = []
+        if missing:
+            with app_state.builds.slots:
+                made = render_all(
+                    missing,
+                    options,
+                    workspace,
+                    str(folder / "dossier.yaml"),
+                    app_state.render if app_state.render.workers else None,
+                    progress,
+                    app_state.memo,
+                )
+        fresh = iter(made)
+        built = []
+        for key, found in zip(keys, kept, strict=True):
+            if found is None:
+                found = next(fresh)
+                app_state.made.put(key, found)
+            built.append(found)
         written = write_built(built, workspace.output / dossier.id, suffix)
         job.files = {path.name: data for path, data in written.items()}
         job.status = "done"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import os
 import secrets
 from collections.abc import Iterable
@@ -19,9 +20,10 @@ from ..lint import check_dossier
 from ..load import dossier_files
 from ..models import Dossier
 from ..press import Memo
+from ..provenance import dossier_hash
 from ..warm import WarmPool
 from ..workspace import Workspace
-from .jobs import Builds
+from .jobs import Builds, Made
 
 KEY_BYTES = 32
 """Length of the key that signs the page's session cookie (its form token)."""
@@ -53,6 +55,8 @@ class State:
     """The warm renderer: the page's builds and PDF previews are made by it."""
     memo: Memo = field(default_factory=Memo)
     """The fitter's choices (see `press.Memo`): a document made again is laid out once."""
+    made: Made = field(default_factory=Made)
+    """The documents made lately, by all they are made from: asked again, they are not."""
     imports: dict[str, Pending] = field(default_factory=dict)
     """Articles read but not yet saved as sources, by the token their form carries."""
 
@@ -72,6 +76,15 @@ class State:
         archives = [*dossier_files(folder), *folder.glob("sources/*")]
         dossier, problems = _findings(folder, self.date(), stamp(archives))
         return dossier, list(problems)
+
+    def digest(self, loaded: Dossier | None) -> str:
+        """What a document of `loaded` is made from, as a hash: the dossier's content, and
+        the workspace's templates and configuration as they are now."""
+        workspace = self.workspace
+        templates = [p for d in workspace.template_dirs if d.is_dir() for p in d.rglob("*")]
+        written = stamp([*templates, workspace.config_file])
+        content = dossier_hash(loaded) if loaded else ""
+        return hashlib.sha256(f"{content}{written}".encode()).hexdigest()[:16]
 
 
 Stamp = tuple[tuple[str, int, int, int], ...]
