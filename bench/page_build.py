@@ -72,6 +72,7 @@ class Server:
     """A `briefgen serve` subprocess, started fresh, and a browser-like client of it."""
 
     def __init__(self, root: Path) -> None:
+        self.root = root
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         command = [sys.executable, "-m", "briefgen", "--workspace", str(root), "serve"]
@@ -138,6 +139,18 @@ class Server:
         assert wanted, "no file to fetch on the build page"
         assert self.get(wanted[0])
         return time.perf_counter() - started
+
+    def edit(self, run: int) -> None:
+        """Change the dossier as a rep's save would (its subtitle), so that every document
+        must be made again."""
+        path = self.root / "seeds" / DOSSIER_ID / "dossier.yaml"
+        text = path.read_text(encoding="utf-8")
+        lines = [
+            f"subtitle: Édition {run}" if line.startswith("subtitle:") else line
+            for line in text.splitlines()
+        ]
+        assert "subtitle:" in text, "the bench's dossier has a subtitle to change"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     def has_panel(self) -> bool:
         """Whether this server has the « PDF preview » panel (briefgen/web/panel.py)."""
