@@ -543,10 +543,11 @@ def render_all(
     pool: Executor | None = None,
     progress: Callable[[Job, int, int], None] | None = None,
     memo: Memo | None = None,
+    printer: Callable[[PrintJob], Future[Printed]] | None = None,
 ) -> list[Built]:
     """Render every job, in this process or, with a `pool`, its pages printed (laid out
     and written, see `press`) in the pool's worker processes while this one makes the
-    next job's page.
+    next job's page (`printer`: how a page is sent to them; default `pool.submit`).
 
     Results come back in the order of `jobs`, whatever order they finish in, so
     the output does not depend on the number of workers.
@@ -572,7 +573,8 @@ def render_all(
             if prepared.job is None:
                 finished(index, prepared.finish(None))
             else:
-                futures[pool.submit(press, prepared.job)] = index, prepared
+                sent = printer(prepared.job) if printer else pool.submit(press, prepared.job)
+                futures[sent] = index, prepared
         for future in as_completed(futures):
             index, prepared = futures[future]
             finished(index, prepared.finish(future.result()))

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import RenderError
 from .i18n import Text, lazy
-from .warm import checkpoint
+from .warm import Probe, checkpoint, probed, probing, record_probe
 
 if TYPE_CHECKING:
     from .pdf import Layout
@@ -98,7 +98,7 @@ def _next_scale(scales: tuple[float, ...], measured: list[tuple[float, float]], 
 
 def fit(
     kind: Budgeted,
-    measure: Callable[[float], Layout],
+    measure: Callable[[float], Layout | Probe],
     template: str,
     start: float | None = None,
 ) -> tuple[float, Layout, int]:
@@ -113,10 +113,12 @@ def fit(
     scale overflows.
     """
     if kind.fit is None or kind.max_pages is None:
-        return 1.0, measure(1.0), 1
+        only = measure(1.0)
+        assert not isinstance(only, Probe)  # a probe stands only for a scale that overflows
+        return 1.0, only, 1
     scales = kind.fit.scales()
     fits, overflows = -1, len(scales)
-    tried: dict[int, Layout] = {}
+    tried: dict[int, Layout | Probe] = {}
     measured: list[tuple[float, float]] = []
     if start is not None and start in scales:
         index = scales.index(start)
@@ -142,7 +144,9 @@ def fit(
             ),
             template,
         )
-    return scales[fits], tried[fits], len(tried)
+    chosen = tried[fits]
+    assert not isinstance(chosen, Probe)  # a probe stands only for a scale that overflows
+    return scales[fits], chosen, len(tried)
 
 
 @dataclass(frozen=True)
@@ -338,9 +342,16 @@ def run(job: PrintJob, fitter: Callable[..., tuple[float, Layout, int]] = fit) -
     from .pdf import lay_out, write_pdf
 
     served: dict[str, str] = {}
+    laid_out = 0
 
-    def measure(scale: float) -> Layout:
+    def measure(scale: float) -> Layout | Probe:
+        nonlocal laid_out
         checkpoint()  # a newer request for this document stops it here
+        found = probed(scale)
+        assert job.budget.max_pages is not None or found is None
+        if found is not None and job.budget.max_pages and found.pages > job.budget.max_pages:
+            return found  # another worker found it overflows: never the one written
+        laid_out += 1
         return lay_out(
             job.at(scale), job.base_dir, job.resolve, job.source_name, job.variant, served
         )
@@ -348,7 +359,7 @@ def run(job: PrintJob, fitter: Callable[..., tuple[float, Layout, int]] = fit) -
     budgeted = job.budget.fit is not None and job.budget.max_pages is not None
     key = job.memo_key if budgeted and job.memo_key else None
     known = job.decisions.get(key) if key else None
-    found: tuple[float, Layout, int] | None = None
+    found: tuple[float, Layout | Probe, int] | None = None
     scale = known.get("scale") if known is not None else None
     scales = job.budget.fit.scales() if job.budget.fit is not None else ()
     if (
@@ -367,7 +378,9 @@ def run(job: PrintJob, fitter: Callable[..., tuple[float, Layout, int]] = fit) -
         decision = (key, {"scale": found[0], "files": dict(served)}) if key else None
     else:
         decision = (key, dict(known or {})) if key else None
-    scale, layout, layouts = found
+    scale, layout, _tried = found
+    layouts = laid_out
+    assert not isinstance(layout, Probe)  # a probe stands only for a scale that overflows
     pdf: bytes | None = None
     warnings: list[Text] = []
     if job.write:
@@ -375,3 +388,27 @@ def run(job: PrintJob, fitter: Callable[..., tuple[float, Layout, int]] = fit) -
         written = write_pdf(layout, job.attachments, job.created)
         pdf, warnings = written.data, written.warnings
     return Printed(pdf, warnings, scale, layouts, decision)
+
+
+def next_scale(job: PrintJob) -> float | None:
+    """The scale above the one the document had last, when its fitter will search (no
+    remembered choice): the layout a second worker can make meanwhile (`probe`)."""
+    scales = job.budget.fit.scales() if job.budget.fit is not None else ()
+    if job.decisions or job.last is None or job.last not in scales:
+        return None
+    above = scales.index(job.last) + 1
+    return scales[above] if above < len(scales) else None
+
+
+def probe(job: PrintJob, scale: float) -> None:
+    """Lay `job`'s page out at `scale` for the worker that prints it (see `warm.Probe`)."""
+    from .pdf import lay_out
+
+    checkpoint()
+    probing(scale)
+    try:
+        layout = lay_out(job.at(scale), job.base_dir, job.resolve, job.source_name, job.variant)
+    except BaseException:
+        record_probe(Probe(scale, 0, 0.0, 0.0))  # no overflow said: the fitter lays it out
+        raise
+    record_probe(Probe(scale, layout.pages, layout.page_height, layout.free))

@@ -22,6 +22,7 @@ checkpoints work in the calling thread.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import multiprocessing
 import os
@@ -60,14 +61,21 @@ class Superseded(Exception):
 
 @dataclass(frozen=True)
 class Ticket:
-    """Which request a render answers: the latest for its slot, unless `number` is behind."""
+    """Which request a render answers: the latest for its slot, unless `number` is behind.
+    A render that must go to its end (a build asked for) holds a ticket that does not
+    stop it (`stops` false): its number still tells its probes apart from others'."""
 
     slot: int
     number: int
+    stops: bool = True
 
 
 _shared: Any = None
 """In a worker: the latest request number of each slot, shared with the server."""
+_probes: Any = None
+"""In a worker: what a probe found for each slot (see `Probe`), shared with the others."""
+PROBE_FIELDS = 5
+"""A probe's record: request number, scale, pages, page height, room free at the foot."""
 _current = threading.local()
 """The ticket of the render under way in this thread, and the numbers it is checked with."""
 
@@ -77,8 +85,64 @@ def checkpoint() -> None:
     nothing outside a render that carries a ticket."""
     ticket: Ticket | None = getattr(_current, "ticket", None)
     flags = getattr(_current, "flags", None)
-    if ticket is not None and flags is not None and flags[ticket.slot] != ticket.number:
+    if ticket is None or not ticket.stops or flags is None:
+        return
+    if flags[ticket.slot] != ticket.number:
         raise Superseded
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What a layout at `scale` found, made by another worker for the same request: all the
+    fitter needs of a layout it will not write (pages, page height, room free)."""
+
+    scale: float
+    pages: int
+    page_height: float
+    free: float
+
+
+PROBE_WAIT = 2.0
+"""Seconds the fitter waits for a probe under way before it lays that scale out itself."""
+
+
+def probed(scale: float) -> Probe | None:
+    """What another worker found at `scale` for the render under way: once it has finished
+    (waited for while it is under way, at most PROBE_WAIT seconds), else None."""
+    ticket: Ticket | None = getattr(_current, "ticket", None)
+    if ticket is None or _probes is None:
+        return None
+    at = ticket.slot * PROBE_FIELDS
+    deadline = time.monotonic() + PROBE_WAIT
+    while _probes[at] == -ticket.number and _probes[at + 1] == scale:
+        if time.monotonic() > deadline:
+            return None
+        checkpoint()
+        time.sleep(0.002)
+    number, found, pages, height, free = _probes[at : at + PROBE_FIELDS]
+    if number != ticket.number or found != scale or _probes[at] != number:
+        return None
+    return Probe(scale, int(pages), height, free)
+
+
+def probing(scale: float) -> None:
+    """Say a probe of `scale` for this render is under way (the fitter then waits for it)."""
+    ticket: Ticket | None = getattr(_current, "ticket", None)
+    if ticket is None or _probes is None:
+        return
+    at = ticket.slot * PROBE_FIELDS
+    _probes[at + 1] = scale
+    _probes[at] = -ticket.number
+
+
+def record_probe(probe: Probe) -> None:
+    """Tell the render this probe was made for what it found (its number written last)."""
+    ticket: Ticket | None = getattr(_current, "ticket", None)
+    if ticket is None or _probes is None:
+        return
+    at = ticket.slot * PROBE_FIELDS
+    _probes[at + 1 : at + PROBE_FIELDS] = [probe.scale, probe.pages, probe.page_height, probe.free]
+    _probes[at] = ticket.number
 
 
 def _with_ticket(ticket: Ticket | None, flags: Any, function: Callable[..., T], *args: Any) -> T:
@@ -92,11 +156,11 @@ def _with_ticket(ticket: Ticket | None, flags: Any, function: Callable[..., T], 
         _current.ticket = _current.flags = None
 
 
-def _worker_start(flags: Any, server: int) -> None:
-    """In each worker: take the shared flags, leave Ctrl-C to the server (which stops the
-    workers itself), and leave when the server is gone."""
-    global _shared
-    _shared = flags
+def _worker_start(flags: Any, probes: Any, server: int) -> None:
+    """In each worker: take the shared flags and probes, leave Ctrl-C to the server (which
+    stops the workers itself), and leave when the server is gone."""
+    global _shared, _probes
+    _shared, _probes = flags, probes
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
@@ -142,6 +206,9 @@ class WarmPool(Executor):
         self._flags: Any = (
             self._context.Array("q", SLOTS, lock=False) if self._context else [0] * SLOTS
         )
+        self._probes: Any = (
+            self._context.Array("d", SLOTS * PROBE_FIELDS, lock=False) if self._context else None
+        )
         self.restarts = 0
         """How many times the workers were made again after one died."""
 
@@ -152,8 +219,9 @@ class WarmPool(Executor):
             for _ in range(self.workers):
                 executor.submit(_ready)
 
-    def ticket(self, key: Hashable) -> Ticket:
-        """A new request for the document `key`: any earlier one for it is superseded."""
+    def ticket(self, key: Hashable, stops: bool = True) -> Ticket:
+        """A new request for the document `key`: any earlier one for it is superseded (and,
+        unless `stops` is false, this one by any later)."""
         with self._lock:
             slot = self._slots.pop(key, None)
             if slot is None and len(self._slots) < SLOTS:
@@ -163,7 +231,7 @@ class WarmPool(Executor):
             self._slots[key] = slot
             number = next(self._numbers)
             self._flags[slot] = number
-            return Ticket(slot, number)
+            return Ticket(slot, number, stops)
 
     def is_latest(self, ticket: Ticket) -> bool:
         """Whether no newer request for the ticket's document came."""
@@ -187,17 +255,38 @@ class WarmPool(Executor):
                     raise
         raise AssertionError("unreachable")
 
+    def probe(self, function: Callable[..., Any], *args: Any, ticket: Ticket) -> None:
+        """Start `function(*args)` in another worker as a probe for `ticket`'s render
+        (see `Probe`), when the pool has a worker to spare; never waited for."""
+        if self.workers < 2:
+            return
+        executor = self._pool()
+        with contextlib.suppress(BrokenProcessPool, RuntimeError):
+            executor.submit(_with_ticket, ticket, None, function, *args)
+
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
         """`fn(*args)` in a warm worker, as `Executor.submit` (no ticket, no retry: a
         worker that dies fails this future, and the next call makes the pool again)."""
-        if kwargs or not self.workers:
-            raise TypeError("WarmPool.submit takes positional arguments, with workers")
+        if kwargs:
+            raise TypeError("WarmPool.submit takes positional arguments")
+        return self.submit_as(None, fn, *args)
+
+    def submit_as(self, ticket: Ticket | None, fn: Callable[..., T], *args: Any) -> Future[T]:
+        """`fn(*args)` as `ticket`'s render, in a warm worker (done here, at once, without
+        workers); not tried again if the worker dies."""
+        if not self.workers:
+            done: Future[T] = Future()
+            try:
+                done.set_result(_with_ticket(ticket, self._flags, fn, *args))
+            except BaseException as error:  # handed to whoever waits for it
+                done.set_exception(error)
+            return done
         executor = self._pool()
         try:
-            return executor.submit(_with_ticket, None, None, fn, *args)
+            return executor.submit(_with_ticket, ticket, None, fn, *args)
         except BrokenProcessPool:
             self._broken(executor)
-            return self._pool().submit(_with_ticket, None, None, fn, *args)
+            return self._pool().submit(_with_ticket, ticket, None, fn, *args)
 
     def forget_broken(self) -> None:
         """Make the pool again at the next call if a worker died under the last one."""
@@ -215,7 +304,7 @@ class WarmPool(Executor):
                     self.workers,
                     mp_context=self._context,
                     initializer=_worker_start,
-                    initargs=(self._flags, os.getpid()),
+                    initargs=(self._flags, self._probes, os.getpid()),
                     max_tasks_per_child=self.max_tasks,
                 )
             return self._executor

@@ -21,7 +21,7 @@ import warm_tasks
 
 import briefgen.pdf
 import briefgen.web
-from briefgen.build import DOCUMENTS, Job, Options, _render_job
+from briefgen.build import DOCUMENTS, Job, Options, _render_job, prepare_job
 from briefgen.lint import buildable
 from briefgen.warm import Superseded, WarmPool
 from briefgen.workspace import find_workspace
@@ -192,3 +192,41 @@ def test_a_save_makes_the_open_panels_document_again(workspace: Path) -> None:
     asked = renderer.asked[("minimal", "tract")]
     assert client.get(f"{BASE}/panel/tract.pdf").status_code == 200
     assert renderer.asked[("minimal", "tract")] == asked  # served from what was made
+
+
+def test_a_probe_lays_out_the_scale_above_for_the_worker_that_prints(
+    tmp_path: Path,
+) -> None:
+    """After an edit the tract's fitter starts from its last scale and must know the scale
+    above overflows: a second worker lays that one out meanwhile, and the printing worker,
+    finding it done, lays out one page fewer, into the same bytes.  A probe of a scale that
+    fits is never used (that layout is the one written)."""
+    from briefgen import press
+    from conftest import FIRST_DOSSIER
+
+    folder = seeded(tmp_path / "ws", FIRST_DOSSIER)
+    workspace = find_workspace(tmp_path / "ws")
+    dossier = buildable(folder, dt.date.today())
+    memo = press.Memo()
+    job = Job(DOCUMENTS["tract"], dossier, "tract")
+    _render_job(job, Options(), workspace, "x", memo)  # the scale the tract had last
+    edited = dossier.model_copy(update={"subtitle": "Une autre ligne de titre"})
+    page = prepare_job(Job(DOCUMENTS["tract"], edited, "tract"), Options(), workspace, "x", memo)
+    assert page.job is not None
+    above = press.next_scale(page.job)
+    assert page.job.last is not None and above is not None and above > page.job.last
+    alone = press.run(page.job)  # no probe: the last scale fits, the one above does not
+    assert alone.scale == page.job.last and alone.layouts == 2
+    pool = WarmPool(2)
+    try:
+        ticket = pool.ticket(("ftl", "tract"))
+        pool.run(press.probe, page.job, above, ticket=ticket)  # done before the print starts
+        helped = pool.run(press.run, page.job, ticket=ticket)
+        below = pool.ticket(("ftl", "tract"))
+        pool.run(press.probe, page.job, page.job.last, ticket=below)  # a scale that fits
+        unhelped = pool.run(press.run, page.job, ticket=below)
+    finally:
+        pool.shutdown()
+    assert helped.pdf == alone.pdf and helped.scale == alone.scale
+    assert helped.layouts == alone.layouts - 1
+    assert unhelped.pdf == alone.pdf and unhelped.layouts == alone.layouts

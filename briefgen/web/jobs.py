@@ -14,11 +14,15 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 
+from .. import press
 from ..build import Built, Job, Options, adapted
 from ..errors import Problem
 from ..models import Dossier
+from ..press import Printed, PrintJob
+from ..warm import Ticket, WarmPool
 
 KEPT_AFTER_FETCH = 120.0
 """Seconds a build is kept once all its files were fetched: time to fetch one again."""
@@ -206,6 +210,17 @@ class Made:
             self._bytes += size
             while len(self._kept) > KEPT_DOCUMENTS or self._bytes > KEPT_DOCUMENT_BYTES:
                 self._bytes -= self._kept.popitem(last=False)[1][1]
+
+
+def print_soon(pool: WarmPool, job: PrintJob, ticket: Ticket | None) -> Future[Printed]:
+    """Send a page to be printed as `ticket`'s render.  When its fitter will search from the
+    scale the document had last (an edit since), a second worker lays the scale above out
+    meanwhile (`press.probe`): the fitter, finding it overflows, need not lay it out too."""
+    printing = pool.submit_as(ticket, press.run, job)
+    scale = press.next_scale(job)
+    if scale is not None and ticket is not None:
+        pool.probe(press.probe, job, scale, ticket=ticket)
+    return printing
 
 
 def prepared(dossier: Dossier, choices: Choices) -> Dossier:

@@ -20,6 +20,7 @@ import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
@@ -47,6 +48,7 @@ from ..warm import Superseded, Ticket, WarmPool
 from ..workspace import Workspace
 from .findings import present
 from .jobs import Made as Kept
+from .jobs import print_soon
 from .routes import KIND_LABELS
 from .state import State, state
 
@@ -221,7 +223,12 @@ def pdf_of(
         prepared = prepare_job(job, options, workspace, source, app_state.memo)
         printed = None
         if prepared.job is not None:
-            printed = renderer().pool.run(print_page, prepared.job, ticket=ticket)
+            pool = renderer().pool
+            try:
+                printed = print_soon(pool, prepared.job, ticket).result()
+            except BrokenProcessPool:  # a worker died under it: made again, tried once more
+                pool.forget_broken()
+                printed = pool.run(print_page, prepared.job, ticket=ticket)
         built = prepared.finish(printed)
         app_state.made.put(key, built)
     return built.files["pdf"]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import secrets
 import threading
 import zipfile
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from http import HTTPStatus
@@ -30,10 +32,19 @@ from ..errors import BriefgenError, Problem
 from ..i18n import _, lazy
 from ..load import read_dossier
 from ..models import Dossier
+from ..press import Printed, PrintJob
 from ..provenance import dossier_hash
 from ..store import DossierFiles
 from .findings import Finding, present
-from .jobs import KEPT_AFTER_FETCH, KEPT_UNFETCHED, BuildJob, Choices, Made, prepared
+from .jobs import (
+    KEPT_AFTER_FETCH,
+    KEPT_UNFETCHED,
+    BuildJob,
+    Choices,
+    Made,
+    prepared,
+    print_soon,
+)
 from .parts import SECTIONS, TABLES, dossier_data
 from .security import check_csrf
 from .state import State, state
@@ -291,6 +302,13 @@ def run_build(
             job.progressed(already + done)
 
         made: list[Built] = []
+        pool = app_state.render if app_state.render.workers else None
+
+        def printer(page: PrintJob) -> Future[Printed]:
+            """Each page printed to its end (a build is never stopped), with a probe."""
+            ticket = app_state.render.ticket(("build", secrets.token_hex(8)), stops=False)
+            return print_soon(app_state.render, page, ticket)
+
         if missing:
             with app_state.builds.slots:
                 made = render_all(
@@ -298,9 +316,10 @@ def run_build(
                     options,
                     workspace,
                     str(folder / "dossier.yaml"),
-                    app_state.render if app_state.render.workers else None,
+                    pool,
                     progress,
                     app_state.memo,
+                    printer,
                 )
         fresh = iter(made)
         built = []
