@@ -5,6 +5,11 @@ while the main process reads and validates the dossier and makes the pages: on a
 with two cores or more, that start-up is then paid in parallel rather than in turn.
 This module imports nothing heavy itself, so that the workers start before the main
 process has loaded anything but the command line.
+
+The workers are forked from this process when it runs a single thread (the command
+line), and from a fork server otherwise (a program that calls the pipeline from a
+thread while others run): a fork copies the locks other threads hold, and a lock of
+the font libraries held at that moment would never be released in the worker.
 """
 
 from __future__ import annotations
@@ -28,10 +33,14 @@ def worker_pool(workers: int, documents: int | None = None) -> Iterator[Executor
     if workers <= 1:
         yield None
         return
+    import multiprocessing
+    import threading
     from concurrent.futures import ProcessPoolExecutor
 
     started = max(min(workers, documents or workers), 1)
-    with ProcessPoolExecutor(max_workers=started) as pool:
+    alone = threading.active_count() == 1
+    context = multiprocessing.get_context("fork" if alone else "forkserver")
+    with ProcessPoolExecutor(max_workers=started, mp_context=context) as pool:
         for _ in range(started):
             pool.submit(_warm)
         yield pool
