@@ -170,10 +170,17 @@ def test_the_workers_make_the_bytes_of_briefgen_build(workspace: Path, tmp_path:
 
 
 def test_a_save_makes_the_open_panels_document_again(workspace: Path) -> None:
-    app = briefgen.web.create_app(find_workspace(workspace))
+    app = briefgen.web.create_app(find_workspace(workspace), render_workers=1)
     app.config["TESTING"] = True
     client = app.test_client()
     renderer = app.extensions["briefgen.panel"]
+    try:
+        _saves_then_panel(client, renderer)
+    finally:
+        renderer.pool.shutdown()
+
+
+def _saves_then_panel(client: Any, renderer: Any) -> None:
     sent = open_form(client, FORM)
     sent.fill(text="Les agents testent un outil contesté.")
     assert submit(client, sent).status_code == 303

@@ -7,9 +7,9 @@ What was made is kept per document and served again at once while the dossier is
 unchanged.  A request for the same document with other content supersedes an older one:
 that one stops at its next layout (or never starts), and its result is never served; a
 request for the content already being made waits for it rather than starting again.
-A save made while a panel of its dossier is open starts the panel's document again a
-moment later (`SETTLE` seconds without another save), so that the PDF is under way before
-the page that follows the save asks for it.
+A save made while a panel of its dossier is open starts the panel's document again in the
+warm workers a moment later (`SETTLE` seconds without another save), so that the PDF is
+under way before the page that follows the save asks for it.
 """
 
 from __future__ import annotations
@@ -165,9 +165,11 @@ class Renderer:
             return kind if kind and time.monotonic() - when < WATCHED else None
 
     def after_save(self, app: Flask, dossier_id: str) -> None:
-        """Make the open panel's document again once saves have settled."""
+        """Make the open panel's document again once saves have settled, in the warm
+        workers (without them, WeasyPrint is never run in a thread of its own here: the
+        panel's own request makes the document)."""
         kind = self.shown(dossier_id)
-        if kind is None:
+        if kind is None or not self.pool.workers:
             return
 
         def again() -> None:
