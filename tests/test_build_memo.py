@@ -3,7 +3,6 @@ worker process runs (briefgen/press.py)."""
 
 from __future__ import annotations
 
-import math
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
@@ -13,7 +12,6 @@ import pytest
 
 from briefgen import build, press
 from briefgen.build import DOCUMENTS, TRACT_FIT, Options, plan, render_all, render_document
-from briefgen.errors import RenderError
 from briefgen.layout import page
 from briefgen.load import load_dossier
 from briefgen.models import Dossier
@@ -185,27 +183,6 @@ def test_the_resolver_a_worker_receives_serves_only_templates_and_assets(
         "/etc/passwd",
     ]:
         assert resolver(refused) is None, refused
-
-
-@pytest.mark.parametrize("power", [1.0, 2.0])
-def test_the_fitter_from_any_start_agrees_with_trying_every_scale(power: float) -> None:
-    height = 750.0
-    scales = TRACT_FIT.scales()
-    for length in range(300, 1500, 23):
-
-        def measure(scale: float, length: float = length) -> Layout:
-            used = 60 + length * scale**power
-            pages = math.ceil(used / height)
-            return Layout(None, pages, height, pages * height - used, "pdf/ua-1", [], "t", [])
-
-        fitting = [s for s in scales if measure(s).pages == 1]
-        for start in scales[::3]:
-            if not fitting:
-                with pytest.raises(RenderError):
-                    press.fit(DOCUMENTS["tract"], measure, "t", start=start)
-                continue
-            scale, layout, _ = press.fit(DOCUMENTS["tract"], measure, "t", start=start)
-            assert (scale, layout.pages) == (max(fitting), 1), (length, start)
 
 
 def test_labels_are_read_again_when_their_file_changes(tmp_path: Path) -> None:

@@ -389,7 +389,8 @@ def test_a_badge_stays_whole_on_the_line_of_the_word_before_it(fitted: Fitted) -
 
 @pytest.mark.parametrize("power", [1.0, 1.6, 2.4])
 def test_the_fitters_search_agrees_with_trying_every_scale(power: float) -> None:
-    """On texts of every length (a model of the room they take), in few layouts."""
+    """On texts of every length (a model of the room they take), in few layouts, from
+    scale 1 or from any scale chosen last."""
     height = 750.0
     scales = TRACT_FIT.scales()
     for length in range(200, 1600, 7):
@@ -407,3 +408,7 @@ def test_the_fitters_search_agrees_with_trying_every_scale(power: float) -> None
         scale, layout, layouts = build.fit(DOCUMENTS["tract"], measure, "tract.md.j2")
         assert (scale, layout.pages) == (max(fitting), 1), length
         assert layouts <= 4, length
+        if length % 3 == 0:  # from the scale chosen last time (after an edit), whatever it was
+            for start in scales[::3]:
+                found = build.fit(DOCUMENTS["tract"], measure, "t", start=start)
+                assert (found[0], found[1].pages) == (max(fitting), 1), (length, start)
