@@ -242,15 +242,16 @@ class WarmPool(Executor):
         """`function(*args)` in a warm worker (or here, without workers), as `ticket`'s
         render: Superseded when a newer request for its document came first.  A worker
         that dies under it makes the pool again and the call is tried once more."""
-        if not self.workers:
-            return _with_ticket(ticket, self._flags, function, *args)
+        return self.settle(lambda: self.submit_as(ticket, function, *args))
+
+    def settle(self, start: Callable[[], Future[T]]) -> T:
+        """The result of the work `start` sends to the workers; if a worker dies under it,
+        the pool is made again and the work sent once more."""
         for attempt in (1, 2):
-            executor = self._pool()
             try:
-                future: Future[T] = executor.submit(_with_ticket, ticket, None, function, *args)
-                return future.result()
+                return start().result()
             except BrokenProcessPool:
-                self._broken(executor)
+                self.forget_broken()
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")

@@ -20,7 +20,6 @@ import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
@@ -42,7 +41,6 @@ from ..errors import BriefgenError, Problem
 from ..i18n import _
 from ..load import display_path
 from ..models import Dossier
-from ..press import run as print_page
 from ..store import DossierFiles
 from ..warm import Superseded, Ticket, WarmPool
 from ..workspace import Workspace
@@ -210,27 +208,29 @@ def renderer() -> Renderer:
 
 
 def pdf_of(
-    dossier: Dossier, kind: str, workspace: Workspace, folder: Path, ticket: Ticket | None = None
+    dossier: Dossier,
+    kind: str,
+    workspace: Workspace,
+    folder: Path,
+    digest: str,
+    ticket: Ticket | None = None,
 ) -> bytes:
     """The document's PDF as `briefgen build --doc KIND` writes it (same options, same
     creation date, same trace line): its page made here, printed by the warm renderer as
-    `ticket`'s request, the fitter's choices kept in the server's memo."""
+    `ticket`'s request, the fitter's choices kept in the server's memo.  `digest`: what
+    the dossier is made from now (`State.digest`)."""
     app_state = state()
     source = display_path(folder / "dossier.yaml")
     job = Job(DOCUMENTS[kind], dossier, DOCUMENTS[kind].filename)
     options = Options()
-    key = Kept.key(app_state.digest(dossier), job, options)
+    key = Kept.key(digest, job, options)
     built = app_state.made.get(key)
     if built is None:
         prepared = prepare_job(job, options, workspace, source, app_state.memo)
         printed = None
         if prepared.job is not None:
-            pool = renderer().pool
-            try:
-                printed = print_soon(pool, prepared.job, ticket).result()
-            except BrokenProcessPool:  # a worker died under it: made again, tried once more
-                pool.forget_broken()
-                printed = pool.run(print_page, prepared.job, ticket=ticket)
+            pool, page = renderer().pool, prepared.job
+            printed = pool.settle(lambda: print_soon(pool, page, ticket))
         built = prepared.finish(printed)
         app_state.made.put(key, built)
     return built.files["pdf"]
@@ -257,7 +257,7 @@ def render(dossier_id: str, kind: str = DEFAULT_KIND) -> bytes:
 
     def make(ticket: Ticket) -> Shown:
         try:
-            return pdf_of(loaded, kind, app_state.workspace, folder, ticket)
+            return pdf_of(loaded, kind, app_state.workspace, folder, digest, ticket)
         except BriefgenError as error:
             return _cannot(dossier_id, error.problems)
 
