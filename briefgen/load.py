@@ -105,8 +105,11 @@ class _Parsed:
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def get(self, raw: bytes) -> tuple[dict[str, Any], dict[FieldPath, int]] | None:
-        key = hashlib.sha256(raw).digest()
+    @staticmethod
+    def key(raw: bytes) -> bytes:
+        return hashlib.sha256(raw).digest()
+
+    def get(self, key: bytes) -> tuple[dict[str, Any], dict[FieldPath, int]] | None:
         with self._lock:
             found = self._found.get(key)
             if found is None:
@@ -114,16 +117,15 @@ class _Parsed:
             self._found.move_to_end(key)
         return _copied(found[0]), found[1]
 
-    def put(self, raw: bytes, data: dict[str, Any], lines: dict[FieldPath, int]) -> None:
-        key = hashlib.sha256(raw).digest()
-        if len(raw) > self.KEPT_BYTES:
+    def put(self, key: bytes, size: int, data: dict[str, Any], lines: dict[FieldPath, int]) -> None:
+        if size > self.KEPT_BYTES:
             return
-        kept = _copied(data), dict(lines), len(raw)
+        kept = _copied(data), dict(lines), size
         with self._lock:
             if key in self._found:
                 self._bytes -= self._found.pop(key)[2]
             self._found[key] = kept
-            self._bytes += len(raw)
+            self._bytes += size
             while len(self._found) > self.KEPT or self._bytes > self.KEPT_BYTES:
                 self._bytes -= self._found.popitem(last=False)[1][2]
 
@@ -166,7 +168,8 @@ class _Document:
                 )
             )
         raw = path.read_bytes()
-        known = _PARSED.get(raw)
+        parsed = _PARSED.key(raw)
+        known = _PARSED.get(parsed)
         if known is not None:
             data, lines = known
             self.lines = dict(lines)
@@ -210,7 +213,7 @@ class _Document:
                 lazy("expected a mapping of dossier fields (key: value) at the top level"),
                 node.start_mark.line + 1,
             )
-        _PARSED.put(raw, data, self.lines)
+        _PARSED.put(parsed, len(raw), data, self.lines)
         return data
 
     def _convert(self, node: yaml.Node, path: FieldPath, loader: _Loader) -> Any:
