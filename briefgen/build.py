@@ -24,9 +24,7 @@ from .load import display_path
 from .markdown import to_html
 from .models import Audience, Dossier, Establishment, KeyPoint, Visibility
 from .paths import find_template_file
-from .press import FIT_STEP as FIT_STEP
 from .press import Budget, Memo, Printed, PrintJob, Resolver, TypeFit, fit, scale_point
-from .press import _next_scale as _next_scale
 from .press import run as press
 from .templating import load_labels, markdown_environment, render, tagged_labels
 from .workspace import Workspace

@@ -348,7 +348,6 @@ def run(job: PrintJob, fitter: Callable[..., tuple[float, Layout, int]] = fit) -
         nonlocal laid_out
         checkpoint()  # a newer request for this document stops it here
         found = probed(scale)
-        assert job.budget.max_pages is not None or found is None
         if found is not None and job.budget.max_pages and found.pages > job.budget.max_pages:
             return found  # another worker found it overflows: never the one written
         laid_out += 1
