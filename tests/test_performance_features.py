@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import warm_tasks
 from click.testing import CliRunner
 
 from briefgen.cli import main
@@ -115,6 +116,46 @@ def test_parallel_rendering_gives_the_same_bytes(tmp_path: Path) -> None:
         folder = out / "france-travail-linkedin"
         outputs.append({p.name: p.read_bytes() for p in folder.iterdir()})
     assert outputs[0] == outputs[1]
+
+
+def test_a_rendering_process_that_dies_is_reported_and_the_output_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    args = ["--ui-lang", "fr", "build", str(FIRST_DOSSIER), "-d", "tract", "--out", str(out)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    folder = out / "france-travail-linkedin"
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+
+    monkeypatch.setattr("briefgen.build.press", warm_tasks.die_printing)
+    result = CliRunner().invoke(main, [*args, "--force", "-j", "2"])
+
+    assert result.exit_code == 1
+    assert result.stdout.count("\n") <= 1, result.stdout  # no "wrote …"
+    assert result.stderr == (
+        "erreur\u00a0: un processus de rendu s’est arrêté en cours de production (la machine "
+        "manque peut-être de mémoire)\u00a0; rien n’a été écrit, les fichiers déjà produits "
+        "sont inchangés\u00a0: relancez la production, ou avec -j 1 pour tout faire dans un "
+        "seul processus\n"
+    )
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+@pytest.mark.parametrize(("thread", "method"), [(False, "fork"), (True, "forkserver")])
+def test_workers_are_forked_only_from_a_process_running_one_thread(
+    thread: bool, method: str
+) -> None:
+    # faulthandler's watchdog is a thread started in C, which `threading` does not count.
+    code = (
+        "import faulthandler, threading\n"
+        "from briefgen.pool import start_method\n"
+        f"if {thread}:\n    faulthandler.dump_traceback_later(60)\n"
+        "print(threading.active_count(), start_method())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["1", method]
 
 
 def test_variants_are_named_and_filled_per_establishment(tmp_path: Path) -> None:

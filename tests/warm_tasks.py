@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -30,3 +31,10 @@ def die_once(marker: str) -> str:
 
 def pid() -> int:
     return os.getpid()
+
+
+def die_printing(job: object) -> object:
+    """A printing worker killed while it lays out its page (as by the kernel, short of
+    memory)."""
+    os.kill(os.getpid(), signal.SIGKILL)
+    return job
