@@ -87,6 +87,10 @@ def test_missing_top_level_field(edit: Edit) -> None:
             "but got '<stream end>'",
         ),
         (b"1: x\n", "extra.yaml:1: a key must be text, not 1"),
+        (
+            b"title2: x\nsubtitle: a\x07b\n",
+            "extra.yaml:2: invalid YAML: an invisible control character (U+0007); delete it",
+        ),
     ],
 )
 def test_broken_yaml_file(minimal: Path, content: bytes, expected: str) -> None:
@@ -108,3 +112,67 @@ def test_folder_without_yaml(tmp_path: Path) -> None:
 def test_huge_file_is_refused_before_parsing(minimal: Path) -> None:
     (minimal / "huge.yaml").write_bytes(b"# " + b"x" * (3 * 1024 * 1024))
     assert messages(minimal)[0].startswith("huge.yaml:1: file too large")
+
+
+YAML_CORNERS = [
+    "a: 1\r\nb: [x, y]\r\n",
+    "subtitle: >\n  plié\n  sur deux lignes  \n\n",
+    "subtitle: |-\n  garde\n   ses retours\n",
+    "a: yes\nb: off\nc: 0o17\nd: 1_000\ne: .inf\nf: ~\ng: 2026-02-30\nh: 2026-12-07T10:00:00Z\n",
+    "a: !!str 12\nb: !perso x\nc: !!python/object:os.system echo\n",
+    "<<: {a: 1}\n",
+    "? [un, deux]\n: x\n",
+    "a: 1\n---\nb: 2\n",
+    "a: cloche \x07 ici\n",
+    "a: ligne\u2028séparée\x85et NEL\n",
+    "a: " + "[" * 60 + "]" * 60 + "\n",
+    "a: " + "[" * 2000 + "]" * 2000 + "\n",
+    "a:\n" + "".join(" " * i + "- \n" for i in range(30)),
+    "a: 'fermée\nb: 2\n",
+    'a: "\\x41\\u00e9\\N"\n',
+    "a: b: c\n",
+    "\ta: 1\n",
+    "a: 1 # commentaire\n#: fin\n",
+    "- x\n",
+    "",
+]
+
+
+def _read_both(path: Path, monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    from briefgen import load
+
+    results: list[object] = []
+    for fast in (load._FastLoader, None):
+        monkeypatch.setattr(load, "_FastLoader", fast)
+        monkeypatch.setattr(load, "_PARSED", load._Parsed())
+        try:
+            document = load._Document(path)
+            results.append((document.data, document.lines))
+        except InputError as error:
+            results.append([str(p) for p in error.problems])
+    return results
+
+
+@pytest.mark.parametrize("text", YAML_CORNERS)
+def test_libyaml_and_python_read_a_text_alike(
+    text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from briefgen import load
+
+    assert load._FastLoader is not None  # PyYAML's wheels carry libyaml
+    path = tmp_path / "x.yaml"
+    path.write_text(text, encoding="utf-8", newline="")
+    fast, python = _read_both(path, monkeypatch)
+    assert fast == python
+
+
+def test_libyaml_and_python_read_every_built_in_file_alike(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from conftest import BUILT_IN
+
+    paths = [p for d in BUILT_IN if d.folder for p in sorted(d.folder.glob("*.yaml"))]
+    assert len(paths) > 30
+    for path in paths:
+        fast, python = _read_both(path, monkeypatch)
+        assert fast == python, path
