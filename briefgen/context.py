@@ -10,8 +10,6 @@ out of documents for a wider audience.
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from collections.abc import Iterable, Iterator, Set
 from datetime import timedelta
 from typing import Annotated, Any
@@ -38,6 +36,7 @@ from .models import (
     Visibility,
     only_unverifiable,
 )
+from .quotes import unit_in_label
 from .templating import foreign
 
 
@@ -126,31 +125,6 @@ class _CitedSources:
 
     def __len__(self) -> int:
         return len(self._references.number)
-
-
-def _folded(text: str) -> str:
-    """`text` lower-cased and without accents, one character for one, so that a position
-    in it is the same position in `text`."""
-    return "".join(unicodedata.normalize("NFD", c)[0].lower() for c in text)
-
-
-def unit_in_label(unit: str | None, label: str | None) -> tuple[str, str] | None:
-    """(the unit as the label writes it, the rest of the label) when a figure's caption
-    starts with its unit ("salariés en CDI" after "salariés"): the same word, whatever the
-    case, the accents or a plural in s or x; None when it does not.  The label's spelling is
-    kept (it agrees with the figure), but not a capital the unit does not have."""
-    unit = (unit or "").strip()
-    if not unit or not label:
-        return None
-    folded = _folded(unit)
-    stem = folded[:-1] if len(folded) > 2 and folded[-1] in "sx" else folded
-    found = re.match(re.escape(stem) + r"[sx]?(?=\s|$)", _folded(label))
-    if found is None:
-        return None
-    spelled = label[: found.end()]
-    if unit[0].islower():
-        spelled = spelled[0].lower() + spelled[1:]
-    return spelled, label[found.end() :].strip()
 
 
 def _where(instance: str, establishment: str | None) -> str:

@@ -14,7 +14,6 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from .context import unit_in_label
 from .deadlines import Day, agenda_due, deemed_negative, is_answered, question_due
 from .errors import InputError, Problem
 from .i18n import N_, Message, Text, lazy, lazy_plural
@@ -29,7 +28,7 @@ from .models import (
     only_unverifiable,
     unused,
 )
-from .quotes import Passages, one_line
+from .quotes import Passages, one_line, unit_in_label
 
 DEFAULT_WARN_DAYS = 7
 """How many days ahead `check` warns of a deadline (`check --warn-days`)."""

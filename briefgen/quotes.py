@@ -228,3 +228,28 @@ def copied_run(statement: str, text: str, words: int = COPIED_WORDS) -> str | No
     (compared normalised), in the statement's wording; None if there is none."""
     found = Passages(text).copied(statement, words)
     return found[1] if found else None
+
+
+def _folded(text: str) -> str:
+    """`text` lower-cased and without accents, one character for one, so that a position
+    in it is the same position in `text`."""
+    return "".join(unicodedata.normalize("NFD", c)[0].lower() for c in text)
+
+
+def unit_in_label(unit: str | None, label: str | None) -> tuple[str, str] | None:
+    """(the unit as the label writes it, the rest of the label) when a figure's caption
+    starts with its unit ("salariés en CDI" after "salariés"): the same word, whatever the
+    case, the accents or a plural in s or x; None when it does not.  The label's spelling is
+    kept (it agrees with the figure), but not a capital the unit does not have."""
+    unit = (unit or "").strip()
+    if not unit or not label:
+        return None
+    folded = _folded(unit)
+    stem = folded[:-1] if len(folded) > 2 and folded[-1] in "sx" else folded
+    found = re.match(re.escape(stem) + r"[sx]?(?=\s|$)", _folded(label))
+    if found is None:
+        return None
+    spelled = label[: found.end()]
+    if unit[0].islower():
+        spelled = spelled[0].lower() + spelled[1:]
+    return spelled, label[found.end() :].strip()
