@@ -85,9 +85,34 @@ def babel_locale() -> str:
 def long_date(value: dt.date) -> str:
     """A date in words, in the reader's language (« 1ᵉʳ mars 2026 »), as the documents
     write it."""
-    from .templating import format_date
-
     return format_date(value, babel_locale())
+
+
+def format_date(value: dt.date | str, lang: str = "fr", precision: str | None = None) -> str:
+    """A date, or a partial date '2026' / '2025-09', written out in the document's language."""
+    from babel.dates import format_date as babel_format
+
+    from .models import partial_date
+
+    if isinstance(value, str):
+        value, given = partial_date(value)
+        precision = precision or given
+    precision = precision or "day"
+    if precision == "year":
+        return str(value.year)
+    if precision == "month":
+        return babel_format(value, "LLLL y", locale=lang)
+    text = babel_format(value, "long", locale=lang)
+    if lang == "fr" and value.day == 1:
+        text = "1\u1d49\u02b3" + text[1:]  # 1ᵉʳ: the ordinal, raised
+    return text
+
+
+def format_number(value: float, lang: str = "fr") -> str:
+    """A figure with the language's digit grouping and decimal sign (310 000 000; 36,8)."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, locale=lang)
 
 
 class _Pseudo(_gettext.NullTranslations):

@@ -15,7 +15,6 @@ import signal
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
@@ -37,8 +36,7 @@ from pydantic import BaseModel
 
 from . import typography
 from .errors import InputError, Problem
-from .i18n import Message, lazy
-from .models import partial_date
+from .i18n import Message, format_date, format_number, lazy
 from .paths import BUILTIN_PREFIX, TEMPLATE_DIR, find_template_file
 
 # Characters that mean something to Markdown or HTML wherever they stand, and
@@ -173,31 +171,6 @@ def _stamp(path: Path) -> tuple[str, int, int] | None:
     except OSError:
         return None
     return str(path), status.st_mtime_ns, status.st_size
-
-
-def format_date(value: date | str, lang: str = "fr", precision: str | None = None) -> str:
-    """A date, or a partial date '2026' / '2025-09', written out in the document's language."""
-    from babel.dates import format_date as babel_format
-
-    if isinstance(value, str):
-        value, given = partial_date(value)
-        precision = precision or given
-    precision = precision or "day"
-    if precision == "year":
-        return str(value.year)
-    if precision == "month":
-        return babel_format(value, "LLLL y", locale=lang)
-    text = babel_format(value, "long", locale=lang)
-    if lang == "fr" and value.day == 1:
-        text = "1\u1d49\u02b3" + text[1:]  # 1ᵉʳ: the ordinal, raised
-    return text
-
-
-def format_number(value: float, lang: str = "fr") -> str:
-    """A figure with the language's digit grouping and decimal sign (310 000 000; 36,8)."""
-    from babel.numbers import format_decimal
-
-    return format_decimal(value, locale=lang)
 
 
 class _UnknownName(UndefinedError):
