@@ -219,3 +219,20 @@ def test_start_up_does_not_import_the_renderer(args: list[str]) -> None:
         check=False,
     )
     assert result.stdout.strip().splitlines()[-1] == "False", result.stdout + result.stderr
+
+
+def test_check_does_not_import_the_templates() -> None:
+    code = (
+        "import sys\n"
+        "from briefgen.cli import main\n"
+        "try:\n    main(['check'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('jinja2', 'markupsafe', 'markdown') if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=FIRST_DOSSIER.parent.parent,
+        check=False,
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout + result.stderr
