@@ -93,29 +93,37 @@ class _Loader(_Refusing, yaml.SafeLoader):
     """PyYAML's safe loader, all in Python: its messages name the character at fault."""
 
 
+FAST_LOADER: type[Any] = yaml.SafeLoader
+"""PyYAML's safe loader, its events read by libyaml where PyYAML was built with it (ten
+times faster than in Python); the nodes are composed in Python, so the nesting stays
+bounded by Python's recursion limit (a RecursionError), where libyaml's own composer
+would run out of C stack."""
+
 _FastLoader: type[Any] | None = None
+"""FAST_LOADER refusing anchors and aliases; None without libyaml."""
+
 try:
     from yaml._yaml import CParser
 except ImportError:  # PyYAML built without libyaml
     pass
 else:
 
-    class _FastLoader(  # type: ignore[no-redef]
-        _Refusing,
+    class _FastSafeLoader(
         yaml.composer.Composer,
         CParser,
         yaml.constructor.SafeConstructor,
         yaml.resolver.Resolver,
     ):
-        """The events read by libyaml (ten times faster than in Python), the nodes composed
-        in Python: the nesting stays bounded by Python's recursion limit, where libyaml's
-        own composer would run out of C stack."""
-
         def __init__(self, stream: str) -> None:
             CParser.__init__(self, stream)
             yaml.composer.Composer.__init__(self)
             yaml.constructor.SafeConstructor.__init__(self)
             yaml.resolver.Resolver.__init__(self)
+
+    class _FastLoader(_Refusing, _FastSafeLoader):  # type: ignore[no-redef]
+        pass
+
+    FAST_LOADER = _FastSafeLoader
 
 
 class _Parsed:

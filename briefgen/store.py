@@ -157,10 +157,14 @@ def _read_back(text: str) -> Any:
     """`text` as the dossier's loader (PyYAML, YAML 1.1) reads it; None if it cannot."""
     import yaml
 
-    try:
-        return yaml.load(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return None
+    from .load import FAST_LOADER
+
+    for loader in dict.fromkeys((FAST_LOADER, yaml.SafeLoader)):  # Python's, if libyaml refuses
+        try:
+            return yaml.load(text, Loader=loader)
+        except (yaml.YAMLError, RecursionError):
+            pass
+    return None
 
 
 def _lines(text: str) -> list[str]:
@@ -788,10 +792,11 @@ def _quick_data(text: str) -> Any:
     undone; an InputError when it is no mapping."""
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    from .load import FAST_LOADER
+
     try:
-        found = yaml.load(text, Loader=loader)
-    except yaml.YAMLError:
+        found = yaml.load(text, Loader=FAST_LOADER)
+    except (yaml.YAMLError, RecursionError):
         raise InputError(
             Problem(lazy("expected a mapping of dossier fields at the top level"))
         ) from None
