@@ -46,6 +46,16 @@ def make_fetcher(
     root = base.resolve()
 
     class AllowListFetcher(URLFetcher):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.files: dict[str, tuple[Path, str | None, str]] = {}
+            """Each file URL served: its file, its path relative to `base`, its SHA-256."""
+
+        def note(self, relative: str | None, digest: str) -> None:
+            """Enter a file in `served` (one the layout uses without fetching it again)."""
+            if served is not None and relative is not None:
+                served[relative] = digest
+
         def fetch(self, url: str, headers: Any = None) -> Any:
             if url.startswith("data:"):
                 return super().fetch(url, headers)
@@ -61,8 +71,10 @@ def make_fetcher(
                 if isinstance(found, Message):
                     reason = found
                 elif target is not None:
-                    if served is not None and relative is not None:
-                        served[relative.as_posix()] = hashlib.sha256(found).hexdigest()
+                    digest = hashlib.sha256(found).hexdigest()
+                    named = relative.as_posix() if relative is not None else None
+                    self.files[url] = target, named, digest
+                    self.note(named, digest)
                     return URLFetcherResponse(target.as_uri(), found)
             refusals.append(lazy("resource refused: %(url)s (%(reason)s)", url=url, reason=reason))
             raise ValueError(f"refused: {url}")
@@ -70,11 +82,86 @@ def make_fetcher(
     return AllowListFetcher()
 
 
-@lru_cache(maxsize=1)
+_FONTS: list[Any] = []
+"""This process's font configuration (at most one), kept from one layout to the next:
+each font face is copied and registered with fontconfig once."""
+
+
 def _font_config() -> Any:
+    """This process's font configuration; a new one when a font file it registered changed
+    or vanished since (an editor replaced it)."""
+    if _FONTS and _FONTS[0].stale():
+        _FONTS.pop().close()
+    if not _FONTS:
+        _FONTS.append(_font_configuration()())
+    return _FONTS[0]
+
+
+def _forget_inherited() -> None:
+    """In a process just forked: the parent's font configuration is the parent's.  Its
+    folder of font copies is left to the parent (two processes writing one copy while the
+    other reads it killed a worker with SIGBUS); this process makes its own."""
+    for fonts in _FONTS:
+        fonts._folder = None
+        fonts.finalizer.cancel()
+    _FONTS.clear()
+
+
+os.register_at_fork(after_in_child=_forget_inherited)
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_ino, found.st_size, found.st_mtime_ns
+
+
+@lru_cache(maxsize=1)
+def _font_configuration() -> type[Any]:
+    from multiprocessing.util import Finalize
+    from shutil import rmtree
+    from tempfile import mkdtemp
+
     from weasyprint.text.fonts import FontConfiguration
 
-    return FontConfiguration()
+    class Fonts(FontConfiguration):  # type: ignore[misc]
+        """WeasyPrint's font configuration, whose folder of font copies is removed when it
+        is closed or the process ends (a worker's end included), and which knows the font
+        files it registered: a layout that uses one without fetching it again still enters
+        it in the files it was made from."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self._folder: Path | None = Path(mkdtemp(prefix="briefgen-fonts-"))
+            self.finalizer = Finalize(
+                self, rmtree, args=(str(self._folder),), kwargs={"ignore_errors": True},
+                exitpriority=0,
+            )  # fmt: skip
+            self.registered: dict[str, tuple[Path, str | None, str, Any]] = {}
+
+        def add_font_face(self, rule_descriptors: Any, url_fetcher: Any) -> Any:
+            urls = [url for kind, url in rule_descriptors.get("src", ()) if kind != "local"]
+            for url in urls:
+                if url in self.registered and hasattr(url_fetcher, "note"):
+                    _, relative, digest, _ = self.registered[url]
+                    url_fetcher.note(relative, digest)
+            added = super().add_font_face(rule_descriptors, url_fetcher)
+            for url in urls:
+                found = getattr(url_fetcher, "files", {}).get(url)
+                if found is not None and url not in self.registered:
+                    self.registered[url] = (*found, _stamp(found[0]))
+            return added
+
+        def stale(self) -> bool:
+            return any(_stamp(path) != stamp for path, _, _, stamp in self.registered.values())
+
+        def close(self) -> None:
+            self.finalizer()
+            self._folder = None
+
+    return Fonts
 
 
 class _Collect(logging.Handler):
