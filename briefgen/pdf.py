@@ -83,17 +83,18 @@ def make_fetcher(
 
 
 _FONTS: list[Any] = []
-"""This process's font configuration (at most one), kept from one layout to the next:
-each font face is copied and registered with fontconfig once."""
+"""This process's font configuration (at most one), kept from one layout to the next of
+one workspace: each font face is copied and registered with fontconfig once."""
 
 
-def _font_config() -> Any:
-    """This process's font configuration; a new one when a font file it registered changed
-    or vanished since (an editor replaced it)."""
-    if _FONTS and _FONTS[0].stale():
+def _font_config(base: Path) -> Any:
+    """The font configuration for a layout of the workspace at `base`: the last one, unless
+    it was made for another workspace (whose fonts would compete with these), or a font
+    file it registered changed or vanished since (an editor replaced it)."""
+    if _FONTS and (_FONTS[0].base != base or _FONTS[0].stale()):
         _FONTS.pop().close()
     if not _FONTS:
-        _FONTS.append(_font_configuration()())
+        _FONTS.append(_font_configuration()(base))
     return _FONTS[0]
 
 
@@ -132,8 +133,9 @@ def _font_configuration() -> type[Any]:
         files it registered: a layout that uses one without fetching it again still enters
         it in the files it was made from."""
 
-        def __init__(self) -> None:
+        def __init__(self, base: Path) -> None:
             super().__init__()
+            self.base = base
             self._folder: Path | None = Path(mkdtemp(prefix="briefgen-fonts-"))
             self.finalizer = Finalize(
                 self, rmtree, args=(str(self._folder),), kwargs={"ignore_errors": True},
@@ -505,7 +507,7 @@ def lay_out(
             string=html,
             base_url=base_dir.resolve().as_uri() + "/",
             url_fetcher=make_fetcher(base_dir, resolve, refusals, served),
-        ).render(font_config=_font_config(), pdf_variant=variant, pdf_tags=True)
+        ).render(font_config=_font_config(base_dir.resolve()), pdf_variant=variant, pdf_tags=True)
     if refusals:
         raise RenderError(*(Problem(refusal, source_name) for refusal in refusals))
     last = document.pages[-1]._page_box

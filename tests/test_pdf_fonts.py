@@ -18,19 +18,21 @@ from conftest import FIRST_DOSSIER, ROOT, invoke_in
 FONTS = ROOT / "templates" / "fonts"
 
 
-def _folder_in_child(queue: multiprocessing.Queue[tuple[str, bool]], parent: str) -> None:
-    folder = pdf._font_config()._folder
+def _folder_in_child(
+    queue: multiprocessing.Queue[tuple[str, bool]], parent: str, workspace: str
+) -> None:
+    folder = pdf._font_config(Path(workspace))._folder
     queue.put((str(folder), Path(parent).is_dir()))
 
 
 def test_a_forked_process_makes_its_own_font_copies(init_workspace: Path) -> None:
     assert invoke_in(init_workspace, "build", "-d", "tract", "-f", "pdf", "-j", "1")[0] == 0
-    parent = pdf._font_config()._folder
+    parent = pdf._font_config(init_workspace.resolve())._folder
     assert parent is not None and any(parent.iterdir())
 
     queue: multiprocessing.Queue[tuple[str, bool]] = multiprocessing.get_context("fork").Queue()
     child = multiprocessing.get_context("fork").Process(
-        target=_folder_in_child, args=(queue, str(parent))
+        target=_folder_in_child, args=(queue, str(parent), str(init_workspace.resolve()))
     )
     child.start()
     folder, parents_there = queue.get(timeout=60)
@@ -78,3 +80,26 @@ def test_a_build_leaves_no_font_copies_behind(tmp_path: Path, jobs: str) -> None
     assert result.returncode == 0, result.stderr
     assert len(list((tmp_path / "out" / "france-travail-linkedin").glob("*.pdf"))) == 2
     assert list(temporary.iterdir()) == []
+
+
+def test_one_workspaces_fonts_never_print_in_anothers(tmp_path: Path) -> None:
+    build = ("build", "-d", "tract", "-f", "pdf", "-j", "1", "--force")
+    other = tmp_path / "other"
+    assert invoke_in(tmp_path, "init", str(other))[0] == 0
+    own = other / "templates" / "fonts"
+    own.mkdir(parents=True, exist_ok=True)
+    shutil.copy(FONTS / "Lato-Bold.ttf", own / "Lato-Regular.ttf")  # its own regular face
+    assert invoke_in(other, *build)[0] == 0
+
+    plain = tmp_path / "plain"
+    assert invoke_in(tmp_path, "init", str(plain))[0] == 0
+    assert invoke_in(plain, *build, "--out", str(plain / "here"))[0] == 0
+    fresh = subprocess.run(
+        [sys.executable, "-m", "briefgen", "--workspace", str(plain), *build,
+         "--out", str(plain / "fresh")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+    assert fresh.returncode == 0, fresh.stderr
+    here = (plain / "here" / "exemple" / "tract.pdf").read_bytes()
+    assert here == (plain / "fresh" / "exemple" / "tract.pdf").read_bytes()
