@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import secrets
 import stat
 from collections.abc import Mapping
@@ -39,6 +41,8 @@ def write_all(
     staged: list[tuple[Path, Path]] = []
     current = Path("output")
     try:
+        for folder in {target.parent for target in files}:
+            remove_orphans(folder)
         for target, content in files.items():
             current = target
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -55,6 +59,37 @@ def write_all(
             temporary.unlink(missing_ok=True)
 
 
+_STAGED = re.compile(r"\.(?P<name>.+)\.(?P<pid>[0-9]+)-[0-9a-f]{8}\.tmp")
+"""A file staged by `_stage`: the target's name, the writing process, a random token."""
+
+
+def remove_orphans(folder: Path) -> None:
+    """Remove the files `_stage` left in `folder` for processes that ended before renaming
+    them (a server killed in the middle of a save)."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        found = _STAGED.fullmatch(name)
+        if found is None or _alive(int(found["pid"])):
+            continue
+        with contextlib.suppress(OSError):
+            (folder / name).unlink()
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # another user's process, or not a process number: left alone
+    return True
+
+
 def _stage(target: Path, content: bytes, most: int) -> Path:
     """`content` in a new file beside `target`, with the mode `target` will have."""
     try:
@@ -62,7 +97,7 @@ def _stage(target: Path, content: bytes, most: int) -> Path:
     except FileNotFoundError:
         mode = None  # created with `most` less the umask
     while True:
-        temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+        temporary = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
         try:
             flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
             fd = os.open(temporary, flags, most & 0o666)
