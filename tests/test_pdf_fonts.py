@@ -16,6 +16,19 @@ from briefgen import pdf
 from conftest import FIRST_DOSSIER, ROOT, invoke_in
 
 FONTS = ROOT / "templates" / "fonts"
+BUILD = ("build", "-d", "tract", "-f", "pdf", "-j", "1", "--force")
+
+
+def tract_of_a_fresh_process(workspace: Path) -> bytes:
+    """The example's tract as `briefgen build` makes it in a process of its own."""
+    out = workspace / "fresh"
+    result = subprocess.run(
+        [sys.executable, "-m", "briefgen", "--workspace", str(workspace), *BUILD,
+         "--out", str(out)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return (out / "exemple" / "tract.pdf").read_bytes()
 
 
 def _folder_in_child(
@@ -49,22 +62,15 @@ def test_a_font_file_replaced_is_used_by_the_next_build(init_workspace: Path) ->
     own = init_workspace / "templates" / "fonts"
     own.mkdir(parents=True, exist_ok=True)
     shutil.copy(FONTS / "Lato-Regular.ttf", own / "Lato-Regular.ttf")
-    build = ("build", "-d", "tract", "-f", "pdf", "-j", "1", "--force")
-    assert invoke_in(init_workspace, *build)[0] == 0
+    assert invoke_in(init_workspace, *BUILD)[0] == 0
     before = (init_workspace / "output" / "exemple" / "tract.pdf").read_bytes()
 
     shutil.copy(FONTS / "Lato-Bold.ttf", own / "Lato-Regular.ttf")  # same process, same URL
-    assert invoke_in(init_workspace, *build)[0] == 0
+    assert invoke_in(init_workspace, *BUILD)[0] == 0
     after = (init_workspace / "output" / "exemple" / "tract.pdf").read_bytes()
-    fresh = subprocess.run(
-        [sys.executable, "-m", "briefgen", "--workspace", str(init_workspace), *build,
-         "--out", str(init_workspace / "fresh")],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
 
-    assert fresh.returncode == 0, fresh.stderr
     assert after != before
-    assert after == (init_workspace / "fresh" / "exemple" / "tract.pdf").read_bytes()
+    assert after == tract_of_a_fresh_process(init_workspace)
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
@@ -83,23 +89,16 @@ def test_a_build_leaves_no_font_copies_behind(tmp_path: Path, jobs: str) -> None
 
 
 def test_one_workspaces_fonts_never_print_in_anothers(tmp_path: Path) -> None:
-    build = ("build", "-d", "tract", "-f", "pdf", "-j", "1", "--force")
     other = tmp_path / "other"
     assert invoke_in(tmp_path, "init", str(other))[0] == 0
     own = other / "templates" / "fonts"
     own.mkdir(parents=True, exist_ok=True)
     shutil.copy(FONTS / "Lato-Bold.ttf", own / "Lato-Regular.ttf")  # its own regular face
-    assert invoke_in(other, *build)[0] == 0
+    assert invoke_in(other, *BUILD)[0] == 0
 
     plain = tmp_path / "plain"
     assert invoke_in(tmp_path, "init", str(plain))[0] == 0
-    assert invoke_in(plain, *build, "--out", str(plain / "here"))[0] == 0
-    fresh = subprocess.run(
-        [sys.executable, "-m", "briefgen", "--workspace", str(plain), *build,
-         "--out", str(plain / "fresh")],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    assert invoke_in(plain, *BUILD)[0] == 0
 
-    assert fresh.returncode == 0, fresh.stderr
-    here = (plain / "here" / "exemple" / "tract.pdf").read_bytes()
-    assert here == (plain / "fresh" / "exemple" / "tract.pdf").read_bytes()
+    here = (plain / "output" / "exemple" / "tract.pdf").read_bytes()
+    assert here == tract_of_a_fresh_process(plain)
