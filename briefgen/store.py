@@ -159,7 +159,10 @@ def _read_back(text: str) -> Any:
 
     from .load import FAST_LOADER
 
-    for loader in dict.fromkeys((FAST_LOADER, yaml.SafeLoader)):  # Python's, if libyaml refuses
+    loaders: list[type[Any]] = [FAST_LOADER]
+    if FAST_LOADER is not yaml.SafeLoader:
+        loaders.append(yaml.SafeLoader)  # Python's, if libyaml refuses the text
+    for loader in loaders:
         try:
             return yaml.load(text, Loader=loader)
         except (yaml.YAMLError, RecursionError):
