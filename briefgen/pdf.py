@@ -98,6 +98,13 @@ def _font_config(base: Path) -> Any:
     return _FONTS[0]
 
 
+def forget_fonts() -> None:
+    """Remove this process's font copies now (before it leaves without its clean-up)."""
+    for fonts in _FONTS:
+        fonts.close()
+    _FONTS.clear()
+
+
 def _forget_inherited() -> None:
     """In a process just forked: the parent's font configuration is the parent's.  Its
     folder of font copies is left to the parent (two processes writing one copy while the

@@ -27,6 +27,7 @@ import itertools
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -167,6 +168,9 @@ def _worker_start(flags: Any, probes: Any, server: int) -> None:
         while True:
             time.sleep(WATCH_SECONDS)
             if not _alive(server):
+                pdf = sys.modules.get("briefgen.pdf")
+                if pdf is not None:
+                    pdf.forget_fonts()  # a process that leaves this way runs no clean-up
                 os._exit(0)
 
     threading.Thread(target=watch, daemon=True, name="briefgen-watch-server").start()
