@@ -15,6 +15,7 @@ import datetime as dt
 import gettext
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -1195,6 +1196,11 @@ def _cannot_listen(host: str, port: int, reason: object) -> str:
     return _("cannot listen on %(address)s: %(reason)s", address=f"{host}:{port}", reason=reason)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM (the system stopping `serve`) taken as Ctrl-C: the workers stopped in order."""
+    raise KeyboardInterrupt
+
+
 @main.command(
     help=N_(
         "Start the local web page: pick a dossier, check it, preview and download the "
@@ -1251,9 +1257,11 @@ def serve(host: str, port: int, commit: bool, page_lang: str | None) -> None:
     pool.start()
     address = url_for_host(host, server.server_port, guard)
     click.echo(_("briefgen: open %(address)s  (Ctrl-C to stop)", address=address))
+    signal.signal(signal.SIGTERM, _interrupt)  # stopped by the system: as by Ctrl-C
     try:
-        server.serve_forever()
+        server.serve_forever()  # returns on Ctrl-C: werkzeug's server catches it
     except KeyboardInterrupt:
-        click.echo(_("stopped"))
+        pass
     finally:
         pool.shutdown(wait=False)
+    click.echo(_("stopped"))
