@@ -8,6 +8,15 @@ from pathlib import Path
 from .i18n import lazy
 
 
+def file_stamp(path: Path) -> tuple[int, int, int] | None:
+    """What tells that a file changed: its inode, size and modification time (None: gone)."""
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_ino, found.st_size, found.st_mtime_ns
+
+
 def shipped_dir(name: str) -> Path:
     """A data folder shipped with briefgen (inside the installed package, or the repo root)."""
     here = Path(__file__).resolve().parent

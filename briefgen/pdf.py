@@ -25,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 from .errors import Problem, RenderError
 from .i18n import Message, Text, lazy
 from .images import NOT_AN_ASSET, read_asset
+from .paths import file_stamp
 
 
 def make_fetcher(
@@ -118,14 +119,6 @@ def _forget_inherited() -> None:
 os.register_at_fork(after_in_child=_forget_inherited)
 
 
-def _stamp(path: Path) -> tuple[int, int, int] | None:
-    try:
-        found = path.stat()
-    except OSError:
-        return None
-    return found.st_ino, found.st_size, found.st_mtime_ns
-
-
 @lru_cache(maxsize=1)
 def _font_configuration() -> type[Any]:
     from multiprocessing.util import Finalize
@@ -160,11 +153,11 @@ def _font_configuration() -> type[Any]:
             for url in urls:
                 found = getattr(url_fetcher, "files", {}).get(url)
                 if found is not None and url not in self.registered:
-                    self.registered[url] = (*found, _stamp(found[0]))
+                    self.registered[url] = (*found, file_stamp(found[0]))
             return added
 
         def stale(self) -> bool:
-            return any(_stamp(path) != stamp for path, _, _, stamp in self.registered.values())
+            return any(file_stamp(path) != stamp for path, _, _, stamp in self.registered.values())
 
         def close(self) -> None:
             self.finalizer()

@@ -37,7 +37,7 @@ from pydantic import BaseModel
 from . import typography
 from .errors import InputError, Problem
 from .i18n import Message, format_date, format_number, lazy
-from .paths import BUILTIN_PREFIX, TEMPLATE_DIR, find_template_file
+from .paths import BUILTIN_PREFIX, TEMPLATE_DIR, file_stamp, find_template_file
 
 # Characters that mean something to Markdown or HTML wherever they stand, and
 # those that do only at the start of a line.  Each becomes a numeric entity,
@@ -134,7 +134,7 @@ def load_labels(lang: str, dirs: tuple[Path, ...] = (TEMPLATE_DIR,)) -> dict[str
             )
         )
     path = find_template_file(f"labels/{lang}.yaml", dirs)
-    key = (lang, dirs, _stamp(builtin), _stamp(path) if path is not None else None)
+    key = (lang, dirs, file_stamp(builtin), path, file_stamp(path) if path is not None else None)
     if key in _LABELS:
         return dict(_LABELS[key])
     labels = read_mapping(builtin)
@@ -160,17 +160,8 @@ def load_labels(lang: str, dirs: tuple[Path, ...] = (TEMPLATE_DIR,)) -> dict[str
 
 
 _LABELS: dict[tuple[object, ...], dict[str, str]] = {}
-"""The label catalogues read, by language, folders and the files' stamps (`_stamp`): a
+"""The label catalogues read, by language, folders and the files' stamps (`file_stamp`): a
 catalogue is read again when either file changes."""
-
-
-def _stamp(path: Path) -> tuple[str, int, int] | None:
-    """What tells that a file changed: its path, modification time and size (None: gone)."""
-    try:
-        status = path.stat()
-    except OSError:
-        return None
-    return str(path), status.st_mtime_ns, status.st_size
 
 
 class _UnknownName(UndefinedError):

@@ -19,6 +19,7 @@ from ..importer import Extracted
 from ..lint import check_dossier
 from ..load import dossier_files
 from ..models import Dossier
+from ..paths import file_stamp
 from ..press import Memo
 from ..provenance import dossier_hash
 from ..warm import WarmPool
@@ -95,11 +96,9 @@ def stamp(paths: Iterable[Path]) -> Stamp:
     gone meanwhile is left out)."""
     found = []
     for path in sorted(paths):
-        try:
-            info = path.stat()
-        except OSError:
-            continue
-        found.append((path.name, info.st_ino, info.st_size, info.st_mtime_ns))
+        known = file_stamp(path)
+        if known is not None:
+            found.append((path.name, *known))
     return tuple(found)
 
 
