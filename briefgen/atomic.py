@@ -59,35 +59,26 @@ def write_all(
             temporary.unlink(missing_ok=True)
 
 
-_STAGED = re.compile(r"\.(?P<name>.+)\.(?P<pid>[0-9]+)-[0-9a-f]{8}\.tmp")
-"""A file staged by `_stage`: the target's name, the writing process, a random token."""
+_STAGED = re.compile(r"\.(?P<name>.+)\.(?P<pid>[0-9]{1,7})-[0-9a-f]{8}\.tmp")
+"""A file staged by `_stage`: the target's name, the writing process (a process number has
+at most seven digits), a random token."""
 
 
 def remove_orphans(folder: Path) -> None:
     """Remove the files `_stage` left in `folder` for processes that ended before renaming
     them (a server killed in the middle of a save)."""
+    from .warm import alive
+
     try:
         names = os.listdir(folder)
     except OSError:
         return
     for name in names:
         found = _STAGED.fullmatch(name)
-        if found is None or _alive(int(found["pid"])):
+        if found is None or alive(int(found["pid"])):
             continue
         with contextlib.suppress(OSError):
             (folder / name).unlink()
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError):
-        return True  # another user's process, or not a process number: left alone
-    return True
 
 
 def _stage(target: Path, content: bytes, most: int) -> Path:

@@ -167,7 +167,7 @@ def _worker_start(flags: Any, probes: Any, server: int) -> None:
     def watch() -> None:
         while True:
             time.sleep(WATCH_SECONDS)
-            if not _alive(server):
+            if not alive(server):
                 pdf = sys.modules.get("briefgen.pdf")
                 if pdf is not None:
                     pdf.forget_fonts()  # a process that leaves this way runs no clean-up
@@ -176,8 +176,9 @@ def _worker_start(flags: Any, probes: Any, server: int) -> None:
     threading.Thread(target=watch, daemon=True, name="briefgen-watch-server").start()
 
 
-def _alive(pid: int) -> bool:
-    """Whether the process `pid` still runs (a zombie counts as gone)."""
+def alive(pid: int) -> bool:
+    """Whether the process `pid` still runs (a zombie counts as gone, another user's
+    process as running)."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
             return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
@@ -188,6 +189,8 @@ def _alive(pid: int) -> bool:
             os.kill(pid, 0)
         except ProcessLookupError:
             return False
+        except PermissionError:
+            return True
         return True
 
 
