@@ -214,6 +214,16 @@ def run(*command: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The minimal dossier in a workspace of its own, the page and messages in French (a test
+    module with a `workspace` of its own uses that one)."""
+    root = tmp_path / "ws"
+    seeded(root, MINIMAL)
+    monkeypatch.setenv("BRIEFGEN_UI_LANG", "fr")
+    return root
+
+
+@pytest.fixture
 def init_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A workspace made by `briefgen init` (its example dossier), the current directory."""
     from click.testing import CliRunner

@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 import briefgen.web
 from briefgen.web import panel
 from browser import axe_violations, chromium, horizontal_overflow, opened, serving
-from conftest import MINIMAL, invoke_in, pdf_text, seeded
+from conftest import invoke_in, pdf_text
 from pages import text
 
 BASE = "/d/minimal"
@@ -26,14 +26,6 @@ FORM = f"{BASE}/edit/key_points/item/0"
 HEADLINE = "Un outil à l'essai"
 PRINTED = "Un outil à l’essai"
 """The headline as the tract prints it (French typography)."""
-
-
-@pytest.fixture
-def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "ws"
-    seeded(root, MINIMAL)
-    monkeypatch.setenv("BRIEFGEN_UI_LANG", "fr")
-    return root
 
 
 @pytest.fixture

@@ -19,11 +19,13 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from test_concurrent_edits import errors
 
+from briefgen.warm import alive
 from conftest import EXAMPLE, seeded
 from pages import Form, form
 
@@ -41,12 +43,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(workspace: Path, port: int) -> Iterator[subprocess.Popen[bytes]]:
-    """`briefgen serve` on `port`, ready to answer, killed at the end if still running."""
+def server(workspace: Path, port: int, **options: Any) -> Iterator[subprocess.Popen[Any]]:
+    """`briefgen serve` on `port`, ready to answer, killed at the end if still running
+    (`options`: Popen's; its output is dropped unless they say otherwise)."""
     command = [sys.executable, "-m", "briefgen", "serve", "--port", str(port)]
-    process = subprocess.Popen(
-        command, cwd=workspace, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    dropped = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    process = subprocess.Popen(command, cwd=workspace, **{**dropped, **options})
     try:
         for _ in range(300):
             try:
@@ -138,15 +140,6 @@ def descendants(root: int) -> list[int]:
         found.append(pid)
         todo += children.get(pid, [])
     return found
-
-
-def alive(pid: int) -> bool:
-    """Whether `pid` runs still (a zombie waiting for its parent counts as gone)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
-    except OSError:
-        return False
-    return state[0] != "Z"
 
 
 def test_a_server_killed_during_saves_loses_no_acknowledged_save(workspace: Path) -> None:

@@ -25,19 +25,11 @@ from briefgen.build import DOCUMENTS, Job, Options, _render_job, prepare_job
 from briefgen.lint import buildable
 from briefgen.warm import Superseded, WarmPool
 from briefgen.workspace import find_workspace
-from conftest import MINIMAL, invoke_in, seeded
+from conftest import invoke_in, seeded
 from pages import open_form, submit
 
 BASE = "/d/minimal"
 FORM = f"{BASE}/edit/key_points/item/0"
-
-
-@pytest.fixture
-def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "ws"
-    seeded(root, MINIMAL)
-    monkeypatch.setenv("BRIEFGEN_UI_LANG", "fr")
-    return root
 
 
 @pytest.fixture
